@@ -1,0 +1,50 @@
+# UBR developer and operator entry points. Every target sets itself up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+DEMO_DIR ?= data/demo
+DEMO_BUSINESSES ?= 5000
+DEMO_SEED ?= 42
+UI_PORT ?= 3000
+
+.PHONY: demo test ui lint bench install clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "UBR needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: dagster_home_template/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp dagster_home_template/dagster.yaml $@
+
+## demo: generate the demo registers and run the whole Dagster job on the embedded SQLite store
+demo: install
+	$(BIN)/ubr demo-data --businesses $(DEMO_BUSINESSES) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/ubr run
+
+## test: lint and run the whole test suite (SQLite and PostgreSQL)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+## ui: the Dagster UI on 127.0.0.1 with the same instance as `make demo`
+ui: install
+	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
+
+lint: install
+	$(BIN)/ruff check .
+
+## bench: install Splink (the yardstick) and run the benchmarks
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .dagster_home data out

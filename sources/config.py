@@ -1,0 +1,214 @@
+"""Source configuration: one YAML entry per ministry register, validated on load.
+
+A new register is a YAML entry, not code. Errors name the file, the entry, the key and
+what was allowed, because the people who edit this file are data engineers, not developers.
+"""
+
+import os
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sources.canonical import DATE_FIELDS, MAPPABLE_FIELDS
+
+
+class ConfigError(ValueError):
+    """A configuration file is wrong; the message says where and what is expected."""
+
+
+class SourceFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+    XLSX = "xlsx"
+    FIXED_WIDTH = "fixed_width"
+    SQL = "sql"
+    AUTO = "auto"  # chosen per file by its extension (see FORMAT_BY_EXTENSION)
+
+
+FORMAT_BY_EXTENSION: dict[str, SourceFormat] = {
+    ".csv": SourceFormat.CSV,
+    ".txt": SourceFormat.CSV,
+    ".jsonl": SourceFormat.JSONL,
+    ".ndjson": SourceFormat.JSONL,
+    ".xlsx": SourceFormat.XLSX,
+    ".dat": SourceFormat.FIXED_WIDTH,
+}
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_fields(keys: Any, what: str) -> Any:
+    unknown = sorted(set(keys) - set(MAPPABLE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"{what} names unknown canonical field(s) {unknown}; "
+            f"allowed: {', '.join(MAPPABLE_FIELDS)}"
+        )
+    return keys
+
+
+class FixedWidthColumn(BaseModel):
+    """One column of a fixed-width file: 1-based start position and width in characters."""
+
+    model_config = _STRICT
+    name: str
+    start: int = Field(ge=1)
+    width: int = Field(ge=1)
+
+
+class RecordIdSpec(BaseModel):
+    """How the stable source_record_id is formed: source columns joined by ':'.
+
+    Line numbers are not allowed: they change when a file is re-sorted.
+    """
+
+    model_config = _STRICT
+    columns: list[str] = Field(min_length=1)
+    prefix: str | None = None  # defaults to the source id
+
+
+class SourceConfig(BaseModel):
+    model_config = _STRICT
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    ministry: str
+    description: str = ""
+    format: SourceFormat
+    location: str | None = None  # path or glob, relative to the data directory
+    url: str | None = None  # SQLAlchemy URL, for format: sql
+    table: str | None = None
+    query: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    sheet: str | int | None = None  # xlsx: sheet name or 0-based index; default the first
+    fixed_width: list[FixedWidthColumn] | None = None
+    record_id: RecordIdSpec
+    mapping: dict[str, str] = Field(min_length=1)  # canonical field -> source column
+    constants: dict[str, str] = Field(default_factory=dict)  # canonical field -> fixed value
+    value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)  # recode values
+    date_formats: dict[str, str] = Field(default_factory=dict)  # canonical date -> strptime
+    number_columns: list[str] = Field(default_factory=list)  # source columns that must parse
+    optional_columns: list[str] = Field(default_factory=list)  # mapped but may be absent
+
+    @field_validator("mapping", "constants", "value_maps")
+    @classmethod
+    def _known_fields(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        return _check_fields(value, str(info.field_name))
+
+    @field_validator("date_formats")
+    @classmethod
+    def _dates_only(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = sorted(set(value) - DATE_FIELDS)
+        if wrong:
+            raise ValueError(
+                f"date_formats names non-date field(s) {wrong}; allowed: {sorted(DATE_FIELDS)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _location_fits_format(self) -> "SourceConfig":
+        if self.format is SourceFormat.SQL:
+            if not self.url:
+                raise ValueError("format 'sql' needs 'url' (a SQLAlchemy database URL)")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("format 'sql' needs exactly one of 'table' or 'query'")
+        elif not self.location:
+            raise ValueError(f"format '{self.format}' needs 'location' (a path or glob)")
+        if self.format is SourceFormat.FIXED_WIDTH and not self.fixed_width:
+            raise ValueError("format 'fixed_width' needs 'fixed_width' (the column layout)")
+        return self
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Source columns that must be present: everything mapped or used for the id."""
+        wanted = list(dict.fromkeys([*self.record_id.columns, *self.mapping.values()]))
+        return [c for c in wanted if c not in self.optional_columns]
+
+
+class SourcesFile(BaseModel):
+    model_config = _STRICT
+    version: int = Field(1, ge=1, le=1)
+    sources: list[SourceConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "SourcesFile":
+        ids = [s.id for s in self.sources]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"source ids must be unique; repeated: {repeated}")
+        return self
+
+    def get(self, source_id: str) -> SourceConfig:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.sources)
+        raise ConfigError(f"unknown source '{source_id}'; configured sources: {known}")
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand(value: str, data_dir: Path, where: str) -> str:
+    """Expand ${UBR_DATA_DIR} (the run's data directory) and ${VAR} / ${VAR:-default}."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name == "UBR_DATA_DIR":
+            return str(data_dir)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{where}: environment variable {name} is not set")
+
+    return _VARIABLE.sub(replace, value)
+
+
+def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+    loc = list(error["loc"])
+    where = []
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        entries = raw.get("sources") or []
+        entry = entries[loc[1]] if loc[1] < len(entries) else {}
+        name = entry.get("id") if isinstance(entry, dict) else None
+        where.append(f"entry {loc[1] + 1}" + (f" (id '{name}')" if name else ""))
+        loc = loc[2:]
+    if loc:
+        where.append("key '" + ".".join(str(p) for p in loc) + "'")
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "enum":
+        message = f"{message} (got {error.get('input')!r})"
+    return f"{', '.join(where) or 'top level'}: {message}"
+
+
+def load_sources(path: str | Path) -> SourcesFile:
+    """Read and validate config/sources.yaml; raise ConfigError naming file, entry and key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: source configuration file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with 'version' and 'sources'")
+    try:
+        return SourcesFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e, raw) for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
