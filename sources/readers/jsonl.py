@@ -1,0 +1,51 @@
+"""JSON Lines: one JSON object per line, in the source's declared encoding."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sources.config import SourceConfig
+from sources.readers.raw import RawFile, split_bad_encoding, string_frame, unreadable
+
+
+def _as_text(value: Any) -> str | None:
+    """Flatten a JSON value into the raw string the mapping expects."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def read_jsonl(config: SourceConfig, path: Path) -> RawFile:
+    """Read line by line so that a broken line is quarantined and the rest goes on."""
+    objects: list[dict[str, Any]] = []
+    lines: list[int] = []
+    problems = []
+    with path.open(encoding=config.encoding, errors="surrogateescape") as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                problems.append(unreadable(
+                    config.id, str(path), number,
+                    f"not valid JSON ({exc.msg} at character {exc.pos})", text.rstrip("\n"),
+                ))
+                continue
+            if not isinstance(value, dict):
+                problems.append(unreadable(
+                    config.id, str(path), number,
+                    f"expected a JSON object, found {type(value).__name__}",
+                    text.rstrip("\n"),
+                ))
+                continue
+            objects.append(value)
+            lines.append(number)
+    columns = list(dict.fromkeys(key for obj in objects for key in obj))
+    records = [[_as_text(obj.get(c)) for c in columns] for obj in objects]
+    raw = RawFile(config.id, str(path), string_frame(records, columns, lines), columns, problems)
+    return split_bad_encoding(raw, config.encoding)

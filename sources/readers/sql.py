@@ -1,0 +1,47 @@
+"""SQL tables and queries, read through SQLAlchemy so that any database URL works."""
+
+import sqlalchemy as sa
+
+from sources.config import SourceConfig
+from sources.readers.raw import RawFile, SourceIngestError, string_frame
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def read_sql(config: SourceConfig, url: str) -> RawFile:
+    """Read the table or query; row numbers are 1-based positions in the result."""
+    where = describe_url(url)
+    label = f"{where} table {config.table}" if config.table else f"{where} query"
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if config.table:
+                inspector = sa.inspect(connection)
+                if not inspector.has_table(config.table):
+                    raise SourceIngestError(
+                        f"source '{config.id}': table '{config.table}' not found in {where}"
+                    )
+                statement = sa.select(sa.table(config.table, *[
+                    sa.column(c["name"]) for c in inspector.get_columns(config.table)
+                ]))
+            else:
+                statement = sa.text(config.query or "")
+            result = connection.execute(statement)
+            header = list(map(str, result.keys()))
+            records = [
+                [None if v is None or (isinstance(v, str) and not v.strip()) else str(v)
+                 for v in row]
+                for row in result
+            ]
+    except sa.exc.SQLAlchemyError as exc:
+        raise SourceIngestError(
+            f"source '{config.id}': cannot read {label}: {type(exc).__name__}: "
+            f"{str(exc.orig) if getattr(exc, 'orig', None) else exc}"
+        ) from None
+    finally:
+        engine.dispose()
+    lines = list(range(1, len(records) + 1))
+    return RawFile(config.id, label, string_frame(records, header, lines), header)

@@ -1,0 +1,65 @@
+"""Excel workbooks (.xlsx): header on the first row of the configured sheet."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sources.config import SourceConfig
+from sources.readers.raw import RawFile, SourceIngestError, string_frame
+
+
+def _cell_text(value: Any) -> str | None:
+    """Cells come typed; dates become ISO text, which the mapping parses as a fallback."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def read_xlsx(config: SourceConfig, path: Path) -> RawFile:
+    import openpyxl  # imported here: only xlsx sources pay for it
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        raise SourceIngestError(
+            f"source '{config.id}': {path} is not a readable .xlsx workbook ({exc})"
+        ) from None
+    try:
+        names = workbook.sheetnames
+        sheet = config.sheet if config.sheet is not None else 0
+        if isinstance(sheet, int):
+            if sheet >= len(names):
+                raise SourceIngestError(
+                    f"source '{config.id}': {path} has {len(names)} sheet(s); "
+                    f"sheet index {sheet} does not exist"
+                )
+            sheet = names[sheet]
+        if sheet not in names:
+            raise SourceIngestError(
+                f"source '{config.id}': {path} has no sheet '{sheet}'; sheets: {names}"
+            )
+        rows = workbook[sheet].iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise SourceIngestError(f"source '{config.id}': sheet '{sheet}' of {path} is empty")
+        header = [str(h).strip() if h is not None else f"column_{i + 1}"
+                  for i, h in enumerate(header_row)]
+        records: list[list[str | None]] = []
+        lines: list[int] = []
+        for number, values in enumerate(rows, start=2):
+            texts = [_cell_text(v) for v in values[: len(header)]]
+            if all(t is None for t in texts):
+                continue
+            texts += [None] * (len(header) - len(texts))
+            records.append(texts)
+            lines.append(number)
+    finally:
+        workbook.close()
+    return RawFile(config.id, f"{path}#{sheet}", string_frame(records, header, lines), header)
