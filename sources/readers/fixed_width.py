@@ -3,7 +3,15 @@
 from pathlib import Path
 
 from sources.config import SourceConfig
-from sources.readers.raw import RawFile, split_bad_encoding, string_frame, unreadable
+from sources.readers.raw import (
+    RawFile,
+    bad_bytes_column,
+    bad_encoding_reason,
+    decode_file,
+    string_frame,
+    unreadable,
+    visible,
+)
 
 
 def read_fixed_width(config: SourceConfig, path: Path) -> RawFile:
@@ -12,22 +20,27 @@ def read_fixed_width(config: SourceConfig, path: Path) -> RawFile:
     header = [c.name for c in layout]
     # Trailing blanks are often trimmed, so a line must only reach into the last column.
     needed = max(c.start for c in layout)
+    text, clean = decode_file(path, config.encoding)
     records: list[list[str | None]] = []
     lines: list[int] = []
     problems = []
-    with path.open(encoding=config.encoding, errors="surrogateescape", newline="") as handle:
-        for number, text in enumerate(handle, start=1):
-            text = text.rstrip("\r\n")
-            if not text.strip():
-                continue
-            if len(text) < needed:
-                problems.append(unreadable(
-                    config.id, str(path), number,
-                    f"line has {len(text)} characters; the layout needs at least {needed}", text,
-                ))
-                continue
-            values = [text[c.start - 1: c.start - 1 + c.width].strip() or None for c in layout]
-            records.append(values)
-            lines.append(number)
-    raw = RawFile(config.id, str(path), string_frame(records, header, lines), header, problems)
-    return split_bad_encoding(raw, config.encoding)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if len(line) < needed:
+            problems.append(unreadable(
+                config.id, str(path), number,
+                f"line has {len(line)} characters; the layout needs at least {needed}",
+                visible(line),
+            ))
+            continue
+        values = [line[c.start - 1: c.start - 1 + c.width].strip() or None for c in layout]
+        if not clean and (column := bad_bytes_column(values, header)):
+            problems.append(unreadable(
+                config.id, str(path), number, bad_encoding_reason(config.encoding, column),
+                visible(line), column=column,
+            ))
+            continue
+        records.append(values)
+        lines.append(number)
+    return RawFile(config.id, str(path), string_frame(records, header, lines), header, problems)

@@ -5,7 +5,15 @@ from pathlib import Path
 from typing import Any
 
 from sources.config import SourceConfig
-from sources.readers.raw import RawFile, split_bad_encoding, string_frame, unreadable
+from sources.readers.raw import (
+    RawFile,
+    bad_bytes_column,
+    bad_encoding_reason,
+    decode_file,
+    string_frame,
+    unreadable,
+    visible,
+)
 
 
 def _as_text(value: Any) -> str | None:
@@ -24,28 +32,26 @@ def read_jsonl(config: SourceConfig, path: Path) -> RawFile:
     objects: list[dict[str, Any]] = []
     lines: list[int] = []
     problems = []
-    with path.open(encoding=config.encoding, errors="surrogateescape") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                problems.append(unreadable(
-                    config.id, str(path), number,
-                    f"not valid JSON ({exc.msg} at character {exc.pos})", text.rstrip("\n"),
-                ))
-                continue
+    content, clean = decode_file(path, config.encoding)
+    for number, text in enumerate(content.splitlines(), start=1):
+        if not text.strip():
+            continue
+        reason = None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            reason = f"not valid JSON ({exc.msg} at character {exc.pos})"
+        else:
             if not isinstance(value, dict):
-                problems.append(unreadable(
-                    config.id, str(path), number,
-                    f"expected a JSON object, found {type(value).__name__}",
-                    text.rstrip("\n"),
-                ))
-                continue
-            objects.append(value)
-            lines.append(number)
+                reason = f"expected a JSON object, found {type(value).__name__}"
+            elif not clean and (key := bad_bytes_column(
+                    [_as_text(v) for v in value.values()], list(value))):
+                reason = bad_encoding_reason(config.encoding, key)
+        if reason:
+            problems.append(unreadable(config.id, str(path), number, reason, visible(text)))
+            continue
+        objects.append(value)
+        lines.append(number)
     columns = list(dict.fromkeys(key for obj in objects for key in obj))
     records = [[_as_text(obj.get(c)) for c in columns] for obj in objects]
-    raw = RawFile(config.id, str(path), string_frame(records, columns, lines), columns, problems)
-    return split_bad_encoding(raw, config.encoding)
+    return RawFile(config.id, str(path), string_frame(records, columns, lines), columns, problems)

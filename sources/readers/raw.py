@@ -1,6 +1,8 @@
 """What every reader returns: the rows of one file as they were, plus what could not be read."""
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -56,34 +58,34 @@ def string_frame(records: list[list[Any]], columns: list[str], lines: list[int])
     return frame
 
 
-_SURROGATES = r"[\udc80-\udcff]"
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
 
 
-def split_bad_encoding(raw: RawFile, encoding: str) -> RawFile:
-    """Move rows holding bytes that were not valid in `encoding` to quarantine.
+def decode_file(path: Path, encoding: str) -> tuple[str, bool]:
+    """The file's text, and whether every byte was valid in `encoding`.
 
-    Readers decode with errors='surrogateescape', so an undecodable byte survives as a lone
-    surrogate that we can find column by column, vectorised.
+    Strict decoding is the fast path. When it fails, undecodable bytes survive as lone
+    surrogates (errors='surrogateescape') so that readers can quarantine just those rows.
     """
-    bad = pd.Series(False, index=raw.rows.index)
-    bad_column = pd.Series(pd.NA, index=raw.rows.index, dtype="string")
-    for column in raw.columns:
-        hit = raw.rows[column].str.contains(_SURROGATES, regex=True, na=False)
-        bad_column = bad_column.mask(hit & bad_column.isna(), column)
-        bad |= hit
-    if not bad.any():
-        return raw
-    for index in raw.rows.index[bad]:
-        row = raw.rows.loc[index]
-        values = {
-            c: (row[c].encode("utf-8", "surrogateescape").decode("latin-1") if pd.notna(row[c])
-                else None)
-            for c in raw.columns
-        }
-        raw.problems.append(unreadable(
-            raw.source, raw.path, int(row[LINE_COLUMN]),
-            f"bytes not valid in encoding {encoding} in column '{bad_column[index]}'",
-            values, column=str(bad_column[index]),
-        ))
-    raw.rows = raw.rows.loc[~bad].reset_index(drop=True)
-    return raw
+    data = path.read_bytes()
+    try:
+        return data.decode(encoding), True
+    except UnicodeDecodeError:
+        return data.decode(encoding, errors="surrogateescape"), False
+
+
+def bad_bytes_column(values: list[str | None], columns: list[str]) -> str | None:
+    """The first column whose value held undecodable bytes, or None."""
+    for name, value in zip(columns, values, strict=False):
+        if value is not None and _SURROGATE.search(value):
+            return name
+    return None
+
+
+def visible(text: str) -> str:
+    """Text with undecodable bytes shown as latin-1 characters, for storage as JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def bad_encoding_reason(encoding: str, column: str) -> str:
+    return f"bytes not valid in encoding {encoding} in column '{column}'"
