@@ -47,7 +47,7 @@ LINEAGE_FIELDS: tuple[CanonicalField, ...] = (
     CanonicalField("source_line", _I, _PUB, "1-based line (or row) number in that file."),
     CanonicalField(
         "record_hash", _S, _PUB,
-        "SHA-256 of the raw row as read; a changed record has a new hash.",
+        "Stable 64-bit hash (hex) of the raw row as read; a changed record has a new hash.",
     ),
 )
 
@@ -129,3 +129,28 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[field.name] = column.astype("string")
     return out
+
+
+def schema_markdown() -> str:
+    """The canonical schema as a Markdown table; docs/canonical-schema.md is this, kept in step."""
+    lines = [
+        "# The canonical schema",
+        "",
+        "Every ministry register is mapped into these columns (`sources/canonical.py`). Each",
+        "field is classified: **public** (on the public register anyway), **business** (business",
+        "information held in confidence) or **personal** (about a natural person: never logged,",
+        "never in exception messages or Dagster metadata; shared only where an agreement allows).",
+        "",
+        "| field | type | classification | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in CANONICAL_FIELDS:
+        lines.append(f"| `{f.name}` | {f.type} | {f.classification} | {f.description} |")
+    lines += [
+        "",
+        "The first five fields are lineage, added by the readers; the others are what a source",
+        "column may be mapped onto in `config/sources.yaml` (see docs/configuration.md).",
+        "Dates are `datetime64[s]`, `source_line` is a nullable integer, everything else is text.",
+        "",
+    ]
+    return "\n".join(lines)
