@@ -1,0 +1,44 @@
+"""Output helpers for the command line: stage lines, tables, and errors as sentences."""
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print an error as a sentence (no traceback) and return the exit to raise."""
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
+    view = Table(title=title, title_justify="left")
+    for column in columns:
+        view.add_column(column)
+    for row in rows:
+        view.add_row(*["" if v is None else str(v) for v in row])
+    console.print(view)
+
+
+@contextmanager
+def stage_lines(logger_name: str = "ubr.progress") -> Iterator[None]:
+    """Print the pipeline's stage lines (counts, rates) while a run executes in process."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
