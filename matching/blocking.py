@@ -1,0 +1,130 @@
+"""Blocking: candidate pairs from a union of several key rules, as vectorised self-joins.
+
+Blocking recall caps everything (one key gave F1 0.70 on FEBRL, a union of keys 0.999), so
+several rules are unioned. A key shared by too many records (a law firm's address, a chain's
+head-office phone) is dropped rather than allowed to explode into millions of pairs; the
+report counts what was dropped so nobody is surprised.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matching.model import BlockingSettings
+
+
+@dataclass
+class RuleReport:
+    """What one blocking rule produced."""
+
+    rule: str
+    pairs: int  # distinct pairs the rule generates on its own
+    new_pairs: int  # pairs no earlier rule had generated
+    blocks_dropped: int  # keys over max_block_size
+    records_in_dropped_blocks: int
+
+
+@dataclass
+class BlockingReport:
+    """Pairs per rule and in total; recall is filled in when true ids are known."""
+
+    n_records: int
+    total_pairs: int
+    rules: list[RuleReport] = field(default_factory=list)
+
+    def as_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.__dict__ for r in self.rules])
+
+
+def _key_codes(records: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Record positions and an integer code per (possibly exploded) key value."""
+    frame = pd.DataFrame({"_pos": np.arange(len(records))})
+    for key in keys:
+        if key not in records.columns:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        frame[key] = records[key].to_numpy(dtype=object)
+    for key in keys:
+        if frame[key].map(lambda v: isinstance(v, list)).any():
+            frame = frame.explode(key)
+    frame = frame.dropna(subset=keys)
+    for key in keys:
+        frame = frame[frame[key].astype(str) != ""]
+    if frame.empty:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    codes = frame.groupby(keys, sort=False).ngroup().to_numpy(np.int64)
+    return frame["_pos"].to_numpy(np.int64), codes
+
+
+def pairs_within_groups(
+    positions: np.ndarray, codes: np.ndarray, max_block_size: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """All pairs (i < j) of positions sharing a code, skipping groups over the cap.
+
+    Vectorised: after sorting by code, element r of a group of size s pairs with the
+    s - 1 - r elements after it, generated with repeat/cumsum arithmetic (no Python loop).
+    """
+    if len(positions) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), 0, 0
+    order = np.lexsort((positions, codes))
+    pos, code = positions[order], codes[order]
+    keep = np.ones(len(pos), bool)
+    keep[1:] = (code[1:] != code[:-1]) | (pos[1:] != pos[:-1])  # one row per record per key
+    pos, code = pos[keep], code[keep]
+    _, start, size = np.unique(code, return_index=True, return_counts=True)
+    big = size > max_block_size
+    blocks_dropped, records_dropped = int(big.sum()), int(size[big].sum())
+    group_size = np.repeat(size, size)
+    rank = np.arange(len(pos)) - np.repeat(start, size)
+    count = np.where(group_size > max_block_size, 0, group_size - 1 - rank)
+    total = int(count.sum())
+    left_idx = np.repeat(np.arange(len(pos)), count)
+    offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    right_idx = left_idx + 1 + offsets
+    a, b = pos[left_idx], pos[right_idx]
+    return np.minimum(a, b), np.maximum(a, b), blocks_dropped, records_dropped
+
+
+def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFrame, BlockingReport]:
+    """Candidate pairs `i < j` (record positions) with the first rule that found each pair."""
+    n = len(records)
+    report = BlockingReport(n_records=n, total_pairs=0)
+    seen = np.empty(0, np.int64)
+    parts: list[pd.DataFrame] = []
+    for rule in settings.rules:
+        positions, codes = _key_codes(records, rule.keys)
+        i, j, dropped, dropped_records = pairs_within_groups(
+            positions, codes, settings.max_block_size
+        )
+        pair_code = np.unique(i * n + j)
+        new = pair_code[~np.isin(pair_code, seen, assume_unique=True)]
+        seen = np.union1d(seen, new)
+        report.rules.append(
+            RuleReport(rule.name, len(pair_code), len(new), dropped, dropped_records)
+        )
+        if len(new):
+            parts.append(pd.DataFrame({"i": new // n, "j": new % n, "blocking_rule": rule.name}))
+    if parts:
+        pairs = pd.concat(parts, ignore_index=True)
+    else:
+        pairs = pd.DataFrame({"i": [], "j": [], "blocking_rule": []})
+    pairs = pairs.astype({"i": np.int64, "j": np.int64, "blocking_rule": "string"})
+    report.total_pairs = len(pairs)
+    return pairs, report
+
+
+def true_pair_codes(true_ids: pd.Series) -> np.ndarray:
+    """Codes i * n + j of every pair of positions that share a true entity id."""
+    n = len(true_ids)
+    codes = pd.Series(true_ids).astype("string").fillna("<na>").factorize()[0]
+    i, j, _, _ = pairs_within_groups(np.arange(n, dtype=np.int64), codes.astype(np.int64), n + 1)
+    return i * n + j
+
+
+def blocking_recall(pairs: pd.DataFrame, true_ids: pd.Series) -> dict[str, float]:
+    """Share of the true pairs (records with the same true id) that blocking kept."""
+    n = len(true_ids)
+    truth = true_pair_codes(true_ids)
+    kept = np.isin(truth, pairs["i"].to_numpy() * n + pairs["j"].to_numpy())
+    recall = float(kept.mean()) if len(truth) else 1.0
+    return {"true_pairs": len(truth), "kept": int(kept.sum()), "recall": recall}

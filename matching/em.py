@@ -1,0 +1,126 @@
+"""Unsupervised Fellegi-Sunter parameters: u by random sampling, m and lambda by EM.
+
+Following Splink: u (level frequencies among non-matches) comes from random record pairs,
+which are nearly all non-matches; m comes from EM over blocked pairs in sessions, one per
+blocking rule, where a comparison the rule blocked on is held fixed (all its pairs agree on
+it by construction, so its m cannot be learnt there). Unlike Splink we compress pairs to
+their distinct gamma patterns first, so an EM iteration costs the number of patterns
+(hundreds), not the number of pairs (millions).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class EMResult:
+    m: list[np.ndarray]  # per comparison, indexed by gamma
+    lam: float
+    iterations: int
+    converged: bool
+
+
+def patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct gamma rows and how many pairs have each."""
+    if len(gammas) == 0:
+        return gammas.reshape(0, gammas.shape[1]), np.empty(0)
+    unique, counts = np.unique(gammas, axis=0, return_counts=True)
+    return unique, counts.astype(float)
+
+
+def estimate_u(gammas: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
+    """Level frequencies among (random, so almost surely non-matching) pairs.
+
+    A level never seen in the sample gets half a pair's worth, so no u is ever zero.
+    """
+    result = []
+    for c, k in enumerate(n_levels):
+        column = gammas[:, c]
+        counts = np.bincount(column[column >= 0].astype(np.int64), minlength=k)[:k].astype(float)
+        counts = np.maximum(counts, 0.5)
+        result.append(counts / counts.sum())
+    return result
+
+
+def log_bayes_factors(
+    pats: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], active: list[bool] | None = None
+) -> np.ndarray:
+    """Sum over comparisons of log(m/u) at each pattern's level; null levels add nothing."""
+    total = np.zeros(len(pats))
+    for c in range(pats.shape[1]):
+        if active is not None and not active[c]:
+            continue
+        g = pats[:, c].astype(np.int64)
+        ok = g >= 0
+        ratio = np.log(m[c]) - np.log(u[c])
+        total[ok] += ratio[g[ok]]
+    return total
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -700, 700)))
+
+
+def run_em(
+    gammas: np.ndarray,
+    n_levels: list[int],
+    m_start: list[np.ndarray],
+    u: list[np.ndarray],
+    lam_start: float = 0.1,
+    active: list[bool] | None = None,
+    max_iterations: int = 50,
+    tolerance: float = 1e-5,
+) -> EMResult:
+    """EM for m (of the active comparisons) and lambda, with u held fixed."""
+    pats, counts = patterns(gammas)
+    active = active if active is not None else [True] * len(n_levels)
+    m = [np.asarray(v, float).copy() for v in m_start]
+    lam = float(lam_start)
+    converged, iterations = False, 0
+    while iterations < max_iterations:
+        iterations += 1
+        logit = np.log(lam) - np.log1p(-lam) + log_bayes_factors(pats, m, u, active)
+        post = _sigmoid(logit) * counts
+        lam_new = float(np.clip(post.sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        delta = abs(lam_new - lam)
+        for c, k in enumerate(n_levels):
+            if not active[c]:
+                continue
+            g = pats[:, c].astype(np.int64)
+            ok = g >= 0
+            mass = np.bincount(g[ok], weights=post[ok], minlength=k)[:k]
+            if mass.sum() <= 0:
+                continue
+            new = np.maximum(mass / mass.sum(), 1e-6)
+            new /= new.sum()
+            delta = max(delta, float(np.abs(new - m[c]).max()))
+            m[c] = new
+        lam = lam_new
+        if delta < tolerance:
+            converged = True
+            break
+    return EMResult(m=m, lam=lam, iterations=iterations, converged=converged)
+
+
+def population_lambda(
+    blocked_gammas: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], total_pairs: float,
+    iterations: int = 200,
+) -> float:
+    """Probability that two random records match, as a fixed point over the blocked pairs.
+
+    lambda = (expected matches among blocked pairs) / (all pairs), where each pair's
+    posterior uses that same lambda; pairs blocking never produced are taken as non-matches.
+    """
+    pats, counts = patterns(blocked_gammas)
+    if len(pats) == 0 or total_pairs <= 0:
+        return 1e-6
+    bf = log_bayes_factors(pats, m, u)
+    lam = max(1.0 / total_pairs, 1e-12)
+    for _ in range(iterations):
+        post = _sigmoid(np.log(lam) - np.log1p(-lam) + bf)
+        new = float(np.clip((post * counts).sum() / total_pairs, 1e-12, 0.5))
+        if abs(new - lam) <= 1e-9 * max(lam, 1e-12):
+            return new
+        lam = new
+    return lam

@@ -1,0 +1,155 @@
+"""The declarative match model: settings read from YAML, and the trained model saved as JSON.
+
+Kept apart from the engine (as Splink does) so that a model is data: it can be reviewed,
+versioned, hashed into the run record and reloaded to score new records the same way.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "matching.yaml"
+
+Scorer = Literal[
+    "exact", "ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio",
+    "jaro_winkler", "levenshtein",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LevelSettings(_Strict):
+    """One comparison level: satisfied when `scorer` >= `min` on `using` and `same` agree."""
+
+    label: str
+    scorer: Scorer | None = None
+    min: float | None = None
+    using: list[str] | None = None  # columns the scorer reads; default: the comparison columns
+    same: list[str] = Field(default_factory=list)  # columns that must be equal and non-null
+    m: float = 0.5  # starting m probability for EM
+
+    @model_validator(mode="after")
+    def _needs_condition(self) -> "LevelSettings":
+        if self.scorer is None and not self.same:
+            raise ValueError(f"level {self.label!r} needs a scorer or a 'same' list")
+        if self.scorer not in (None, "exact") and self.min is None:
+            raise ValueError(f"level {self.label!r}: scorer {self.scorer!r} needs 'min'")
+        return self
+
+
+class ComparisonSettings(_Strict):
+    """A comparison with ordered levels, best first; 'null' and 'else' levels are implicit."""
+
+    name: str
+    columns: list[str]
+    cross: bool = True  # compare every left column with every right column, keep the best
+    levels: list[LevelSettings]
+    else_m: float = 0.05
+    term_frequency: bool = False  # adjust the exact level by how common the shared value is
+
+
+class BlockingRuleSettings(_Strict):
+    name: str
+    keys: list[str]  # record columns; 'name_token' expands to one key per name token
+
+
+class BlockingSettings(_Strict):
+    max_block_size: int = Field(300, ge=2)
+    rules: list[BlockingRuleSettings]
+
+
+class EMSettings(_Strict):
+    u_sample_pairs: int = Field(1_000_000, ge=1000)
+    max_iterations: int = Field(50, ge=1)
+    tolerance: float = Field(1e-5, gt=0)
+    max_pairs_per_session: int = Field(2_000_000, ge=1000)
+    seed: int = 42
+
+
+class RuleSettings(_Strict):
+    same_bn_is_match: bool = True
+    different_bn_cannot_link: bool = True
+    different_numbered_company_cannot_link: bool = True
+    franchise_min_records: int = Field(3, ge=2)
+    franchise_min_addresses: int = Field(2, ge=2)
+
+
+class ThresholdSettings(_Strict):
+    auto_match: float = Field(0.95, gt=0, lt=1)
+    review: float = Field(0.5, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ThresholdSettings":
+        if self.review > self.auto_match:
+            raise ValueError("review must not exceed auto_match")
+        return self
+
+
+class ClusterSettings(_Strict):
+    min_average_probability: float = Field(0.5, ge=0, le=1)
+    max_dense_component: int = Field(2000, ge=3)
+
+
+class MatchSettings(_Strict):
+    blocking: BlockingSettings
+    comparisons: list[ComparisonSettings]
+    em: EMSettings = Field(default_factory=EMSettings)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
+    thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
+    clustering: ClusterSettings = Field(default_factory=ClusterSettings)
+
+    def config_hash(self) -> str:
+        """SHA-256 of the settings, so a saved model names the configuration that made it."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SettingsError(ValueError):
+    """A configuration file that cannot be used; the message names file and key."""
+
+
+def load_settings(path: str | Path | None = None) -> MatchSettings:
+    """Read and validate the match settings; errors name the file and the offending key."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return MatchSettings.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{path}: key '{'.'.join(str(p) for p in err['loc']) or '<root>'}': {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("\n".join(lines)) from None
+
+
+class TrainedModel(BaseModel):
+    """What training learnt: enough to score new pairs and to audit how it was made."""
+
+    probability_two_random_records_match: float
+    m: dict[str, dict[str, float]]  # comparison -> level label -> m probability
+    u: dict[str, dict[str, float]]
+    thresholds: ThresholdSettings
+    config_hash: str
+    n_records: int
+    n_blocked_pairs: int
+    u_sample_pairs: int
+    em_sessions: list[dict[str, float | int | str]] = Field(default_factory=list)
+    tf_summary: dict[str, dict[str, float]] = Field(default_factory=dict)  # top values
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainedModel":
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,60 @@
+"""Deterministic rules on top of the probabilities, and the cannot-link constraints.
+
+Some facts outweigh any score: one valid BN root is one business; two different valid roots
+are two businesses however alike they look; 1234567 Nova Scotia Ltd and 1234568 Nova Scotia
+Ltd are two companies; Tim Hortons at two addresses is two sites. Rules are evaluated on an
+attached pairs partition (`<col>_l`, `<col>_r`) and name the rule that fired.
+"""
+
+import numpy as np
+import pandas as pd
+
+from matching.model import RuleSettings
+
+RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name"]
+CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
+
+
+def _both(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    a, b = frame[f"{col}_l"].to_numpy(object), frame[f"{col}_r"].to_numpy(object)
+    present = pd.notna(a) & pd.notna(b) & (a != None) & (b != None)  # noqa: E711
+    return a, b, present
+
+
+def apply_rules(attached: pd.DataFrame, scored: pd.DataFrame,
+                settings: RuleSettings) -> np.ndarray:
+    """Name of the rule that decides each pair ('' where the score decides).
+
+    Precedence: cannot-link first (a conflict is never overruled), then the same BN,
+    then the franchise rule.
+    """
+    rule = np.full(len(attached), "", dtype=object)
+    if len(attached) == 0:
+        return rule
+    bn_a, bn_b, bn_both = _both(attached, "bn_root_valid")
+    nc_a, nc_b, nc_both = _both(attached, "numbered_company")
+    if "name_level" in scored.columns and "address_level" in scored.columns:
+        chain = (attached["chain_name_l"].to_numpy(bool)
+                 & attached["chain_name_r"].to_numpy(bool))
+        same_name = scored["name_level"].to_numpy(object) == "exact"
+        different_place = scored["address_level"].to_numpy(object) == "else"
+        if "phone_level" in scored.columns:
+            different_place &= scored["phone_level"].to_numpy(object) != "exact"
+        rule[chain & same_name & different_place] = "franchise"
+    if settings.same_bn_is_match:
+        rule[bn_both & (bn_a == bn_b)] = "same_bn"
+    if settings.different_numbered_company_cannot_link:
+        rule[nc_both & (nc_a != nc_b)] = "different_numbered_company"
+    if settings.different_bn_cannot_link:
+        rule[bn_both & (bn_a != bn_b)] = "different_bn"
+    return rule
+
+
+def constraint_values(records: pd.DataFrame, settings: RuleSettings) -> list[np.ndarray]:
+    """Per-record values a cluster may hold at most one of (None: unconstrained)."""
+    out = []
+    if settings.different_bn_cannot_link:
+        out.append(records["bn_root_valid"].to_numpy(object))
+    if settings.different_numbered_company_cannot_link:
+        out.append(records["numbered_company"].to_numpy(object))
+    return out

@@ -1,0 +1,68 @@
+"""Fellegi-Sunter scoring of a pairs partition, keeping per-comparison evidence.
+
+Pure function of a partition (gammas + shared tf values) and the trained model, so a worker
+can score its own block of pairs. Every pair keeps `<name>_level` and `<name>_weight` so that
+a steward (or an auditor) can see why it was linked.
+"""
+
+import numpy as np
+import pandas as pd
+
+from matching.comparisons import Comparison
+from matching.model import ThresholdSettings, TrainedModel
+from matching.term_frequency import tf_adjustment
+
+MATCH, REVIEW, NON_MATCH = "match", "review", "non_match"
+
+
+def level_weights(comp: Comparison, model: TrainedModel) -> np.ndarray:
+    """log2(m/u) per gamma for one comparison."""
+    m = np.array([model.m[comp.name][label] for label in comp.labels])
+    u = np.array([model.u[comp.name][label] for label in comp.labels])
+    return np.log2(m) - np.log2(u)
+
+
+def prior_weight(model: TrainedModel) -> float:
+    lam = model.probability_two_random_records_match
+    return float(np.log2(lam) - np.log2(1 - lam))
+
+
+def score_partition(
+    gammas: pd.DataFrame,
+    comparisons: list[Comparison],
+    model: TrainedModel,
+    tf_tables: dict[str, pd.Series] | None = None,
+    n_records: int = 1,
+) -> pd.DataFrame:
+    """Add `<name>_level`, `<name>_weight`, `match_weight` and `match_probability`."""
+    out = gammas.copy()
+    total = np.full(len(out), prior_weight(model))
+    for comp in comparisons:
+        g = out[f"{comp.name}_gamma"].to_numpy(np.int64)
+        weights = level_weights(comp, model)
+        w = np.where(g >= 0, weights[np.maximum(g, 0)], 0.0)
+        tf_col = f"{comp.name}_tf_value"
+        if tf_tables and comp.name in tf_tables and tf_col in out.columns:
+            u_exact = model.u[comp.name][comp.labels[comp.exact_gamma or 0]]
+            adj = tf_adjustment(out[tf_col].to_numpy(), tf_tables[comp.name], u_exact, n_records)
+            out[f"{comp.name}_tf_adjustment"] = adj
+            w = w + adj
+        labels = np.array([*comp.labels, "null"], dtype=object)
+        out[f"{comp.name}_level"] = labels[np.where(g >= 0, g, len(comp.labels))]
+        out[f"{comp.name}_weight"] = w
+        total += w
+    out["match_weight"] = total
+    out["match_probability"] = 1.0 / (1.0 + np.exp2(-np.clip(total, -1000, 1000)))
+    return out
+
+
+def decide(probability: np.ndarray, rule: np.ndarray, thresholds: ThresholdSettings) -> np.ndarray:
+    """Auto-match / review / non-match bands, after the deterministic rules."""
+    decision = np.where(
+        probability >= thresholds.auto_match, MATCH,
+        np.where(probability >= thresholds.review, REVIEW, NON_MATCH),
+    ).astype(object)
+    rule = np.asarray(rule, dtype=object)
+    decision[rule == "same_bn"] = MATCH
+    decision[np.isin(rule, ["different_bn", "different_numbered_company", "franchise"])] = NON_MATCH
+    return decision
