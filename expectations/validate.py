@@ -1,0 +1,210 @@
+"""The validation facade: one canonical frame of one source in, a ValidationOutcome out.
+
+Order matters: SINs are removed first (nothing downstream, GX included, may see them), then
+provinces are normalised, then every check runs once over whole columns and once in GX over
+the same batch frame. Rows failing a blocking check go to quarantine (one row each, naming
+every failed check); rows failing only warnings pass with a flag.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from expectations.catalogue import SIN_CHECK, build_checks
+from expectations.gx_runner import ResultFormat, run_suite
+from expectations.outcome import expectation_results, flag_rows, quarantine_rows
+from expectations.rules import failures, helper_columns, normalise_provinces
+from expectations.schema import SchemaFinding, check_empty_mapped, check_frame, check_raw_columns
+from expectations.settings import ExpectationSettings, load_expectation_settings
+from expectations.sin import scan_and_remove
+from sources.canonical import CANONICAL_COLUMNS, conform
+from sources.config import SourceConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ValidationOutcome:
+    """Everything validation of one source produced; free of personal values and SINs."""
+
+    source: str
+    accepted: pd.DataFrame  # canonical frame of passing rows, SINs removed, provinces normalised
+    quarantine: pd.DataFrame  # sources.quarantine shape, stage 'validate'
+    flags: pd.DataFrame  # source_record_id, source_line, expectations (';'-joined)
+    expectation_results: list[dict[str, Any]]
+    batch_passed: bool
+    batch_failures: list[str]
+    sin_removed: int
+    data_docs_path: Path | None
+    summary_text: str
+    provinces_normalised: int = 0
+    rows_in: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        """Every input row is accepted or quarantined, exactly once."""
+        return self.rows_in == len(self.accepted) + len(self.quarantine)
+
+
+def _conformed(frame: pd.DataFrame, findings: list[SchemaFinding], source_id: str) -> pd.DataFrame:
+    """Canonical columns in canonical dtypes; extra columns dropped (they are reported)."""
+    frame = frame[[c for c in frame.columns if c in CANONICAL_COLUMNS]]
+    if not findings:
+        return frame.reset_index(drop=True)
+    try:
+        return conform(frame).reset_index(drop=True)
+    except (ValueError, TypeError):
+        # conform's own message may quote a value; do not pass it on.
+        raise ValueError(
+            f"source '{source_id}': the frame cannot be brought to the canonical dtypes; "
+            "see the schema findings of sources.canonical.conform on the reader's output"
+        ) from None
+
+
+def _batch_failures(
+    source_id: str,
+    rows: int,
+    quarantined: int,
+    max_share: float,
+    results: list[dict[str, Any]],
+    findings: list[SchemaFinding],
+    docs: Path | None,
+) -> list[str]:
+    """Sentences naming source, expectation, how many rows and where to look."""
+    where = f"quarantine rows with stage 'validate' for source '{source_id}'"
+    if docs is not None:
+        where += f" and the GX Data Docs at {docs}"
+    out = []
+    share = quarantined / rows if rows else 0.0
+    if share > max_share:
+        worst = sorted(
+            (r for r in results if r["severity"] == "blocking" and r["predicate_unexpected_count"]),
+            key=lambda r: -r["predicate_unexpected_count"],
+        )[:3]
+        top = ", ".join(
+            f"{r['name']} ({r['predicate_unexpected_count']} rows, column {r['column']})"
+            for r in worst
+        )
+        out.append(
+            f"Source '{source_id}': {quarantined} of {rows} rows ({share:.1%}) failed blocking "
+            f"expectations, above the {max_share:.1%} threshold (config/expectations.yaml "
+            f"max_invalid_share); most failed: {top}. Look at the {where}."
+        )
+    for finding in findings:
+        out.append(
+            f"Source '{source_id}': schema drift, expectation {finding.expectation} failed for "
+            f"all {rows} rows: {finding.message}. Look at the source's entry in "
+            "config/sources.yaml (mapping) and the columns of the file the reader read."
+        )
+    for result in results:
+        if result["gx_exception"]:
+            out.append(
+                f"Source '{source_id}': GX could not evaluate {result['name']} on column "
+                f"{result['column']}; the check was not done. Look at the {where}."
+            )
+    return out
+
+
+def validate_source(
+    frame: pd.DataFrame,
+    config: SourceConfig,
+    *,
+    raw_columns: list[str] | None = None,
+    settings: ExpectationSettings | None = None,
+    data_docs_dir: str | Path | None = None,
+    today: date | None = None,
+    result_format: ResultFormat = "SUMMARY",
+) -> ValidationOutcome:
+    """Validate one source's canonical frame; see docs/validation.md for every expectation."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    settings = settings or load_expectation_settings()
+    rules = settings.for_source(config.id)
+    today = today or datetime.now(UTC).date()
+    rows_in = len(frame)
+
+    findings = check_frame(frame)
+    frame = _conformed(frame, findings, config.id)
+    findings += check_raw_columns(config, raw_columns)
+    if rules.fail_on_empty_mapped_field:
+        findings += check_empty_mapped(config, frame)
+
+    scan = scan_and_remove(frame, rules.sin_exempt_fields)
+    cleaned = scan.cleaned
+    normalised = cleaned.copy()
+    normalised["province"], provinces_normalised = normalise_provinces(cleaned["province"])
+    timings["prepare"] = time.perf_counter() - started
+
+    checks = build_checks(rules)
+    mark = time.perf_counter()
+    columns: dict[str, pd.Series] = {
+        c.gx_column: normalised[c.gx_column] for c in checks if not c.gx_column.startswith("_")
+    }
+    columns.update(helper_columns(normalised, checks, rules, today))
+    columns[f"_ok_{SIN_CHECK}"] = pd.Series(~scan.row_flags, index=normalised.index)
+    batch = pd.DataFrame(columns, copy=False)
+    fails = failures(batch, checks)
+    timings["predicates"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    docs_dir = Path(data_docs_dir) / config.id if data_docs_dir is not None else None
+    gx_run = run_suite(batch, checks, source_id=config.id, data_docs_dir=docs_dir,
+                       result_format=result_format)
+    timings["gx"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    quarantine, blocked = quarantine_rows(config.id, cleaned, checks, fails, scan.fields_by_row)
+    accepted = normalised[~blocked].reset_index(drop=True)
+    flags = flag_rows(normalised, checks, fails, blocked)
+    results = expectation_results(checks, fails, gx_run.results, normalised)
+    for finding in findings:
+        results.append({
+            "name": finding.expectation, "column": finding.column, "severity": "blocking",
+            "kind": "batch", "success": False, "unexpected_count": rows_in,
+            "unexpected_percent": 100.0, "predicate_unexpected_count": rows_in,
+            "agrees_with_gx": True, "sample_values": [], "gx_exception": None,
+        })
+    batch_failures = _batch_failures(config.id, rows_in, len(quarantine),
+                                     rules.max_invalid_share, results, findings,
+                                     gx_run.data_docs_path)
+    timings["outcome"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - started
+    if rows_in != len(accepted) + len(quarantine):  # a bug here would lose rows silently
+        raise AssertionError(f"source '{config.id}': validation lost rows")
+
+    disagree = [r["name"] for r in results if not r["agrees_with_gx"]]
+    summary = _summary(config.id, rows_in, len(accepted), len(quarantine), len(flags),
+                       scan.removed, provinces_normalised, rules.max_invalid_share,
+                       batch_failures, disagree, timings["total"])
+    log.info(summary)
+    return ValidationOutcome(
+        source=config.id, accepted=accepted, quarantine=quarantine, flags=flags,
+        expectation_results=results, batch_passed=not batch_failures,
+        batch_failures=batch_failures, sin_removed=scan.removed,
+        data_docs_path=gx_run.data_docs_path, summary_text=summary,
+        provinces_normalised=provinces_normalised, timings=timings, rows_in=rows_in,
+    )
+
+
+def _summary(source_id: str, rows: int, accepted: int, quarantined: int, flagged: int,
+             sins: int, provinces: int, max_share: float, failures_: list[str],
+             disagree: list[str], seconds: float) -> str:
+    share = quarantined / rows if rows else 0.0
+    verdict = "passed" if not failures_ else f"FAILED ({len(failures_)} batch failure(s))"
+    text = (
+        f"validate {source_id}: {rows} rows -> {accepted} accepted, {quarantined} quarantined "
+        f"({share:.1%}, threshold {max_share:.1%}), {flagged} flagged; "
+        f"{sins} SIN-like value(s) removed; {provinces} province value(s) normalised; "
+        f"batch {verdict}; {seconds:.1f} s"
+    )
+    if disagree:
+        text += f"; GX and predicates disagree on: {', '.join(disagree)}"
+    return text
+
+
