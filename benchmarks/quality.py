@@ -1,0 +1,184 @@
+"""Match quality of UBR and Splink side by side on data sets with a known answer.
+
+    python benchmarks/quality.py [--datasets febrl3,febrl4,dedupe-examples] [--tools ubr,splink]
+
+Each tool runs as its own subprocess on the same prepared CSVs and writes the same contract
+(clusters.csv, pairs.csv); both are then scored by the same code in metrics.py. Seconds and peak
+memory are those of the whole subprocess (imports, reading, training, scoring, clustering,
+writing). Prints one row per data set and tool.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import metrics, ubr_runner  # noqa: E402
+from benchmarks.datasets import CACHE, QUALITY_SETS, Dataset, record_keys, safe_name  # noqa: E402
+
+SPLINK_RUNNER = Path(__file__).resolve().parent / "splink_runner.py"
+ORACLE_THRESHOLDS = (0.5, 0.7, 0.8, 0.95, 0.99, 0.999)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Wall time and peak resident memory of one finished subprocess."""
+
+    seconds: float
+    peak_mb: float
+    returncode: int
+
+
+def run_measured(cmd: list[str], log_path: Path) -> Measured:
+    """Run `cmd`, wait for it with wait4 so that ru_maxrss is this child's own peak RSS.
+
+    wait4's rusage covers the child and the descendants it waited for, so a tool that forks
+    workers is charged for them too, and tools run one after the other never mix their peaks.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
+    return Measured(round(seconds, 2), round(usage.ru_maxrss / 1024, 1), process.returncode)
+
+
+def tool_command(
+    tool: str, dataset: Dataset, mapping: Path, files: list[Path], out_dir: Path,
+    extra_thresholds: tuple[float, ...] = (),
+) -> list[str]:
+    if tool == "ubr":
+        return ubr_runner.command(mapping, out_dir, files)
+    if tool == "splink":
+        cmd = [sys.executable, str(SPLINK_RUNNER), "--profile", dataset.profile,
+               "--mapping", str(mapping), "--out", str(out_dir)]
+        if extra_thresholds:
+            cmd += ["--also-cluster-at", ",".join(str(t) for t in extra_thresholds)]
+        return cmd + [str(f) for f in files]
+    raise ValueError(f"unknown tool {tool!r}; known: ubr, splink")
+
+
+def evaluate(dataset: Dataset, out_dir: Path, clusters_name: str = "clusters.csv") -> dict:
+    """Score a tool's output files against the answer key."""
+    truth = dataset.truth_series()
+    clusters = pd.read_csv(out_dir / clusters_name, dtype=str)
+    predicted = pd.Series(
+        clusters["cluster_id"].to_numpy(),
+        index=record_keys(clusters["file"], clusters["record_id"]),
+    )
+    pairwise = metrics.pairwise(predicted, truth)
+    bcubed = metrics.bcubed(predicted, truth)
+    row = {
+        "pairwise_p": pairwise.precision, "pairwise_r": pairwise.recall, "pairwise_f1": pairwise.f1,
+        "bcubed_p": bcubed.precision, "bcubed_r": bcubed.recall, "bcubed_f1": bcubed.f1,
+        "records_missing": int((~truth.index.isin(predicted.index)).sum()),
+    }
+    pairs_path = out_dir / "pairs.csv"
+    if pairs_path.exists():
+        pairs = pd.read_csv(
+            pairs_path, dtype=str, usecols=["file_l", "record_id_l", "file_r", "record_id_r"]
+        )
+        block = metrics.blocking(
+            pd.Series(record_keys(pairs["file_l"], pairs["record_id_l"])),
+            pd.Series(record_keys(pairs["file_r"], pairs["record_id_r"])),
+            truth,
+        )
+        row.update(candidate_pairs=block.candidate_pairs, blocking_recall=block.recall)
+    return row
+
+
+def run_one(tool: str, dataset: Dataset, work: Path, oracle: bool = False) -> list[dict]:
+    """Run one tool on one data set; return its row (and Splink's hindsight-threshold row)."""
+    base = {"dataset": dataset.name, "tool": tool, "records": dataset.records}
+    if tool == "ubr":
+        ok, why = ubr_runner.available()
+        if not ok:
+            return [{**base, "error": why}]
+    inputs = work / safe_name(dataset.name) / "input"
+    mapping, files = dataset.write(inputs)
+    out_dir = work / safe_name(dataset.name) / tool
+    extra = ORACLE_THRESHOLDS if (oracle and tool == "splink") else ()
+    measured = run_measured(
+        tool_command(tool, dataset, mapping, files, out_dir, extra), out_dir.with_suffix(".log")
+    )
+    base.update(seconds=measured.seconds, peak_mb=measured.peak_mb)
+    if measured.returncode != 0 or not (out_dir / "clusters.csv").exists():
+        log = out_dir.with_suffix(".log").read_text(errors="replace").strip().splitlines()
+        return [{**base, "error": f"exit {measured.returncode}: {(log or [''])[-1][:200]}"}]
+    rows = [{**base, **evaluate(dataset, out_dir)}]
+    if extra:
+        candidates = [(t, evaluate(dataset, out_dir, f"clusters_at_{t}.csv")) for t in extra]
+        best_t, best = max(candidates, key=lambda c: c[1]["pairwise_f1"])
+        if best["pairwise_f1"] > rows[0]["pairwise_f1"]:
+            rows.append({**base, "tool": f"splink @{best_t} (hindsight)", **best,
+                         "seconds": None, "peak_mb": None})
+    return rows
+
+
+def _fmt(value: object, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(rows: list[dict]) -> str:
+    """Markdown table: dataset, tool, pairwise and B-cubed P/R/F1, blocking, seconds, memory."""
+    head = ("| data set | tool | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 "
+            "| candidate pairs | blocking recall | seconds | peak MB |")
+    lines = [head, "|" + "---|" * 12]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['dataset']} | {r['tool']} | not run: {r['error']} "
+                         "|  |  |  |  |  |  |  |  |  |")
+            continue
+        cells = [r["dataset"], r["tool"]] + [
+            _fmt(r.get(k)) for k in ("pairwise_p", "pairwise_r", "pairwise_f1",
+                                     "bcubed_p", "bcubed_r", "bcubed_f1")
+        ] + [_fmt(r.get("candidate_pairs")), _fmt(r.get("blocking_recall")),
+             _fmt(r.get("seconds"), 1), _fmt(r.get("peak_mb"), 0)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run_quality(names: list[str], tools: list[str], work: Path, oracle: bool) -> list[dict]:
+    rows = []
+    for name in names:
+        dataset = QUALITY_SETS[name]()
+        for tool in tools:
+            rows.extend(run_one(tool, dataset, work, oracle))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=",".join(QUALITY_SETS))
+    parser.add_argument("--tools", default="ubr,splink")
+    parser.add_argument("--work", type=Path, default=CACHE / "runs")
+    parser.add_argument("--no-oracle", action="store_true",
+                        help="skip Splink's best-threshold-in-hindsight diagnostic row")
+    args = parser.parse_args(argv)
+    rows = run_quality(args.datasets.split(","), args.tools.split(","), args.work,
+                       not args.no_oracle)
+    print(table(rows))
+    (args.work / "quality.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
