@@ -55,7 +55,7 @@ def insert_frame(
     table: sa.Table,
     frame: pd.DataFrame,
     constants: Mapping[str, Any] | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
 ) -> int:
     """Insert every row of `frame` (plus constant columns) into `table` on `connection`.
 
@@ -68,7 +68,7 @@ def insert_frame(
     frame_columns = [name for name in frame.columns if name not in constants]
     names = [*frame_columns, *constants]
     values = [bind_value(table.c[name], value, dialect) for name, value in constants.items()]
-    chunks = row_chunks(frame, frame_columns, values, chunk_rows)
+    chunks = row_chunks(frame, frame_columns, values, chunk_rows or CHUNK_ROWS)
     if is_postgresql(connection):
         return _copy_rows(connection, table, names, chunks)
     return _executemany_rows(connection, table, names, chunks)
