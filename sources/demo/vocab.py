@@ -78,6 +78,9 @@ DESCRIPTORS_FR: tuple[str, ...] = (
 # Legal forms: English written forms and their French equivalents.
 FORMS_EN: tuple[str, ...] = ("Limited", "Ltd.", "Inc.", "Incorporated", "Ltd", "Limited")
 FORMS_FR: tuple[str, ...] = ("Limitée", "Ltée", "Inc.", "Ltée")
+FORM_IN_FRENCH: dict[str, str] = {
+    "Limited": "Limitée", "Ltd.": "Ltée", "Ltd": "Ltée", "Inc.": "Inc.", "Incorporated": "Inc.",
+}
 HOLDING_WORDS: tuple[str, ...] = ("Holdings", "Investments", "Enterprises", "Properties")
 
 # Franchise brands: the same operating name carried by many unrelated franchisees.
