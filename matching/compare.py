@@ -6,6 +6,8 @@ columns. A Dask or Spark worker can run the same two calls on its own block of p
 String similarity runs in rapidfuzz's C++ via `process.cpdist(..., workers=-1)`.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -74,10 +76,18 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     return out
 
 
-def attach_records(pairs: pd.DataFrame, records: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The pairs partition with both records' columns, suffixed `_l` and `_r`."""
-    out = pairs.reset_index(drop=True).copy()
-    left, right = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+PairColumns = Mapping[str, np.ndarray]
+
+
+def attach_records(pairs: pd.DataFrame, records: pd.DataFrame, columns: list[str]) -> PairColumns:
+    """Both records' columns for a pairs partition, named `<col>_l` and `<col>_r`.
+
+    Returned as plain object arrays (missing = None), not a DataFrame: pandas 3 would turn
+    every string column into Arrow strings and back, which cost more than the comparisons.
+    `pd.DataFrame(result)` gives the tidy partition when one is wanted.
+    """
+    left, right = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+    out: dict[str, np.ndarray] = {}
     for col in columns:
         values = records[col].to_numpy(dtype=object)
         out[f"{col}_l"] = values[left]
@@ -86,91 +96,132 @@ def attach_records(pairs: pd.DataFrame, records: pd.DataFrame, columns: list[str
 
 
 def _present(values: np.ndarray) -> np.ndarray:
-    return pd.notna(values) & (values != None)  # noqa: E711 (object arrays: elementwise)
+    """Non-missing entries; prepared records hold None (never NaN) for missing text."""
+    return values != None  # noqa: E711 (object arrays compare elementwise)
 
 
-def _score(scorer: str, a: np.ndarray, b: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Similarity of a[rows] and b[rows]; -1 where either side is missing."""
-    out = np.full(len(a), -1.0)
-    ok = rows & _present(a) & _present(b)
-    if not ok.any():
-        return out
-    if scorer == "exact":
-        out[ok] = np.where(a[ok] == b[ok], 1.0, 0.0)
-        return out
-    out[ok] = process.cpdist(
-        list(a[ok]), list(b[ok]), scorer=SCORERS[scorer], workers=-1, dtype=np.float32
-    )
-    return out
+class _Partition:
+    """One pairs partition with cached presence masks and similarity scores.
+
+    A scorer is run once per (scorer, left column, right column) with the lowest cutoff any
+    level needs, and only on rows not yet settled by a better level.
+    """
+
+    def __init__(self, frame: PairColumns | pd.DataFrame) -> None:
+        self.frame = frame
+        self.n = len(next(iter(frame.values()))) if isinstance(frame, Mapping) else len(frame)
+        self._values: dict[str, np.ndarray] = {}
+        self._present: dict[str, np.ndarray] = {}
+        self._scores: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def values(self, name: str) -> np.ndarray:
+        if name not in self._values:
+            raw = self.frame[name]
+            self._values[name] = raw if isinstance(raw, np.ndarray) else np.asarray(raw, object)
+        return self._values[name]
+
+    def present(self, name: str) -> np.ndarray:
+        if name not in self._present:
+            self._present[name] = _present(self.values(name))
+        return self._present[name]
+
+    def score(self, scorer: str, a: str, b: str, rows: np.ndarray,
+              cutoff: float | None) -> np.ndarray:
+        """Similarity of `<a>_l` and `<b>_r` (-1 where missing or not computed)."""
+        key = (scorer, a, b)
+        if key not in self._scores:
+            self._scores[key] = (np.full(self.n, -1.0), np.zeros(self.n, bool))
+        score, done = self._scores[key]
+        left, right = self.values(f"{a}_l"), self.values(f"{b}_r")
+        todo = rows & ~done & self.present(f"{a}_l") & self.present(f"{b}_r")
+        if todo.any():
+            if scorer == "exact":
+                score[todo] = np.where(left[todo] == right[todo], 1.0, 0.0)
+            else:
+                score[todo] = process.cpdist(
+                    list(left[todo]), list(right[todo]), scorer=SCORERS[scorer],
+                    score_cutoff=cutoff, workers=-1, dtype=np.float32,
+                )
+        done |= rows
+        return score
+
+    def best(self, scorer: str, columns: list[str], cross: bool, rows: np.ndarray,
+             cutoff: float | None) -> np.ndarray:
+        """Best score over the combinations (legal-legal, legal-op, op-legal, op-op)."""
+        combos = [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
+        best = np.full(self.n, -1.0)
+        for a, b in combos:
+            best = np.maximum(best, self.score(scorer, a, b, rows, cutoff))
+        return best
+
+    def same(self, columns: list[str]) -> np.ndarray:
+        ok = np.ones(self.n, bool)
+        for col in columns:
+            ok &= self.present(f"{col}_l") & self.present(f"{col}_r")
+            ok &= self.values(f"{col}_l") == self.values(f"{col}_r")
+        return ok
+
+    def null(self, columns: list[str]) -> np.ndarray:
+        """Rows where one side has none of `columns`: the comparison's null level."""
+        has_l, has_r = np.zeros(self.n, bool), np.zeros(self.n, bool)
+        for col in columns:
+            has_l |= self.present(f"{col}_l")
+            has_r |= self.present(f"{col}_r")
+        return ~(has_l & has_r)
+
+    def shared_value(self, columns: list[str], cross: bool, rows: np.ndarray) -> np.ndarray:
+        """The value both records share (for term frequencies), where they share one."""
+        combos = [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
+        value = np.full(self.n, None, dtype=object)
+        for a, b in combos:
+            left, right = self.values(f"{a}_l"), self.values(f"{b}_r")
+            hit = rows & (value == None) & self.present(f"{a}_l") & (left == right)  # noqa: E711
+            value[hit] = left[hit]
+        return value
 
 
-def _best_over_combos(frame: pd.DataFrame, columns: list[str], cross: bool, scorer: str,
-                      rows: np.ndarray) -> np.ndarray:
-    """Best score over the column combinations (legal-legal, legal-op, op-legal, op-op)."""
-    combos = [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
-    best = np.full(len(frame), -1.0)
-    for a, b in combos:
-        score = _score(scorer, frame[f"{a}_l"].to_numpy(), frame[f"{b}_r"].to_numpy(), rows)
-        best = np.maximum(best, score)
-    return best
+def _lowest_cutoffs(comp: Comparison) -> dict[str, float]:
+    cutoffs: dict[str, float] = {}
+    for level in comp.levels:
+        if level.scorer not in (None, "exact"):
+            cutoffs[level.scorer] = min(cutoffs.get(level.scorer, np.inf), float(level.min or 0))
+    return cutoffs
 
 
-def _same(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    ok = np.ones(len(frame), bool)
-    for col in columns:
-        a, b = frame[f"{col}_l"].to_numpy(), frame[f"{col}_r"].to_numpy()
-        ok &= _present(a) & _present(b) & (a == b)
-    return ok
-
-
-def _null_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    has_l = np.zeros(len(frame), bool)
-    has_r = np.zeros(len(frame), bool)
-    for col in columns:
-        has_l |= _present(frame[f"{col}_l"].to_numpy())
-        has_r |= _present(frame[f"{col}_r"].to_numpy())
-    return ~(has_l & has_r)
-
-
-def _shared_value(frame: pd.DataFrame, columns: list[str], cross: bool,
-                  rows: np.ndarray) -> np.ndarray:
-    """The value both records share (for term frequencies), where they share one."""
-    combos = [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
-    value = np.full(len(frame), None, dtype=object)
-    for a, b in combos:
-        left, right = frame[f"{a}_l"].to_numpy(), frame[f"{b}_r"].to_numpy()
-        hit = rows & (value == None) & _present(left) & (left == right)  # noqa: E711
-        value[hit] = left[hit]
-    return value
-
-
-def compute_levels(frame: pd.DataFrame, comparisons: list[Comparison]) -> pd.DataFrame:
+def compute_levels(frame: PairColumns | pd.DataFrame,
+                   comparisons: list[Comparison]) -> pd.DataFrame:
     """Gamma per comparison (`<name>_gamma`, int8) and shared values for tf comparisons."""
-    out = pd.DataFrame(index=frame.index)
+    part = _Partition(frame)
+    columns: dict[str, np.ndarray] = {}
     for comp in comparisons:
         s = comp.settings
-        gamma = np.zeros(len(frame), np.int8)
-        null = _null_rows(frame, s.columns)
+        cutoffs = _lowest_cutoffs(comp)
+        gamma = np.zeros(part.n, np.int8)
+        null = part.null(s.columns)
         todo = ~null
         for index, level in enumerate(s.levels):
             if not todo.any():
                 break
             hit = todo.copy()
             if level.same:
-                hit &= _same(frame, level.same)
+                hit &= part.same(level.same)
             if level.scorer is not None:
                 cols = level.using or s.columns
                 threshold = 1.0 if level.scorer == "exact" else float(level.min or 0)
-                score = _best_over_combos(frame, cols, s.cross, level.scorer, hit)
+                score = part.best(level.scorer, cols, s.cross, hit, cutoffs.get(level.scorer))
                 hit &= score >= threshold - 1e-9
             gamma[hit] = comp.gamma_of(index)
             todo &= ~hit
         gamma[null] = -1
-        out[f"{comp.name}_gamma"] = gamma
+        columns[f"{comp.name}_gamma"] = gamma
         if s.term_frequency and comp.exact_gamma is not None:
-            out[f"{comp.name}_tf_value"] = _shared_value(
-                frame, s.columns, s.cross, gamma == comp.exact_gamma
+            columns[f"{comp.name}_tf_value"] = part.shared_value(
+                s.columns, s.cross, gamma == comp.exact_gamma
             )
+    out = pd.DataFrame({k: v for k, v in columns.items() if v.dtype != object})
+    for key, values in columns.items():
+        if values.dtype == object:
+            out[key] = pd.Series(values, dtype=object)
     return out
 
 

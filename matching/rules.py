@@ -6,6 +6,8 @@ Ltd are two companies; Tim Hortons at two addresses is two sites. Rules are eval
 attached pairs partition (`<col>_l`, `<col>_r`) and name the rule that fired.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -15,27 +17,27 @@ RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name"]
 CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
 
 
-def _both(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    a, b = frame[f"{col}_l"].to_numpy(object), frame[f"{col}_r"].to_numpy(object)
+def _both(frame: Mapping[str, np.ndarray], col: str) -> tuple[np.ndarray, ...]:
+    a, b = np.asarray(frame[f"{col}_l"], object), np.asarray(frame[f"{col}_r"], object)
     present = pd.notna(a) & pd.notna(b) & (a != None) & (b != None)  # noqa: E711
     return a, b, present
 
 
-def apply_rules(attached: pd.DataFrame, scored: pd.DataFrame,
+def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
                 settings: RuleSettings) -> np.ndarray:
     """Name of the rule that decides each pair ('' where the score decides).
 
     Precedence: cannot-link first (a conflict is never overruled), then the same BN,
     then the franchise rule.
     """
-    rule = np.full(len(attached), "", dtype=object)
-    if len(attached) == 0:
+    rule = np.full(len(scored), "", dtype=object)
+    if len(scored) == 0:
         return rule
     bn_a, bn_b, bn_both = _both(attached, "bn_root_valid")
     nc_a, nc_b, nc_both = _both(attached, "numbered_company")
     if "name_level" in scored.columns and "address_level" in scored.columns:
-        chain = (attached["chain_name_l"].to_numpy(bool)
-                 & attached["chain_name_r"].to_numpy(bool))
+        chain = (np.asarray(attached["chain_name_l"], bool)
+                 & np.asarray(attached["chain_name_r"], bool))
         same_name = scored["name_level"].to_numpy(object) == "exact"
         different_place = scored["address_level"].to_numpy(object) == "else"
         if "phone_level" in scored.columns:

@@ -1,0 +1,212 @@
+"""Canadian street addresses, cities, postal codes and provinces, English and French.
+
+The parser is a fixed sequence of regular expressions over whole columns (distinct values
+only): pull the unit, PO box and rural route out, then the civic number, the direction at the
+end, and the street type before (French order) or after (English order) the name. Types and
+directions map to language-neutral codes, so 'rue Main' and 'Main Street' give the same
+`address_std`. The vocabulary lives in `data/addresses.yaml`.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from matching.names import fold_text, map_unique, punctuation_to_spaces
+
+DATA_FILE = Path(__file__).parent / "data" / "addresses.yaml"
+
+ADDRESS_COLUMNS: tuple[str, ...] = (
+    "street_number", "unit", "street_name", "street_type", "street_direction",
+    "po_box", "rural_route", "address_std",
+)
+_PARTICLES = "de la|de l|du|des|de|d|la|le|les|l|the"
+# Canada Post never uses D F I O Q U, nor W Z as the first letter.
+_POSTAL = (
+    "^(?P<fsa>[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])"
+    "(?P<ldu>[0-9][ABCEGHJ-NPRSTV-Z][0-9])$"
+)
+
+
+def address_text(values: pd.Series) -> pd.Series:
+    """Address text: folded, periods and punctuation as spaces, '#' kept as a token."""
+    return punctuation_to_spaces(values, period_as_space=True)
+
+
+@dataclass(frozen=True)
+class AddressVocabulary:
+    """Normalised variant -> code maps from the YAML, with their regex alternations."""
+
+    suffix_types: dict[str, str]
+    prefix_types: dict[str, str]
+    directions: dict[str, str]
+    unit_words: tuple[str, ...]
+    po_box_words: tuple[str, ...]
+    rural_route_words: tuple[str, ...]
+    provinces: dict[str, str]
+
+
+def _alternation(variants) -> str:
+    return "|".join(sorted(set(variants), key=lambda v: (-len(v), v)))
+
+
+def _normalised(variants: list[str], where: str) -> list[str]:
+    out = address_text(pd.Series([str(v) for v in variants], dtype="string"))
+    bad = [v for v, n in zip(variants, out, strict=True) if pd.isna(n)]
+    if bad:
+        raise ValueError(f"{DATA_FILE}: {where}: variants normalise to nothing: {bad}")
+    return [str(n) for n in out]
+
+
+def _code_map(section: dict, where: str, squeeze: bool = False) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for code, variants in section.items():
+        for variant in _normalised(list(variants or []), f"{where}.{code}"):
+            key = variant.replace(" ", "") if squeeze else variant
+            if mapping.setdefault(key, str(code)) != str(code):
+                raise ValueError(f"{DATA_FILE}: {where}: {variant!r} maps to two codes")
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> AddressVocabulary:
+    """Load and validate the packaged address vocabulary once per process."""
+    with DATA_FILE.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    required = ("street_types", "directions", "unit_designators", "po_box_designators",
+                "rural_route_designators", "provinces")
+    missing = [key for key in required if key not in raw]
+    if missing:
+        raise ValueError(f"{DATA_FILE}: missing keys {missing}; needs {list(required)}")
+    types = raw["street_types"]
+    return AddressVocabulary(
+        suffix_types=_code_map({c: t.get("suffix") for c, t in types.items()}, "suffix"),
+        prefix_types=_code_map({c: t.get("prefix") for c, t in types.items()}, "prefix"),
+        directions=_code_map(raw["directions"], "directions"),
+        unit_words=tuple(_normalised(raw["unit_designators"], "unit_designators")),
+        po_box_words=tuple(_normalised(raw["po_box_designators"], "po_box_designators")),
+        rural_route_words=tuple(
+            _normalised(raw["rural_route_designators"], "rural_route_designators")
+        ),
+        provinces=_code_map(raw["provinces"], "provinces", squeeze=True),
+    )
+
+
+def _pull(text: pd.Series, keys: str, value: str) -> tuple[pd.Series, pd.Series]:
+    """Remove '<key> [#] <value>' from the text; return the rest and the value."""
+    found = text.str.extract(
+        f"^(?P<pre>.*?)(?:^| )(?:{keys})(?: #)? ?(?P<val>{value})(?P<post>(?: .*)?)$"
+    )
+    rest = (found["pre"].fillna("") + found["post"].fillna("")).str.strip()
+    rest = rest.where(found["val"].notna(), text)
+    return rest.mask(rest.eq("")), found["val"]
+
+
+def standardise_addresses(values: pd.Series) -> pd.DataFrame:
+    """The ADDRESS_COLUMNS for a column of address lines, computed on distinct lines."""
+    return map_unique(values, _parse)
+
+
+def _parse(raw: pd.Series) -> pd.DataFrame:
+    vocab = vocabulary()
+    folded = fold_text(raw)
+    # '200-1234 Main St': unit before the civic number, joined by a hyphen.
+    hyphen = folded.str.extract(
+        "^ *(?P<unit>[0-9]{1,6}[a-z]?|[a-z]) ?- ?(?P<civic>[0-9]{1,6}[a-z]?)(?P<post>(?:[ ,].*)?)$"
+    )
+    folded = (hyphen["civic"] + hyphen["post"].fillna("")).fillna(folded)
+    text = address_text(folded)
+
+    text, po_box = _pull(text, _alternation(vocab.po_box_words), "[0-9]+")
+    text, rural_route = _pull(text, _alternation(vocab.rural_route_words), "[0-9]+")
+    text, unit = _pull(text, _alternation((*vocab.unit_words, "#")), "[0-9]+[a-z]?|[a-z]")
+    unit = hyphen["unit"].fillna(unit)
+    text = text.str.replace(
+        "(?:(?:^| )(?:site|comp|compartment) ?[0-9]+)+(?: |$)", " ", regex=True
+    )
+    text = text.str.replace("#", " ", regex=False).str.replace(" +", " ", regex=True).str.strip()
+    text = text.mask(text.eq(""))
+
+    civic = text.str.extract("^(?P<num>[0-9]+[a-z]?) (?P<rest>.+)$")
+    number = civic["num"]
+    text = civic["rest"].fillna(text)
+
+    direction = text.str.extract(f"^(?P<rest>.+) (?P<dir>{_alternation(vocab.directions)})$")
+    after_particle = direction["rest"].str.contains(f"(?:^| )(?:{_PARTICLES})$", regex=True)
+    keep_dir = direction["dir"].notna() & ~after_particle.fillna(False).astype(bool)
+    text = direction["rest"].where(keep_dir, text)
+    street_direction = direction["dir"].where(keep_dir).map(vocab.directions).astype("string")
+
+    prefix = text.str.extract(f"^(?P<t>{_alternation(vocab.prefix_types)}) (?P<name>.+)$")
+    suffix = text.str.extract(f"^(?P<name>.+) (?P<t>{_alternation(vocab.suffix_types)})$")
+    use_suffix = prefix["t"].isna() & suffix["t"].notna()
+    street_type = prefix["t"].map(vocab.prefix_types).astype("string")
+    street_type = street_type.where(~use_suffix, suffix["t"].map(vocab.suffix_types))
+    name = prefix["name"].where(prefix["t"].notna(), suffix["name"].where(use_suffix, text))
+
+    bare = name.str.replace(f"^(?:{_PARTICLES}) ", "", regex=True)
+    name = bare.mask(bare.eq("")).fillna(name)
+    name = name.str.replace(r"\bste\b", "sainte", regex=True)
+    name = name.str.replace(r"\bst\b", "saint", regex=True)
+    name = name.str.replace(r"\bmt\b", "mount", regex=True)
+
+    civic_std = _join(number, name, street_type, street_direction)
+    postal_std = _join("rr " + rural_route, "po box " + po_box)
+    return pd.DataFrame({
+        "street_number": number,
+        "unit": unit,
+        "street_name": name,
+        "street_type": street_type.astype("string"),
+        "street_direction": street_direction,
+        "po_box": po_box,
+        "rural_route": rural_route,
+        "address_std": civic_std.fillna(postal_std),
+    }).astype("string")
+
+
+def _join(*parts: pd.Series) -> pd.Series:
+    """Space-join the non-null parts row by row; all null gives <NA>."""
+    first, *others = parts
+    joined = first.str.cat(list(others), sep=" ", na_rep="") if others else first.fillna("")
+    joined = joined.str.replace(" +", " ", regex=True).str.strip()
+    return joined.mask(joined.eq(""))
+
+
+def standardise_cities(values: pd.Series) -> pd.Series:
+    """City for comparison: folded, lower, 'St.'/'Ste' spelled 'saint'/'sainte', 'Mt' 'mount'."""
+
+    def compute(uniques: pd.Series) -> pd.DataFrame:
+        text = address_text(uniques).str.replace("#", "", regex=False).str.strip()
+        text = text.str.replace(r"\bste\b", "sainte", regex=True)
+        text = text.str.replace(r"\bst\b", "saint", regex=True)
+        text = text.str.replace(r"\bmt\b", "mount", regex=True)
+        return pd.DataFrame({"city_std": text.mask(text.eq(""))})
+
+    return map_unique(values, compute)["city_std"]
+
+
+def standardise_postal_codes(values: pd.Series) -> pd.DataFrame:
+    """`postal_code_std` in Canada Post form 'B3H 4R2' and `fsa` 'B3H'; invalid -> <NA>."""
+
+    def compute(uniques: pd.Series) -> pd.DataFrame:
+        compact = uniques.astype("string").str.upper().str.replace("[^A-Z0-9]", "", regex=True)
+        parts = compact.str.extract(_POSTAL)
+        return pd.DataFrame({
+            "postal_code_std": (parts["fsa"] + " " + parts["ldu"]).astype("string"),
+            "fsa": parts["fsa"].astype("string"),
+        })
+
+    return map_unique(values, compute)
+
+
+def standardise_provinces(values: pd.Series) -> pd.Series:
+    """Two-letter code from codes, old codes (NF, PQ) and names in English or French."""
+    provinces = vocabulary().provinces
+
+    def compute(uniques: pd.Series) -> pd.DataFrame:
+        key = address_text(uniques).str.replace(" ", "", regex=False)
+        return pd.DataFrame({"province_std": key.map(provinces).astype("string")})
+
+    return map_unique(values, compute)["province_std"]

@@ -1,0 +1,155 @@
+"""Business names normalised for comparison: one spelling per name whatever the register.
+
+Every step is a regular expression over a whole column (pyarrow kernels), run on the distinct
+values only and mapped back, because 2.5 million names leave no room for a Python loop per row.
+Text is folded to ASCII first so that the fast RE2 kernels stay usable (they treat `\\b` and
+`\\d` as ASCII-only).
+"""
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from matching.legal_forms import LegalFormTable, default_table
+
+# Characters NFKD does not decompose into ASCII, and typographic quotes and dashes.
+_EXTRA_FOLDS = str.maketrans({
+    "œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+    "’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "‚": ",", "“": '"', "”": '"',
+    "–": "-", "—": "-", "‐": "-", "‑": "-", "«": " ", "»": " ", "\u00a0": " ",
+})
+
+# Removed from the name before it becomes a blocking key: they carry no identity.
+NAME_KEY_STOP_WORDS: tuple[str, ...] = (
+    "and", "the", "of", "for", "in", "on", "at", "by", "to",
+    "de", "du", "des", "la", "le", "les", "l", "d", "a", "au", "aux", "en", "pour", "sur",
+    "holdings", "holding", "enterprises", "enterprise", "entreprises", "entreprise",
+    "group", "groupe", "services", "service", "gestion", "management", "investments",
+    "investissements", "placements", "consulting", "consultants", "solutions", "associates",
+    "associes", "international", "canada", "atlantic", "atlantique",
+)
+
+NAME_COLUMNS: tuple[str, ...] = (
+    "name_std", "name_legal_form", "numbered_company", "numbered_jurisdiction",
+    "name_store_number", "name_key",
+)
+
+
+def _fold_one(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.translate(_EXTRA_FOLDS))
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return kept.encode("ascii", "replace").decode("ascii").replace("?", " ")
+
+
+def fold_text(values: pd.Series) -> pd.Series:
+    """Lower case and fold to ASCII ('Québec' -> 'quebec'); only non-ASCII rows pay Python."""
+    lower = values.astype("string").str.lower()
+    non_ascii = lower.str.isascii().eq(False).to_numpy(dtype=bool, na_value=False)
+    if non_ascii.any():
+        folded = [_fold_one(v) for v in lower.to_numpy(dtype=object)[non_ascii]]
+        lower = lower.copy()
+        lower.iloc[np.flatnonzero(non_ascii)] = folded
+    return lower
+
+
+def punctuation_to_spaces(values: pd.Series, period_as_space: bool = False) -> pd.Series:
+    """Fold, then keep only [a-z0-9#] tokens separated by single spaces; '' becomes <NA>.
+
+    French elisions (l', d', qu'...) become separate words so the leading article can go;
+    other apostrophes vanish (Joe's -> joes). Periods vanish by default so that initialisms
+    collapse (S.E.N.C. -> senc, N.S. -> ns); addresses pass `period_as_space`.
+    '&' and the French word 'et' both become 'and'. '#' stays as a token of its own for the
+    store-number and unit rules.
+    """
+    text = fold_text(values)
+    text = text.str.replace(r"\b(l|d|j|qu|n|s|c|m)'", r"\1 ", regex=True)
+    text = text.str.replace("'", "", regex=False)
+    text = text.str.replace(".", " " if period_as_space else "", regex=False)
+    text = text.str.replace("&", " and ", regex=False)
+    text = text.str.replace("#", " # ", regex=False)
+    text = text.str.replace("[^a-z0-9#]+", " ", regex=True).str.strip()
+    text = text.str.replace(r"\bet\b", "and", regex=True)
+    return text.mask(text.eq(""))
+
+
+def map_unique(values: pd.Series, compute) -> pd.DataFrame:
+    """Run `compute` (Series -> DataFrame) on the distinct values only and map back."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    result = compute(pd.Series(uniques, dtype="string")).reset_index(drop=True)
+    out = result.take(codes)
+    out.index = values.index
+    return out
+
+
+def standardise_names(values: pd.Series, table: LegalFormTable | None = None) -> pd.DataFrame:
+    """All name columns (see NAME_COLUMNS) for a column of raw names, distinct values only."""
+    return map_unique(values, lambda uniques: _standardise(uniques, table or default_table()))
+
+
+def _strip_form(text: pd.Series, table: LegalFormTable) -> tuple[pd.Series, pd.Series]:
+    """Remove one trailing legal form; return the rest and the form's code (or <NA>)."""
+    found = text.str.extract(f"^(?P<base>.+?) (?P<form>{table.forms_pattern})$")
+    code = found["form"].map(table.code_by_variant).astype("string")
+    return found["base"].fillna(text), code
+
+
+def _standardise(raw: pd.Series, table: LegalFormTable) -> pd.DataFrame:
+    text = punctuation_to_spaces(raw)
+    # Franchise store numbers ('Tim Hortons #1234') go to their own column: the brand stays
+    # comparable and the number can still tell two franchisees apart.
+    store = text.str.extract(
+        "^(?P<base>.+?) (?:#|no|store|magasin|succursale)(?: no| #)? ?(?P<num>[0-9]{1,6})$"
+    )
+    text = store["base"].fillna(text).str.replace(" # ", " ", regex=False)
+    text = text.str.replace("#", "", regex=False).str.strip()
+    text = text.str.replace("^(?:the|le|la|les|l) ", "", regex=True)
+    text = text.str.replace(r"\bste\b", "sainte", regex=True)
+    text = text.str.replace(r"\bst\b", "saint", regex=True)
+
+    text, form = _strip_form(text, table)
+    text, inner = _strip_form(text, table)  # 'Co. Ltd.', 'Ltd./Ltée'
+    form = form.fillna(inner)
+    text = text.str.replace(" and$", "", regex=True)  # 'Smith & Co.' -> 'smith'
+
+    jurisdictions = table.jurisdictions_pattern
+    numbered = text.str.extract(
+        f"^(?P<num>[0-9]{{4}} [0-9]{{4}}|[0-9]{{3,10}})(?: (?P<jur>{jurisdictions}))?$"
+    )
+    digits = numbered["num"].str.replace(" ", "", regex=False)
+    has_jurisdiction = numbered["jur"].notna()
+    is_numbered = digits.notna() & (has_jurisdiction | (form.notna() & digits.str.len().ge(5)))
+    is_numbered = is_numbered.fillna(False).astype(bool)
+    numbered_company = digits.where(is_numbered)
+    jurisdiction = numbered["jur"].map(table.jurisdiction_by_variant).astype("string")
+    name_std = text.where(~is_numbered, numbered_company)
+    name_std = name_std.mask(name_std.eq(""))
+
+    return pd.DataFrame({
+        "name_std": name_std,
+        "name_legal_form": form,
+        "numbered_company": numbered_company,
+        "numbered_jurisdiction": jurisdiction.where(is_numbered),
+        "name_store_number": store["num"].astype("string"),
+        "name_key": _name_key(name_std),
+    })
+
+
+def _name_key(name_std: pd.Series) -> pd.Series:
+    """First two significant words of the name, in alphabetical order ('joes pizza').
+
+    Stop words and generic business words go first, so 'Les Entreprises Joe's Pizza' and
+    "Joe's Pizza Holdings" share the key; a name made only of such words keeps its own first
+    two words. Numbered companies key on their number.
+    """
+    stop = "|".join(NAME_KEY_STOP_WORDS)
+    significant = name_std.str.replace(rf"\b(?:{stop})\b", " ", regex=True)
+    significant = significant.str.replace(" +", " ", regex=True).str.strip()
+    significant = significant.mask(significant.eq("")).fillna(name_std)
+    words = significant.str.extract("^(?P<a>[a-z0-9]+)(?: (?P<b>[a-z0-9]+))?")
+    first, second = words["a"], words["b"]
+    swap = (second < first).fillna(False).astype(bool)
+    low = first.where(~swap, second)
+    high = second.where(~swap, first)
+    key = (low + " " + high).fillna(low)
+    return key.astype("string")
