@@ -102,6 +102,7 @@ def _copy_rows(
     names: Sequence[str],
     chunks: Iterator[list[tuple[Any, ...]]],
 ) -> int:
+    import psycopg
     from psycopg import sql as pgsql
 
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -109,10 +110,17 @@ def _copy_rows(
     )
     driver_connection = connection.connection.driver_connection
     written = 0
-    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for rows in chunks:
-            copy_chunk(copy, rows)
-            written += len(rows)
+    try:
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for rows in chunks:
+                copy_chunk(copy, rows)
+                written += len(rows)
+    except psycopg.Error as exc:
+        # Same exception classes as every other statement (sa.exc.IntegrityError...), no rows.
+        raise sa.exc.DBAPIError.instance(
+            f"COPY {table.name}", None, exc, psycopg.Error, hide_parameters=True,
+            dialect=connection.dialect,
+        ) from exc
     return written
 
 

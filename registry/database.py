@@ -53,6 +53,8 @@ def create_engine(url: str | sa.URL | None = None, **kwargs: Any) -> sa.Engine:
     PostgreSQL: a bare `postgresql://` URL is routed to psycopg 3.
     """
     parsed = sa.make_url(url or database_url())
+    # Parameters are record values (possibly personal): never in logs or exception messages.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":

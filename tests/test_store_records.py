@@ -116,14 +116,16 @@ def test_database_constraint_violation_rolls_back(store, monkeypatch):
     before = store.load_source_records()
 
     def insert_duplicate(connection, source, run_id, files):
-        bulk.insert_frame(connection, source_records, records(source, ["10"]), {"run_id": run_id})
+        duplicate = records(source, ["10"]).assign(owner_name="Zoë Secret-Owner")
+        bulk.insert_frame(connection, source_records, duplicate, {"run_id": run_id})
 
     monkeypatch.setattr(registry.store, "_update_files", insert_duplicate)
     second = store.start_run("cfg", "v1")
     quarantined = quarantine_frame([{"source": "wcb", "stage": "read", "reason": "bad line"}])
-    with pytest.raises(sa.exc.IntegrityError):
-        store.save_source_batch(second, "wcb", records("wcb", ["10", "11"]), quarantined,
-                                [("w.csv", "x", 1, 3)], 3)
+    new = records("wcb", ["10", "11"]).assign(owner_name="Zoë Secret-Owner")
+    with pytest.raises(sa.exc.IntegrityError) as failure:
+        store.save_source_batch(second, "wcb", new, quarantined, [("w.csv", "x", 1, 3)], 3)
+    assert "Secret-Owner" not in str(failure.value)  # no record values in exception messages
     pd.testing.assert_frame_equal(store.load_source_records(), before)
     assert store.latest_batches(second).empty
     assert store.list_quarantine(open_only=False).empty
