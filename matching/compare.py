@@ -42,11 +42,27 @@ def _tokens(values: pd.Series) -> pd.Series:
     return values.map(lambda v: sorted(set(v.split())) if isinstance(v, str) else None)
 
 
+def _fallback(out: pd.DataFrame, std: str, raw: str, drop: str, min_length: int,
+              upper: bool = False) -> None:
+    """Where the standardiser could not read a value (a US zip, a 7-digit phone), fall back to
+    its bare characters, so foreign-format files still link on exact agreement."""
+    if raw not in out.columns:
+        return
+    bare = out[raw].astype("string").str.replace(r"\.0$", "", regex=True)
+    bare = bare.str.replace(drop, "", regex=True)
+    if upper:
+        bare = bare.str.upper()
+    bare = bare.where(bare.str.len() >= min_length)
+    missing = out[std].isna()
+    out.loc[missing, std] = _text(bare[missing])
+
+
 def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
                     franchise_min_addresses: int = 2) -> pd.DataFrame:
     """Add the matching-only columns to standardised records (positions 0..n-1).
 
     bn_root_valid: the BN root only when it passed its check digit (invalid roots never link);
+    postal_code_std / phone_e164 fall back to bare characters where the standardiser gave up;
     name_token / name_any: lists exploded by blocking; chain_name: a name held by many records
     at several addresses (a franchise), which the franchise rule reads.
     """
@@ -56,6 +72,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
             out[col] = None
         if col != "bn_valid":
             out[col] = _text(out[col])
+    _fallback(out, "postal_code_std", "postal_code", r"[^0-9A-Za-z]", min_length=3, upper=True)
+    _fallback(out, "phone_e164", "phone", r"[^0-9]", min_length=7)
     valid = out["bn_valid"].astype("boolean").fillna(False).to_numpy(bool)
     out["bn_root_valid"] = out["bn_root"].where(valid, None)
     legal, operating = out["name_std"], out["operating_name_std"]

@@ -129,7 +129,10 @@ class Linker:
         m_start = [np.array(c.starting_m) for c in self.comparisons]
         estimates: list[list[tuple[np.ndarray, float]]] = [[] for _ in self.comparisons]
         sessions: list[dict[str, float | int | str]] = []
+        training = self.settings.em.training_rules
         for rule in self.settings.blocking.rules:
+            if training is not None and rule.name not in training:
+                continue
             positions, keycodes = blocking_mod._key_codes(prepared, rule.keys)
             ri, rj, _, _ = blocking_mod.pairs_within_groups(
                 positions, keycodes, self.settings.blocking.max_block_size)

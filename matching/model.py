@@ -70,6 +70,9 @@ class EMSettings(_Strict):
     tolerance: float = Field(1e-5, gt=0)
     max_pairs_per_session: int = Field(2_000_000, ge=1000)
     seed: int = 42
+    # Blocking rules whose pairs train m (one EM session each); None: every rule. Pick rules on
+    # identifying keys: a coarse key (a shared word) lets EM mistake "same key" for "match".
+    training_rules: list[str] | None = None
 
 
 class RuleSettings(_Strict):
@@ -103,6 +106,15 @@ class MatchSettings(_Strict):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     clustering: ClusterSettings = Field(default_factory=ClusterSettings)
+
+    @model_validator(mode="after")
+    def _training_rules_exist(self) -> "MatchSettings":
+        names = {r.name for r in self.blocking.rules}
+        unknown = sorted(set(self.em.training_rules or []) - names)
+        if unknown:
+            raise ValueError(f"em.training_rules names unknown blocking rules {unknown}; "
+                             f"allowed: {sorted(names)}")
+        return self
 
     def config_hash(self) -> str:
         """SHA-256 of the settings, so a saved model names the configuration that made it."""
