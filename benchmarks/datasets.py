@@ -223,7 +223,8 @@ def prepare_registers(data_dir: Path) -> dict[str, pd.DataFrame]:
     from sources.config import load_sources
     from sources.ingest import ingest_source
 
-    config = load_sources(data_dir / "config" / "sources.yaml")
+    own = data_dir / "config" / "sources.yaml"
+    config = load_sources(own if own.exists() else REPO / "config" / "sources.yaml")
     frames = {}
     for source in config.sources:
         records = ingest_source(source, data_dir).records
@@ -256,6 +257,15 @@ QUALITY_SETS = {
     "febrl4": load_febrl4,
     "dedupe-examples": load_dedupe_examples,
 }
+
+
+def load_dataset(name: str) -> Dataset:
+    """A quality set by name, or the demo registers as "demo-<businesses>"."""
+    if name.startswith("demo-"):
+        return load_demo_registers(int(name.removeprefix("demo-")))
+    if name not in QUALITY_SETS:
+        raise ValueError(f"unknown data set {name!r}; known: {', '.join(QUALITY_SETS)}, demo-N")
+    return QUALITY_SETS[name]()
 
 
 def safe_name(text: str) -> str:

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,14 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import metrics, ubr_runner  # noqa: E402
-from benchmarks.datasets import CACHE, QUALITY_SETS, Dataset, record_keys, safe_name  # noqa: E402
+from benchmarks.datasets import (  # noqa: E402
+    CACHE,
+    QUALITY_SETS,
+    Dataset,
+    load_dataset,
+    record_keys,
+    safe_name,
+)
 
 SPLINK_RUNNER = Path(__file__).resolve().parent / "splink_runner.py"
 ORACLE_THRESHOLDS = (0.5, 0.7, 0.8, 0.95, 0.99, 0.999)
@@ -38,17 +46,25 @@ class Measured:
     returncode: int
 
 
-def run_measured(cmd: list[str], log_path: Path) -> Measured:
+def run_measured(cmd: list[str], log_path: Path, timeout: float | None = None) -> Measured:
     """Run `cmd`, wait for it with wait4 so that ru_maxrss is this child's own peak RSS.
 
     wait4's rusage covers the child and the descendants it waited for, so a tool that forks
     workers is charged for them too, and tools run one after the other never mix their peaks.
+    A run past `timeout` seconds is killed and reported with return code -9.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         start = time.perf_counter()
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        timer = threading.Timer(timeout, process.kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            if timer:
+                timer.cancel()
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
     return Measured(round(seconds, 2), round(usage.ru_maxrss / 1024, 1), process.returncode)
@@ -158,7 +174,7 @@ def table(rows: list[dict]) -> str:
 def run_quality(names: list[str], tools: list[str], work: Path, oracle: bool) -> list[dict]:
     rows = []
     for name in names:
-        dataset = QUALITY_SETS[name]()
+        dataset = load_dataset(name)
         for tool in tools:
             rows.extend(run_one(tool, dataset, work, oracle))
             print(table(rows[-1:]).splitlines()[-1], flush=True)

@@ -148,21 +148,30 @@ def comparisons(present: set[str]) -> list[ComparisonCreator]:
 # --- profiles: blocking, training rules -------------------------------------------------------
 
 
-def _given(column: str = "name") -> str:
-    return f"split_part({column}, ' ', 1)"
+def _sorted_words(column: str = "name") -> str:
+    """The words of a value in alphabetical order: blind to "smith john" vs "john smith"."""
+    return f"array_to_string(list_sort(string_split({column}, ' ')), ' ')"
 
 
-def _last(column: str = "name") -> str:
-    return f"list_extract(string_split({column}, ' '), -1)"
+def _first_word(column: str = "name") -> str:
+    """Alphabetically first word: the same key whatever the word order."""
+    return f"list_sort(string_split({column}, ' '))[1]"
 
 
-PROFILES: dict[str, dict[str, list]] = {
+def _last_word(column: str = "name") -> str:
+    return f"list_sort(string_split({column}, ' '))[-1]"
+
+
+Rule = tuple[str, ...] | str  # block_on parts, or one SQL condition on l. and r.
+
+PROFILES: dict[str, dict[str, list[Rule]]] = {
     # FEBRL: people with name, address, suburb, postcode only (no date of birth, no SSN).
     "febrl": {
         "blocking": [
-            ("name",), ("address",), ("postal_code",),
-            (_given(), "city"), (_last(), "city"),
-            (_given(), "substr(postal_code, 1, 2)"), (_last(), "substr(postal_code, 1, 2)"),
+            (_sorted_words(),), ("address",), ("postal_code",),
+            (_first_word(), "city"), (_last_word(), "city"),
+            (_first_word(), "substr(postal_code, 1, 2)"),
+            (_last_word(), "substr(postal_code, 1, 2)"),
             ("substr(address, 1, 8)",),
         ],
         "em": [("postal_code",), ("name",)],
@@ -173,18 +182,22 @@ PROFILES: dict[str, dict[str, list]] = {
         "blocking": [
             ("name",), ("address",), ("phone",),
             ("substr(name, 1, 6)",), ("substr(address, 1, 6)",),
-            (_given("address"), "postal_code"),
+            (_sorted_words(),), (_first_word("address"), "postal_code"),
         ],
         "em": [("phone",), ("substr(address, 1, 6)",)],
         "deterministic": [("name", "address"), ("phone", "address")],
     },
-    # Ministry registers: rules chosen to stay tractable at a million businesses.
+    # Ministry registers: each rule stays narrow at a million businesses (registered offices
+    # put hundreds of firms at one address; brand chains repeat one name across a province),
+    # and trade names are matched against legal names in both directions.
     "registers": {
         "blocking": [
-            ("name",), ("operating_name",), ("phone",), ("business_number",), ("email",),
-            ("address", "postal_code"),
-            ("postal_code", "substr(name, 1, 3)"),
-            ("substr(name, 1, 6)", "city"),
+            ("name", "substr(postal_code, 1, 3)"), ("operating_name", "substr(postal_code, 1, 3)"),
+            "l.name = r.operating_name", "l.operating_name = r.name",
+            ("phone",), ("business_number",), ("email",),
+            ("address", "postal_code", "substr(name, 1, 3)"),
+            ("substr(name, 1, 6)", "postal_code"),
+            (_sorted_words(), "substr(postal_code, 1, 3)"),
         ],
         "em": [("postal_code",), ("name",)],
         "deterministic": [("business_number", "name"), ("name", "postal_code")],
@@ -192,16 +205,17 @@ PROFILES: dict[str, dict[str, list]] = {
 }
 
 
-def _columns_of(rule: tuple[str, ...]) -> set[str]:
-    """Contract fields a rule's SQL parts refer to."""
-    words = {w for part in rule for w in re.findall(r"[a-z_]+", part)}
+def _columns_of(rule: Rule) -> set[str]:
+    """Contract fields a rule's SQL refers to."""
+    parts = [rule] if isinstance(rule, str) else rule
+    words = {w for part in parts for w in re.findall(r"[a-z_]+", part)}
     return words & set(ALL_FIELDS)
 
 
-def rules(keys: list[tuple[str, ...]], present: set[str]) -> list[BlockingRuleCreator]:
-    """block_on rules for the keys whose fields are all populated."""
-    usable = [k for k in keys if _columns_of(k) <= present and _columns_of(k)]
-    return [block_on(*k) for k in usable]
+def rules(keys: list[Rule], present: set[str]) -> list[BlockingRuleCreator | str]:
+    """Splink blocking rules for the keys whose fields are all populated."""
+    usable = [k for k in keys if _columns_of(k) and _columns_of(k) <= present]
+    return [k if isinstance(k, str) else block_on(*k) for k in usable]
 
 
 # --- the run ----------------------------------------------------------------------------------

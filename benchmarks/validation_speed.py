@@ -1,0 +1,72 @@
+"""Validation speed and peak memory per source on a 1,000,000-business-sized canonical frame.
+
+Compares with reading a CSV of the same frame with pandas (the ingestion yardstick). Uses
+sources.demo.generate_demo_registers when it exists is not needed: a synthetic canonical frame
+(expectations.synthetic) has the same columns and dtypes.
+
+    .venv/bin/python benchmarks/validation_speed.py --rows 1000000 --sources 2
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from expectations import validate_source  # noqa: E402
+from expectations.gx_runner import import_gx  # noqa: E402
+from expectations.synthetic import synthetic_canonical_frame, synthetic_config  # noqa: E402
+
+
+def _peak(fn):  # type: ignore[no-untyped-def]
+    """Run fn; return (result, seconds, peak MiB of Python allocations during it)."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return result, seconds, peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--sources", type=int, default=2)
+    parser.add_argument("--bad-share", type=float, default=0.01)
+    parser.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    import_gx()
+    print(f"GX import (once per process): {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        for number in range(args.sources):
+            source_id = f"source_{number + 1}"
+            frame = synthetic_canonical_frame(args.rows, source_id, seed=number,
+                                              bad_share=args.bad_share)
+            size = frame.memory_usage(deep=True).sum() / 2**20
+            csv = Path(tmp) / f"{source_id}.csv"
+            frame.to_csv(csv, index=False)
+            _, read_s, read_mib = _peak(lambda csv=csv: pd.read_csv(csv, dtype=str))
+            docs = None if args.no_docs else Path(tmp) / "docs"
+            outcome, seconds, peak = _peak(
+                lambda frame=frame, source_id=source_id, docs=docs: validate_source(
+                    frame, synthetic_config(source_id), data_docs_dir=docs)
+            )
+            steps = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
+            print(
+                f"{source_id}: {len(frame):,} rows ({size:.0f} MiB in memory): validation "
+                f"{seconds:.1f} s, peak {peak:.0f} MiB [{steps}]; pandas read_csv of the same "
+                f"rows {read_s:.1f} s, peak {read_mib:.0f} MiB; "
+                f"{len(outcome.quarantine):,} quarantined, batch_passed={outcome.batch_passed}"
+            )
+
+
+if __name__ == "__main__":
+    main()
