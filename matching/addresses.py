@@ -4,7 +4,7 @@ The parser is a fixed sequence of regular expressions over whole columns (distin
 only): pull the unit, PO box and rural route out, then the civic number, the direction at the
 end, and the street type before (French order) or after (English order) the name. Types and
 directions map to language-neutral codes, so 'rue Main' and 'Main Street' give the same
-`address_std`. The vocabulary lives in `data/addresses.yaml`.
+`address_std`. The vocabulary lives in `address_vocabulary.yaml`.
 """
 
 from dataclasses import dataclass
@@ -14,19 +14,24 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from matching.names import fold_text, map_unique, punctuation_to_spaces
+from matching.names import fold_text, map_unique, punctuation_to_spaces, regex_extract
 
-DATA_FILE = Path(__file__).parent / "data" / "addresses.yaml"
+DATA_FILE = Path(__file__).with_name("address_vocabulary.yaml")
 
 ADDRESS_COLUMNS: tuple[str, ...] = (
-    "street_number", "unit", "street_name", "street_type", "street_direction",
-    "po_box", "rural_route", "address_std",
+    "street_number",
+    "unit",
+    "street_name",
+    "street_type",
+    "street_direction",
+    "po_box",
+    "rural_route",
+    "address_std",
 )
 _PARTICLES = "de la|de l|du|des|de|d|la|le|les|l|the"
 # Canada Post never uses D F I O Q U, nor W Z as the first letter.
 _POSTAL = (
-    "^(?P<fsa>[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])"
-    "(?P<ldu>[0-9][ABCEGHJ-NPRSTV-Z][0-9])$"
+    "^(?P<fsa>[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])(?P<ldu>[0-9][ABCEGHJ-NPRSTV-Z][0-9])$"
 )
 
 
@@ -75,8 +80,14 @@ def vocabulary() -> AddressVocabulary:
     """Load and validate the packaged address vocabulary once per process."""
     with DATA_FILE.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
-    required = ("street_types", "directions", "unit_designators", "po_box_designators",
-                "rural_route_designators", "provinces")
+    required = (
+        "street_types",
+        "directions",
+        "unit_designators",
+        "po_box_designators",
+        "rural_route_designators",
+        "provinces",
+    )
     missing = [key for key in required if key not in raw]
     if missing:
         raise ValueError(f"{DATA_FILE}: missing keys {missing}; needs {list(required)}")
@@ -95,13 +106,24 @@ def vocabulary() -> AddressVocabulary:
 
 
 def _pull(text: pd.Series, keys: str, value: str) -> tuple[pd.Series, pd.Series]:
-    """Remove '<key> [#] <value>' from the text; return the rest and the value."""
-    found = text.str.extract(
-        f"^(?P<pre>.*?)(?:^| )(?:{keys})(?: #)? ?(?P<val>{value})(?P<post>(?: .*)?)$"
-    )
+    """Remove '<key> [#] <value>' from the text; return the rest and the value.
+
+    A cheap `contains` picks the few rows that have one before the costlier extract runs.
+    """
+    marker = f"(?:^| )(?:{keys})(?: #)? ?(?P<val>{value})"
+    has = text.str.contains(f"{marker}(?: |$)".replace("?P<val>", "?:"), regex=True)
+    rows = has.fillna(False).to_numpy(dtype=bool)
+    found_value = pd.Series(pd.NA, index=text.index, dtype="string")
+    if not rows.any():
+        return text, found_value
+    subset = text[rows]
+    found = regex_extract(subset, f"^(?P<pre>.*?){marker}(?P<post>(?: .*)?)$")
     rest = (found["pre"].fillna("") + found["post"].fillna("")).str.strip()
-    rest = rest.where(found["val"].notna(), text)
-    return rest.mask(rest.eq("")), found["val"]
+    rest = rest.where(found["val"].notna(), subset)
+    text = text.copy()
+    text[rows] = rest.mask(rest.eq(""))
+    found_value[rows] = found["val"]
+    return text, found_value
 
 
 def standardise_addresses(values: pd.Series) -> pd.DataFrame:
@@ -113,8 +135,9 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
     vocab = vocabulary()
     folded = fold_text(raw)
     # '200-1234 Main St': unit before the civic number, joined by a hyphen.
-    hyphen = folded.str.extract(
-        "^ *(?P<unit>[0-9]{1,6}[a-z]?|[a-z]) ?- ?(?P<civic>[0-9]{1,6}[a-z]?)(?P<post>(?:[ ,].*)?)$"
+    hyphen = regex_extract(
+        folded,
+        "^ *(?P<unit>[0-9]{1,6}[a-z]?|[a-z]) ?- ?(?P<civic>[0-9]{1,6}[a-z]?)(?P<post>(?:[ ,].*)?)$",
     )
     folded = (hyphen["civic"] + hyphen["post"].fillna("")).fillna(folded)
     text = address_text(folded)
@@ -123,24 +146,22 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
     text, rural_route = _pull(text, _alternation(vocab.rural_route_words), "[0-9]+")
     text, unit = _pull(text, _alternation((*vocab.unit_words, "#")), "[0-9]+[a-z]?|[a-z]")
     unit = hyphen["unit"].fillna(unit)
-    text = text.str.replace(
-        "(?:(?:^| )(?:site|comp|compartment) ?[0-9]+)+(?: |$)", " ", regex=True
-    )
+    text = text.str.replace("(?:(?:^| )(?:site|comp|compartment) ?[0-9]+)+(?: |$)", " ", regex=True)
     text = text.str.replace("#", " ", regex=False).str.replace(" +", " ", regex=True).str.strip()
     text = text.mask(text.eq(""))
 
-    civic = text.str.extract("^(?P<num>[0-9]+[a-z]?) (?P<rest>.+)$")
+    civic = regex_extract(text, "^(?P<num>[0-9]+[a-z]?) (?P<rest>.+)$")
     number = civic["num"]
     text = civic["rest"].fillna(text)
 
-    direction = text.str.extract(f"^(?P<rest>.+) (?P<dir>{_alternation(vocab.directions)})$")
+    direction = regex_extract(text, f"^(?P<rest>.+) (?P<dir>{_alternation(vocab.directions)})$")
     after_particle = direction["rest"].str.contains(f"(?:^| )(?:{_PARTICLES})$", regex=True)
     keep_dir = direction["dir"].notna() & ~after_particle.fillna(False).astype(bool)
     text = direction["rest"].where(keep_dir, text)
     street_direction = direction["dir"].where(keep_dir).map(vocab.directions).astype("string")
 
-    prefix = text.str.extract(f"^(?P<t>{_alternation(vocab.prefix_types)}) (?P<name>.+)$")
-    suffix = text.str.extract(f"^(?P<name>.+) (?P<t>{_alternation(vocab.suffix_types)})$")
+    prefix = regex_extract(text, f"^(?P<t>{_alternation(vocab.prefix_types)}) (?P<name>.+)$")
+    suffix = regex_extract(text, f"^(?P<name>.+) (?P<t>{_alternation(vocab.suffix_types)})$")
     use_suffix = prefix["t"].isna() & suffix["t"].notna()
     street_type = prefix["t"].map(vocab.prefix_types).astype("string")
     street_type = street_type.where(~use_suffix, suffix["t"].map(vocab.suffix_types))
@@ -154,16 +175,18 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
 
     civic_std = _join(number, name, street_type, street_direction)
     postal_std = _join("rr " + rural_route, "po box " + po_box)
-    return pd.DataFrame({
-        "street_number": number,
-        "unit": unit,
-        "street_name": name,
-        "street_type": street_type.astype("string"),
-        "street_direction": street_direction,
-        "po_box": po_box,
-        "rural_route": rural_route,
-        "address_std": civic_std.fillna(postal_std),
-    }).astype("string")
+    return pd.DataFrame(
+        {
+            "street_number": number,
+            "unit": unit,
+            "street_name": name,
+            "street_type": street_type.astype("string"),
+            "street_direction": street_direction,
+            "po_box": po_box,
+            "rural_route": rural_route,
+            "address_std": civic_std.fillna(postal_std),
+        }
+    ).astype("string")
 
 
 def _join(*parts: pd.Series) -> pd.Series:
@@ -192,11 +215,13 @@ def standardise_postal_codes(values: pd.Series) -> pd.DataFrame:
 
     def compute(uniques: pd.Series) -> pd.DataFrame:
         compact = uniques.astype("string").str.upper().str.replace("[^A-Z0-9]", "", regex=True)
-        parts = compact.str.extract(_POSTAL)
-        return pd.DataFrame({
-            "postal_code_std": (parts["fsa"] + " " + parts["ldu"]).astype("string"),
-            "fsa": parts["fsa"].astype("string"),
-        })
+        parts = regex_extract(compact, _POSTAL)
+        return pd.DataFrame(
+            {
+                "postal_code_std": (parts["fsa"] + " " + parts["ldu"]).astype("string"),
+                "fsa": parts["fsa"].astype("string"),
+            }
+        )
 
     return map_unique(values, compute)
 

@@ -15,23 +15,72 @@ consumer ISP domain, which thousands of unrelated businesses share.
 import pandas as pd
 import phonenumbers
 
-from matching.names import map_unique
+from matching.names import map_unique, regex_extract
 
 # Consumer mailbox providers (free mail and the regional ISPs' customer domains): a shared
 # domain here says nothing about the business. Subdomains (ns.sympatico.ca) count too.
-FREE_MAIL_DOMAINS: frozenset[str] = frozenset({
-    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.ca", "hotmail.fr", "outlook.com",
-    "outlook.fr", "live.com", "live.ca", "live.fr", "msn.com", "yahoo.com", "yahoo.ca",
-    "yahoo.fr", "ymail.com", "rocketmail.com", "aol.com", "icloud.com", "me.com", "mac.com",
-    "protonmail.com", "proton.me", "pm.me", "gmx.com", "gmx.net", "mail.com", "zoho.com",
-    "yandex.com", "fastmail.com", "hushmail.com", "tutanota.com",
-    # Canadian and Atlantic consumer ISPs
-    "eastlink.ca", "ns.sympatico.ca", "nb.sympatico.ca", "sympatico.ca", "bellaliant.net",
-    "bellaliant.ca", "bell.net", "nl.rogers.com", "rogers.com", "shaw.ca", "telus.net",
-    "videotron.ca", "videotron.qc.ca", "cogeco.ca", "globetrotter.net", "xplornet.com",
-    "xplornet.ca", "nbnet.nb.ca", "personainternet.com", "sasktel.net", "mts.net",
-    "tbaytel.net", "distributel.ca", "teksavvy.com", "aliant.net", "netcom.ca",
-})
+FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.ca",
+        "hotmail.fr",
+        "outlook.com",
+        "outlook.fr",
+        "live.com",
+        "live.ca",
+        "live.fr",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.ca",
+        "yahoo.fr",
+        "ymail.com",
+        "rocketmail.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+        "gmx.com",
+        "gmx.net",
+        "mail.com",
+        "zoho.com",
+        "yandex.com",
+        "fastmail.com",
+        "hushmail.com",
+        "tutanota.com",
+        # Canadian and Atlantic consumer ISPs
+        "eastlink.ca",
+        "ns.sympatico.ca",
+        "nb.sympatico.ca",
+        "sympatico.ca",
+        "bellaliant.net",
+        "bellaliant.ca",
+        "bell.net",
+        "nl.rogers.com",
+        "rogers.com",
+        "shaw.ca",
+        "telus.net",
+        "videotron.ca",
+        "videotron.qc.ca",
+        "cogeco.ca",
+        "globetrotter.net",
+        "xplornet.com",
+        "xplornet.ca",
+        "nbnet.nb.ca",
+        "personainternet.com",
+        "sasktel.net",
+        "mts.net",
+        "tbaytel.net",
+        "distributel.ca",
+        "teksavvy.com",
+        "aliant.net",
+        "netcom.ca",
+    }
+)
 
 CONTACT_COLUMNS: tuple[str, ...] = ("phone_e164", "email_std", "email_domain")
 
@@ -63,7 +112,7 @@ def _phones(uniques: pd.Series) -> pd.DataFrame:
     foreign = foreign | text.str.contains("[a-z]", regex=True)
     foreign = foreign.fillna(False).astype(bool)
     digits = text.str.replace("[^0-9]", "", regex=True)
-    nsn = digits.str.extract(_NANP)["nsn"].where(~foreign)
+    nsn = regex_extract(digits, _NANP)["nsn"].where(~foreign)
 
     prefix = nsn.str.slice(0, 7)
     valid_prefixes = {p: _valid_nanp(p) for p in prefix.dropna().unique()}
@@ -86,13 +135,15 @@ def _emails(uniques: pd.Series) -> pd.DataFrame:
     text = text.str.replace("^mailto:", "", regex=True).str.strip("<> ")
     ok = text.str.fullmatch("[a-z0-9._%+'-]+@(?:[a-z0-9-]+[.])+[a-z]{2,}", na=False)
     email = text.where(ok.fillna(False).astype(bool))
-    domain = email.str.extract("@(?P<domain>.+)$")["domain"]
+    domain = regex_extract(email, "@(?P<domain>.+)$")["domain"]
     free = "|".join(d.replace(".", "[.]") for d in sorted(FREE_MAIL_DOMAINS))
     is_free = domain.str.contains(f"(?:^|[.])(?:{free})$", regex=True).fillna(False).astype(bool)
-    return pd.DataFrame({
-        "email_std": email.astype("string"),
-        "email_domain": domain.where(~is_free).astype("string"),
-    })
+    return pd.DataFrame(
+        {
+            "email_std": email.astype("string"),
+            "email_domain": domain.where(~is_free).astype("string"),
+        }
+    )
 
 
 def standardise_emails(values: pd.Series) -> pd.DataFrame:

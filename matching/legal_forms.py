@@ -1,6 +1,6 @@
 """The legal forms of Canadian businesses, English and French, kept as data.
 
-No library knows 'S.E.N.C.R.L.' or 'Ltée', so the table lives in `data/legal_forms.yaml`; this
+No library knows 'S.E.N.C.R.L.' or 'Ltée', so the table lives in `legal_forms.yaml`; this
 module loads it once, normalises the variants with the name rules (so the YAML can be written
 the way the registers write), and exposes the regular-expression alternations the vectorised
 name standardiser needs.
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-DATA_FILE = Path(__file__).parent / "data" / "legal_forms.yaml"
+DATA_FILE = Path(__file__).with_name("legal_forms.yaml")
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789 ")
 
 
@@ -60,7 +60,11 @@ def load_table(
     jurisdiction_by_variant: dict[str, str] = {}
     for code, variants in (raw.get("numbered_company_jurisdictions") or {}).items():
         _add_variants(
-            jurisdiction_by_variant, code, variants, normalise, path,
+            jurisdiction_by_variant,
+            code,
+            variants,
+            normalise,
+            path,
             f"numbered_company_jurisdictions.{code}",
         )
     return LegalFormTable(code_by_variant, family_by_code, jurisdiction_by_variant)
@@ -80,9 +84,7 @@ def _add_variants(
             raise ValueError(f"{path}: {key}: variant {original!r} normalises to {variant!r}")
         previous = target.setdefault(variant, code)
         if previous != code:
-            raise ValueError(
-                f"{path}: {key}: variant {original!r} already belongs to {previous!r}"
-            )
+            raise ValueError(f"{path}: {key}: variant {original!r} already belongs to {previous!r}")
 
 
 @lru_cache(maxsize=1)

@@ -19,15 +19,27 @@ from matching.identifiers import IDENTIFIER_COLUMNS, standardise_business_number
 from matching.names import NAME_COLUMNS, standardise_names
 
 INPUT_COLUMNS: tuple[str, ...] = (
-    "legal_name", "operating_name", "legal_form", "business_number", "program_accounts",
-    "address_line", "city", "province", "postal_code", "phone", "email",
+    "legal_name",
+    "operating_name",
+    "legal_form",
+    "business_number",
+    "program_accounts",
+    "address_line",
+    "city",
+    "province",
+    "postal_code",
+    "phone",
+    "email",
 )
 
 STANDARDISED_COLUMNS: tuple[str, ...] = (
     *NAME_COLUMNS,
     "operating_name_std",
     *ADDRESS_COLUMNS,
-    "city_std", "postal_code_std", "fsa", "province_std",
+    "city_std",
+    "postal_code_std",
+    "fsa",
+    "province_std",
     *CONTACT_COLUMNS,
     *IDENTIFIER_COLUMNS,
 )
