@@ -1,0 +1,92 @@
+"""`ubr dedupe` end to end through typer's CliRunner, and its error sentences."""
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from ubr_cli.dedupe import dedupe
+
+app = typer.Typer()
+app.command()(dedupe)
+
+
+@app.callback()
+def _root() -> None:
+    """Test app with `dedupe` as a sub-command, as ubr_cli.main registers it."""
+
+
+SITES = [
+    ("1", "Maple Leaf Bakery Ltd.", "12 Main Street", "B3H 1A1", "902-555-0101"),
+    ("2", "MAPLE LEAF BAKERY LIMITED", "12 Main St", "B3H1A1", "(902) 555-0101"),
+    ("3", "Harbour Dental Clinic", "400 Water St", "B2Y 3Z4", "902 555 0199"),
+    ("4", "Harbour Dental", "400 Water Street", "B2Y3Z4", ""),
+    ("5", "Bluenose Roofing", "7 King St", "B4N 2P1", "902-555-0123"),
+    ("6", "Atlantic Fisheries Inc", "99 Wharf Rd", "B0J 2E0", "902-555-0177"),
+]
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    frame = pd.DataFrame(SITES, columns=["Id", "Site name", "Address", "Zip", "Phone"])
+    first = tmp_path / "a.csv"
+    frame.iloc[:4].to_csv(first, index=False)
+    second = tmp_path / "b.csv"
+    frame.iloc[4:].assign(Id=["1", "2"]).to_csv(second, index=False)  # ids repeat across files
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("id: Id\nfields: {name: Site name, address: Address, postal_code: Zip, "
+                       "phone: Phone}\n")
+    return tmp_path, mapping, [first, second]
+
+
+def test_dedupe_writes_clusters_pairs_and_model(inputs) -> None:
+    tmp, mapping, files = inputs
+    out = tmp / "out"
+    run = CliRunner().invoke(app, ["dedupe", "--mapping", str(mapping), "--out", str(out),
+                                   *map(str, files)])
+    assert run.exit_code == 0, run.output
+    assert "clusters" in run.output and "blocking" in run.output
+    clusters = pd.read_csv(out / "clusters.csv", dtype=str)
+    assert list(clusters.columns) == ["file", "record_id", "cluster_id"]
+    assert len(clusters) == 6
+    by_id = clusters.set_index(["file", "record_id"])["cluster_id"]
+    assert by_id[("a.csv", "1")] == by_id[("a.csv", "2")]
+    assert by_id[("a.csv", "1")] != by_id[("b.csv", "1")]
+    pairs = pd.read_csv(out / "pairs.csv", dtype=str)
+    assert list(pairs.columns[:6]) == ["file_l", "record_id_l", "file_r", "record_id_r",
+                                       "match_probability", "decision"]
+    assert {"name_level", "name_weight", "rule", "match_weight"} <= set(pairs.columns)
+    assert (out / "model.json").exists()
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    run = CliRunner().invoke(app, ["dedupe", *args])
+    return run.exit_code, run.output + (run.stderr if run.stderr_bytes is not None else "")
+
+
+def test_missing_file_is_a_sentence(inputs) -> None:
+    tmp, mapping, _ = inputs
+    code, text = _run(["--mapping", str(mapping), "--out", str(tmp / "o"), str(tmp / "no.csv")])
+    assert code == 1 and "does not exist" in text and "Traceback" not in text
+
+
+def test_mapped_column_missing_names_file_and_column(inputs) -> None:
+    tmp, _, files = inputs
+    mapping = tmp / "bad.yaml"
+    mapping.write_text("id: Id\nfields: {name: Site name, phone: Telephone}\n")
+    code, text = _run(["--mapping", str(mapping), "--out", str(tmp / "o"), str(files[0])])
+    assert code == 1 and "a.csv" in text and "'Telephone'" in text
+
+
+def test_duplicate_id_is_refused(inputs) -> None:
+    tmp, mapping, files = inputs
+    frame = pd.read_csv(files[0], dtype=str)
+    frame.loc[1, "Id"] = "1"
+    frame.to_csv(files[0], index=False)
+    code, text = _run(["--mapping", str(mapping), "--out", str(tmp / "o"), str(files[0])])
+    assert code == 1 and "appears more than once" in text
+
+
+def test_help_explains_the_mapping() -> None:
+    run = CliRunner().invoke(app, ["dedupe", "--help"])
+    assert run.exit_code == 0 and "--mapping" in run.output and "clusters.csv" in run.output
