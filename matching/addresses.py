@@ -58,6 +58,9 @@ def _alternation(variants) -> str:
 
 
 def _normalised(variants: list[str], where: str) -> list[str]:
+    not_text = [v for v in variants if not isinstance(v, str)]
+    if not_text:
+        raise ValueError(f"{DATA_FILE}: {where}: {not_text} are not strings (quote ON, NO)")
     out = address_text(pd.Series([str(v) for v in variants], dtype="string"))
     bad = [v for v, n in zip(variants, out, strict=True) if pd.isna(n)]
     if bad:
@@ -68,6 +71,8 @@ def _normalised(variants: list[str], where: str) -> list[str]:
 def _code_map(section: dict, where: str, squeeze: bool = False) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for code, variants in section.items():
+        if not isinstance(code, str):
+            raise ValueError(f"{DATA_FILE}: {where}: key {code!r} is not a string (quote it)")
         for variant in _normalised(list(variants or []), f"{where}.{code}"):
             key = variant.replace(" ", "") if squeeze else variant
             if mapping.setdefault(key, str(code)) != str(code):
@@ -154,14 +159,14 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
     number = civic["num"]
     text = civic["rest"].fillna(text)
 
-    direction = regex_extract(text, f"^(?P<rest>.+) (?P<dir>{_alternation(vocab.directions)})$")
+    direction = regex_extract(text, f"^(?P<rest>.+?) (?P<dir>{_alternation(vocab.directions)})$")
     after_particle = direction["rest"].str.contains(f"(?:^| )(?:{_PARTICLES})$", regex=True)
     keep_dir = direction["dir"].notna() & ~after_particle.fillna(False).astype(bool)
     text = direction["rest"].where(keep_dir, text)
     street_direction = direction["dir"].where(keep_dir).map(vocab.directions).astype("string")
 
     prefix = regex_extract(text, f"^(?P<t>{_alternation(vocab.prefix_types)}) (?P<name>.+)$")
-    suffix = regex_extract(text, f"^(?P<name>.+) (?P<t>{_alternation(vocab.suffix_types)})$")
+    suffix = regex_extract(text, f"^(?P<name>.+?) (?P<t>{_alternation(vocab.suffix_types)})$")
     use_suffix = prefix["t"].isna() & suffix["t"].notna()
     street_type = prefix["t"].map(vocab.prefix_types).astype("string")
     street_type = street_type.where(~use_suffix, suffix["t"].map(vocab.suffix_types))

@@ -85,7 +85,7 @@ FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
 CONTACT_COLUMNS: tuple[str, ...] = ("phone_e164", "email_std", "email_domain")
 
 _EXTENSION = " *(?:,|;)? *(?:ext|extension|x|poste|p|#)[ .:#]*[0-9]{1,6} *$"
-_NANP = "^(?:011)?1?(?P<nsn>[2-9][0-9]{2}[2-9][0-9]{6})$"
+_NANP = "^(?:011)?1?(?P<nsn>[2-9][0-9]{9})$"
 
 
 def _valid_nanp(prefix7: str) -> bool:

@@ -78,7 +78,12 @@ def _add_variants(
     path: Path,
     key: str,
 ) -> None:
-    normalised = normalise(pd.Series([str(v) for v in variants], dtype="string"))
+    not_text = [v for v in [code, *variants] if not isinstance(v, str)]
+    if not_text:
+        raise ValueError(
+            f"{path}: {key}: {not_text} are not strings (quote ON, NO, YES in YAML)"
+        )
+    normalised = normalise(pd.Series(variants, dtype="string"))
     for original, variant in zip(variants, normalised, strict=True):
         if pd.isna(variant) or not variant or not set(variant) <= _ALLOWED:
             raise ValueError(f"{path}: {key}: variant {original!r} normalises to {variant!r}")

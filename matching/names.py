@@ -201,21 +201,21 @@ def _strip_form(text: pd.Series, table: LegalFormTable) -> tuple[pd.Series, pd.S
 
 def _standardise(raw: pd.Series, table: LegalFormTable) -> pd.DataFrame:
     text = punctuation_to_spaces(raw)
+    text = text.str.replace("^(?:the|le|la|les|l) ", "", regex=True)
+    text, form = _strip_form(text, table)
+    text, inner = _strip_form(text, table)  # 'Co. Ltd.', 'Ltd./Ltée'
+    form = form.fillna(inner)
+    text = text.str.replace(" and$", "", regex=True)  # 'Smith & Co.' -> 'smith'
+
     # Franchise store numbers ('Tim Hortons #1234') go to their own column: the brand stays
     # comparable and the number can still tell two franchisees apart.
     store = regex_extract(
         text, "^(?P<base>.+?) (?:#|no|store|magasin|succursale)(?: no| #)? ?(?P<num>[0-9]{1,6})$"
     )
-    text = store["base"].fillna(text).str.replace(" # ", " ", regex=False)
-    text = text.str.replace("#", "", regex=False).str.strip()
-    text = text.str.replace("^(?:the|le|la|les|l) ", "", regex=True)
+    text = store["base"].fillna(text).str.replace("#", " ", regex=False)
+    text = text.str.replace(" +", " ", regex=True).str.strip()
     text = text.str.replace(r"\bste\b", "sainte", regex=True)
     text = text.str.replace(r"\bst\b", "saint", regex=True)
-
-    text, form = _strip_form(text, table)
-    text, inner = _strip_form(text, table)  # 'Co. Ltd.', 'Ltd./Ltée'
-    form = form.fillna(inner)
-    text = text.str.replace(" and$", "", regex=True)  # 'Smith & Co.' -> 'smith'
 
     jurisdictions = table.jurisdictions_pattern
     numbered = regex_extract(
