@@ -1,11 +1,24 @@
 """Resources: the source catalogue (configuration + data directory) and the registry store."""
 
+import functools
+import hashlib
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from sources.config import SourcesFile, load_sources
-from sources.defaults import DEFAULT_DATA_DIR, DEFAULT_SOURCES_CONFIG
+from sources.defaults import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_SOURCES_CONFIG,
+    PROJECT_ROOT,
+    sources_config_path,
+)
+
+if TYPE_CHECKING:
+    from registry.store import RegistryStore
+    from sources.ingest import SourceBatch
 
 
 class SourceCatalog(dg.ConfigurableResource):
@@ -31,3 +44,43 @@ class RegistryStoreResource(dg.ConfigurableResource):
         from registry.database import database_url
 
         return self.database_url or database_url()
+
+    def home(self) -> Path:
+        """Folder for run artefacts (data docs, trained models) beside the default store."""
+        home = Path(os.environ.get("UBR_HOME") or Path.cwd() / ".ubr").resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+
+    def open(self) -> "RegistryStore":
+        """The store, its schema brought up to date once per process."""
+        return _open_store(self.url())
+
+    def run_id(self, dagster_run_id: str) -> str:
+        """The registry run for this Dagster run, started on first use."""
+        return self.open().run_for_dagster_run(dagster_run_id, config_hash())
+
+    def record_blocked_batch(self, dagster_run_id: str, batch: "SourceBatch", why: str) -> None:
+        """Keep a blocked source's quarantine for triage; its accepted records stay as they were."""
+        files = [(f.path, f.sha256, f.size_bytes, f.rows) for f in batch.files]
+        self.open().save_source_batch(
+            self.run_id(dagster_run_id), batch.source, batch.records, batch.quarantine, files,
+            batch.rows_read, status="blocked", message=why,
+        )
+
+
+@functools.cache
+def _open_store(url: str) -> "RegistryStore":
+    from registry.store import RegistryStore
+
+    store = RegistryStore(url)
+    store.migrate()
+    return store
+
+
+def config_hash() -> str:
+    """SHA-256 over the configuration files that shape a run's result."""
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_ROOT / "config").glob("*.yaml")) + [sources_config_path()]:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

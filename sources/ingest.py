@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
 from sources.canonical import empty_canonical_frame
 from sources.config import SourceConfig, SourceFormat
@@ -20,7 +19,7 @@ from sources.locate import (
 from sources.mapping import check_columns, map_to_canonical
 from sources.quarantine import quarantine_frame
 from sources.readers import RawFile, read_file, read_sql
-from sources.readers.sql import describe_url
+from sources.readers.sql import describe_url, sqlite_file
 
 
 class ReconciliationError(AssertionError):
@@ -59,13 +58,6 @@ class SourceBatch:
             )
 
 
-def _sqlite_file(url: str) -> Path | None:
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return Path(parsed.database)
-    return None
-
-
 def fingerprint_source(config: SourceConfig, data_dir: Path) -> list[FileFingerprint]:
     """Cheap change detection without reading rows: file checksums (the sensor uses this).
 
@@ -73,7 +65,7 @@ def fingerprint_source(config: SourceConfig, data_dir: Path) -> list[FileFingerp
     """
     if config.format is SourceFormat.SQL:
         url = sql_url(config, data_dir)
-        path = _sqlite_file(url)
+        path = sqlite_file(url)
         if path is not None and path.is_file():
             return [fingerprint_file(path)]
         return _read_sql_batch(config, url)[1]
@@ -83,7 +75,7 @@ def fingerprint_source(config: SourceConfig, data_dir: Path) -> list[FileFingerp
 def _read_sql_batch(config: SourceConfig, url: str) -> tuple[RawFile, list[FileFingerprint]]:
     """Read a SQL source; its fingerprint is the SQLite file's, else a hash of its rows."""
     raw = read_sql(config, url)
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None and path.is_file():
         return raw, [fingerprint_file(path, raw.rows_read)]
     content = pd.util.hash_pandas_object(raw.rows, index=False).to_numpy().tobytes()

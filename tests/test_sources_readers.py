@@ -154,3 +154,10 @@ def test_raw_rows_keep_line_column(tmp_path):
     raw = read_file(make_config(), tmp_path / "in.csv", SourceFormat.CSV)
     assert raw.rows[LINE_COLUMN].tolist() == [2]
     assert raw.rows["date"].isna().all()
+
+
+def test_missing_sqlite_file_is_an_error_not_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'absent.sqlite'}"
+    with pytest.raises(SourceIngestError, match=r"source 'test_src': database file .* not found"):
+        ingest_source(make_config(format="sql", location=None, url=url, table="t"), tmp_path)
+    assert not (tmp_path / "absent.sqlite").exists()

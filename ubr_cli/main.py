@@ -13,3 +13,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# Each command lives in its own module; imports stay light so `ubr --help` answers at once.
+from ubr_cli.dedupe import dedupe  # noqa: E402
+
+from ubr_cli.run import run  # noqa: E402
+from ubr_cli.sources_cmd import sources  # noqa: E402
+
+app.command("run")(run)
+app.command("sources")(sources)
+app.command("dedupe")(dedupe)

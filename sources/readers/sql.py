@@ -1,5 +1,7 @@
 """SQL tables and queries, read through SQLAlchemy so that any database URL works."""
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from sources.config import SourceConfig
@@ -11,9 +13,23 @@ def describe_url(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database)
+    return None
+
+
 def read_sql(config: SourceConfig, url: str) -> RawFile:
     """Read the table or query; row numbers are 1-based positions in the result."""
     where = describe_url(url)
+    database_file = sqlite_file(url)
+    if database_file is not None and not database_file.is_file():
+        # SQLite would silently create an empty database here.
+        raise SourceIngestError(
+            f"source '{config.id}': database file {database_file} not found (key 'url')"
+        )
     label = f"{where} table {config.table}" if config.table else f"{where} query"
     engine = sa.create_engine(url)
     try:

@@ -1,0 +1,56 @@
+"""The nightly schedule and the sensor that runs the job when a source's files change."""
+
+import json
+
+import dagster as dg
+
+from pipelines.resources import RegistryStoreResource, SourceCatalog
+from sources.config import ConfigError
+from sources.ingest import fingerprint_source
+from sources.readers import SourceIngestError
+
+
+def build_nightly_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="nightly_registry_build", job=job, cron_schedule="0 2 * * *",
+        execution_timezone="America/Halifax",
+        description="Rebuild the registry every night at 02:00 Atlantic time.",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+
+
+def build_source_files_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+    """Compare each source's file checksums with what the registry last accepted.
+
+    Comparing with the store rather than with a private cursor means that a run made by hand
+    (`ubr run`) counts too: the sensor only starts a run for input the registry has not seen.
+    """
+
+    @dg.sensor(name="source_files_changed", job=job, minimum_interval_seconds=60,
+               default_status=dg.DefaultSensorStatus.STOPPED,
+               description="Starts a run when a source file is new or its checksum changed.")
+    def _sensor(
+        context: dg.SensorEvaluationContext, catalog: SourceCatalog, store: RegistryStoreResource
+    ) -> dg.SensorResult | dg.SkipReason:
+        registry = store.open()
+        changed: dict[str, list[str]] = {}
+        problems = []
+        for source in catalog.load().sources:
+            try:
+                prints = fingerprint_source(source, catalog.data_path)
+            except (SourceIngestError, ConfigError) as exc:
+                problems.append(str(exc))
+                continue
+            current = {p.path: p.sha256 for p in prints}
+            if registry.known_file_checksums(source.id) != current:
+                changed[source.id] = sorted(current.values())
+        for problem in problems:
+            context.log.warning(problem)
+        if not changed:
+            return dg.SkipReason("no source file is new or changed"
+                                 + (f"; {len(problems)} source(s) unreadable" if problems else ""))
+        key = json.dumps(changed, sort_keys=True)
+        return dg.SensorResult(run_requests=[dg.RunRequest(
+            run_key=key, tags={"ubr/changed_sources": ",".join(sorted(changed))})])
+
+    return _sensor

@@ -1,0 +1,49 @@
+"""The Dagster code location: every asset, check, resource, job, schedule and sensor of UBR.
+
+Assets are built from config/sources.yaml (one ingestion and one validation asset per
+source), so a new ministry register is a YAML entry, not new code.
+"""
+
+import dagster as dg
+
+from pipelines.automation import build_nightly_schedule, build_source_files_sensor
+from pipelines.canonical import build_canonical_records_asset
+from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
+from pipelines.resources import RegistryStoreResource, SourceCatalog
+from pipelines.validation import build_expectations_check, build_validation_asset
+from sources.config import load_sources
+from sources.defaults import data_dir, sources_config_path
+
+JOB_NAME = "ubr_job"
+
+
+def build_definitions() -> dg.Definitions:
+    config_path = sources_config_path()
+    sources = load_sources(config_path).sources
+    assets = [
+        *[build_ingestion_asset(s) for s in sources],
+        *[build_validation_asset(s) for s in sources],
+        build_canonical_records_asset(sources),
+    ]
+    checks = [
+        *[build_reconciliation_check(s) for s in sources],
+        *[build_expectations_check(s) for s in sources],
+    ]
+    job = dg.define_asset_job(
+        JOB_NAME, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
+        description="Ingest every register, validate, match and publish the registry.",
+    )
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=[job],
+        schedules=[build_nightly_schedule(job)],
+        sensors=[build_source_files_sensor(job)],
+        resources={
+            "catalog": SourceCatalog(config_path=str(config_path), data_dir=str(data_dir())),
+            "store": RegistryStoreResource(),
+        },
+    )
+
+
+defs = build_definitions()

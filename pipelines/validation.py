@@ -1,0 +1,133 @@
+"""Validation assets: each source's batch through its Great Expectations suite.
+
+The blocking check stops everything downstream when a source fails as a whole, so the
+registry already published stays as it was.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.ingestion import ingested_key
+from pipelines.progress import stage
+from pipelines.resources import RegistryStoreResource
+from sources.config import SourceConfig
+from sources.ingest import SourceBatch
+
+VALIDATION_GROUP = "validation"
+
+
+@dataclass
+class ValidatedSource:
+    """A source's batch after validation: accepted records and every quarantined row."""
+
+    batch: SourceBatch  # records = accepted after validation; quarantine = read+map+validate
+    passed: bool
+    failures: list[str]
+    results: list[dict[str, Any]]
+    flags: pd.DataFrame
+    sin_removed: int
+    data_docs_path: str | None
+    summary: str
+
+
+def validated_key(source_id: str) -> dg.AssetKey:
+    return dg.AssetKey(f"validated_{source_id}")
+
+
+def _results_table(results: list[dict[str, Any]]) -> dg.MetadataValue:
+    """Per-expectation results; sample values are already limited to non-personal fields."""
+    columns = ["name", "column", "severity", "success", "unexpected_count",
+               "unexpected_percent", "sample_values"]
+    records = [dg.TableRecord({
+        "name": str(r["name"]), "column": str(r.get("column") or ""),
+        "severity": str(r["severity"]), "success": bool(r["success"]),
+        "unexpected_count": int(r.get("unexpected_count") or 0),
+        "unexpected_percent": round(float(r.get("unexpected_percent") or 0.0), 3),
+        "sample_values": ", ".join(map(str, r.get("sample_values") or []))[:200],
+    }) for r in results]
+    schema = dg.TableSchema(columns=[
+        dg.TableColumn(c, t) for c, t in zip(
+            columns, ["string", "string", "string", "bool", "int", "float", "string"],
+            strict=True)
+    ])
+    return dg.MetadataValue.table(records=records, schema=schema)
+
+
+def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=validated_key(source.id),
+        ins={"batch": dg.AssetIn(ingested_key(source.id))},
+        group_name=VALIDATION_GROUP,
+        description=f"{source.ministry}: records that passed the Great Expectations suites; "
+        "failing rows are quarantined with every failed expectation.",
+        kinds={"pandas", "great_expectations"},
+        tags={"ubr/source": source.id},
+    )
+    def _validate(
+        context: dg.AssetExecutionContext, batch: SourceBatch, store: RegistryStoreResource
+    ) -> dg.Output[ValidatedSource]:
+        from expectations.validate import validate_source
+
+        docs_dir = store.home() / "data_docs" / context.run_id
+        outcome = validate_source(batch.records, source, raw_columns=batch.raw_columns,
+                                  data_docs_dir=docs_dir)
+        validated = SourceBatch(
+            source=batch.source, records=outcome.accepted,
+            quarantine=pd.concat([batch.quarantine, outcome.quarantine], ignore_index=True),
+            files=batch.files, raw_columns=batch.raw_columns, rows_read=batch.rows_read,
+        )
+        validated.reconcile()
+        stage(context, outcome.summary_text)
+        docs = str(outcome.data_docs_path) if outcome.data_docs_path else None
+        result = ValidatedSource(
+            batch=validated, passed=outcome.batch_passed, failures=outcome.batch_failures,
+            results=outcome.expectation_results, flags=outcome.flags,
+            sin_removed=outcome.sin_removed, data_docs_path=docs, summary=outcome.summary_text,
+        )
+        metadata: dict[str, Any] = {
+            "dagster/row_count": validated.rows_accepted,
+            "rows_in": len(batch.records),
+            "rows_quarantined_by_validation": len(outcome.quarantine),
+            "rows_flagged": len(outcome.flags),
+            "sin_values_removed": outcome.sin_removed,
+            "batch_passed": outcome.batch_passed,
+            "expectations": _results_table(outcome.expectation_results),
+        }
+        if docs:
+            metadata["data_docs"] = dg.MetadataValue.url(Path(docs).resolve().as_uri())
+        return dg.Output(result, metadata=metadata)
+
+    return _validate
+
+
+def build_expectations_check(source: SourceConfig) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=validated_key(source.id), name="expectations", blocking=True,
+                    description="The source passes as a whole: invalid share under its "
+                    "threshold and no schema drift. A failure blocks everything downstream.")
+    def _check(
+        context: dg.AssetCheckExecutionContext, validated_source: ValidatedSource,
+        store: RegistryStoreResource,
+    ) -> dg.AssetCheckResult:
+        if not validated_source.passed:
+            for failure in validated_source.failures:
+                context.log.error(failure)
+            store.record_blocked_batch(context.run_id, validated_source.batch,
+                                       "; ".join(validated_source.failures))
+        failed = [r for r in validated_source.results if not r["success"]]
+        return dg.AssetCheckResult(
+            passed=validated_source.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=" ".join(validated_source.failures) or validated_source.summary,
+            metadata={
+                "failed_expectations": len(failed),
+                "expectations": _results_table(validated_source.results),
+                "rows_quarantined": validated_source.batch.rows_quarantined,
+                "data_docs": validated_source.data_docs_path or "",
+            },
+        )
+
+    return _check

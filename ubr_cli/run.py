@@ -1,0 +1,89 @@
+"""`ubr run`: the whole Dagster job, in process, on the same instance the UI shows."""
+
+import os
+import time
+from pathlib import Path
+
+from sources.defaults import PROJECT_ROOT
+from ubr_cli.console import console, fail, stage_lines, table
+from ubr_cli.settings import DATA_DIR_OPTION, DATABASE_URL_OPTION, SOURCES_CONFIG_OPTION
+
+QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def ensure_dagster_home() -> Path:
+    """DAGSTER_HOME, defaulting to the project's git-ignored .dagster_home (telemetry off)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run(
+    config: Path = SOURCES_CONFIG_OPTION,
+    data_dir: Path = DATA_DIR_OPTION,
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """Run the whole registry job (ingest, validate, match, publish) in this process.
+
+    The run is recorded in the Dagster instance at DAGSTER_HOME, so `make ui` shows it,
+    and in the registry store, whose reconciliation is printed at the end.
+    """
+    os.environ["UBR_SOURCES_CONFIG"] = str(config)
+    os.environ["UBR_DATA_DIR"] = str(data_dir.resolve())
+    if database_url:
+        os.environ["UBR_DATABASE_URL"] = database_url
+    ensure_dagster_home()
+    console.print(f"UBR run: sources {config}, data {data_dir}")
+    started = time.perf_counter()
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import JOB_NAME, build_definitions
+    from sources.config import ConfigError
+
+    try:
+        definitions = build_definitions()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    job = definitions.resolve_job_def(JOB_NAME)
+    with DagsterInstance.get() as instance, stage_lines():
+        result = job.execute_in_process(
+            instance=instance, run_config=QUIET_DAGSTER, raise_on_error=False)
+    seconds = time.perf_counter() - started
+    _print_summary(result.run_id)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data:
+                error = event.step_failure_data.user_failure_data
+                text = (error.description if error else None) or event.step_failure_data.error
+                console.print(f"[red]step {event.step_key} failed:[/] {_one_line(text)}")
+        skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
+        if skipped:
+            console.print(f"not built (blocked upstream): {', '.join(sorted(set(skipped)))}")
+        raise fail(f"run {result.run_id} failed after {seconds:.1f} s; the registry "
+                   "published before it is unchanged. See `make ui` for the run's log.")
+    console.print(f"[green]run {result.run_id} succeeded in {seconds:.1f} s[/]")
+
+
+def _one_line(error: object) -> str:
+    text = getattr(error, "message", None) or str(error)
+    return text.strip().splitlines()[-1] if text.strip() else "unknown error"
+
+
+def _print_summary(dagster_run_id: str) -> None:
+    from registry.database import database_url
+    from registry.store import RegistryStore
+
+    store = RegistryStore(database_url())
+    store.migrate()
+    run = store.find_dagster_run(dagster_run_id)
+    if run is None:
+        return
+    batches = store.latest_batches(run["run_id"])
+    rows = [[b.source, b.status, f"{b.rows_read:,}", f"{b.rows_accepted:,}",
+             f"{b.rows_quarantined:,}"] for b in batches.itertuples()]
+    table(f"Reconciliation (registry run {run['run_id']})",
+          ["source", "batch", "read", "accepted", "quarantined"], rows)
