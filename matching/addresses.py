@@ -159,7 +159,10 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
     number = civic["num"]
     text = civic["rest"].fillna(text)
 
-    direction = regex_extract(text, f"^(?P<rest>.+?) (?P<dir>{_alternation(vocab.directions)})$")
+    directions = _alternation(vocab.directions)
+    direction = regex_extract(
+        text, f"^(?P<rest>.+?) (?P<dir>{directions})$", probe=f". (?:{directions})$"
+    )
     after_particle = direction["rest"].str.contains(f"(?:^| )(?:{_PARTICLES})$", regex=True)
     keep_dir = direction["dir"].notna() & ~after_particle.fillna(False).astype(bool)
     text = direction["rest"].where(keep_dir, text)

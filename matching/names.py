@@ -141,13 +141,25 @@ def fold_text(values: pd.Series) -> pd.Series:
     return lower
 
 
-def regex_extract(values: pd.Series, pattern: str) -> pd.DataFrame:
+def regex_extract(values: pd.Series, pattern: str, probe: str | None = None) -> pd.DataFrame:
     """Named groups of an RE2 pattern, one column each; no match or empty group -> <NA>.
 
     pandas runs `Series.str.extract` through Python's `re` row by row even on pyarrow
-    strings; pyarrow's `extract_regex` does the same in C++ several times faster.
+    strings; pyarrow's `extract_regex` does the same in C++ several times faster. With
+    `probe` (a capture-free pattern true wherever `pattern` matches) the capturing pass, the
+    costly one, runs only on the rows the cheap probe selects.
     """
     groups = sorted(re.compile(pattern).groupindex.items(), key=lambda item: item[1])
+    if probe is not None:
+        rows = values.str.contains(probe, regex=True).to_numpy(dtype=bool, na_value=False)
+        out = pd.DataFrame(
+            {name: pd.Series(pd.NA, index=values.index, dtype="string") for name, _ in groups}
+        )
+        if rows.any():
+            found = regex_extract(values[rows], pattern)
+            for name, _ in groups:
+                out.loc[rows, name] = found[name]
+        return out
     array = pa.array(values.astype("string").array)
     found = pc.extract_regex(array, pattern)
     columns = {}
@@ -194,9 +206,11 @@ def standardise_names(values: pd.Series, table: LegalFormTable | None = None) ->
 
 def _strip_form(text: pd.Series, table: LegalFormTable) -> tuple[pd.Series, pd.Series]:
     """Remove one trailing legal form; return the rest and the form's code (or <NA>)."""
-    found = regex_extract(text, f"^(?P<base>.+?) (?P<form>{table.forms_pattern})$")
+    # Unanchored: RE2 finds the leftmost (so longest) form and captures only the suffix.
+    suffix = f" (?:{table.forms_pattern})$"
+    found = regex_extract(text, f" (?P<form>{table.forms_pattern})$", probe=suffix)
     code = found["form"].map(table.code_by_variant).astype("string")
-    return found["base"].fillna(text), code
+    return text.str.replace(suffix, "", regex=True), code
 
 
 def _standardise(raw: pd.Series, table: LegalFormTable) -> pd.DataFrame:
@@ -209,11 +223,16 @@ def _standardise(raw: pd.Series, table: LegalFormTable) -> pd.DataFrame:
 
     # Franchise store numbers ('Tim Hortons #1234') go to their own column: the brand stays
     # comparable and the number can still tell two franchisees apart.
+    marker = " (?:#|no|store|magasin|succursale)(?: no| #)? ?"
     store = regex_extract(
-        text, "^(?P<base>.+?) (?:#|no|store|magasin|succursale)(?: no| #)? ?(?P<num>[0-9]{1,6})$"
+        text, f"^(?P<base>.+?){marker}(?P<num>[0-9]{{1,6}})$", probe=f"{marker}[0-9]{{1,6}}$"
     )
-    text = store["base"].fillna(text).str.replace("#", " ", regex=False)
-    text = text.str.replace(" +", " ", regex=True).str.strip()
+    text = store["base"].fillna(text)
+    hashes = text.str.contains("#", regex=False).to_numpy(dtype=bool, na_value=False)
+    if hashes.any():
+        text = text.copy()
+        cleaned = text[hashes].str.replace("#", " ", regex=False)
+        text[hashes] = cleaned.str.replace(" +", " ", regex=True).str.strip()
     text = text.str.replace(r"\bste\b", "sainte", regex=True)
     text = text.str.replace(r"\bst\b", "saint", regex=True)
 
