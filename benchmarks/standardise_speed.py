@@ -10,7 +10,10 @@ records of one business in several registers do.
 """
 
 import argparse
+import gc
+import os
 import resource
+import threading
 import time
 import tracemalloc
 
@@ -131,6 +134,36 @@ def build_frame(rows: int, seed: int) -> pd.DataFrame:
     return frame.mask(frame.eq(""))
 
 
+def _current_rss_mib() -> float:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class RssSampler:
+    """Peak resident memory during a block, sampled every 20 ms (sees pyarrow's buffers too)."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _current_rss_mib())
+            time.sleep(0.02)
+
+    def __enter__(self) -> "RssSampler":
+        self.peak = _current_rss_mib()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _current_rss_mib())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -144,17 +177,20 @@ def main() -> None:
     print(f"built {len(frame):,} rows in {time.perf_counter() - started:.1f} s; "
           f"distinct legal names {frame['legal_name'].nunique():,}, "
           f"addresses {frame['address_line'].nunique():,}")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    gc.collect()
+    rss_before = _current_rss_mib()
     if args.tracemalloc:
         tracemalloc.start()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    result = standardise_records(frame)
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with RssSampler() as sampler:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        result = standardise_records(frame)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(f"standardise_records: {elapsed:.1f} s wall, {len(frame) / elapsed:,.0f} rows/s; "
           f"{cpu:.1f} s CPU, {len(frame) / cpu:,.0f} rows/s per CPU second "
           f"(wall exceeds CPU when other processes share the cores)")
-    print(f"peak RSS {rss_after:,.0f} MiB (before the call {rss_before:,.0f} MiB)")
+    print(f"RSS before the call {rss_before:,.0f} MiB, peak during it {sampler.peak:,.0f} MiB "
+          f"(+{sampler.peak - rss_before:,.0f} MiB); process max RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
     if args.tracemalloc:
         _, peak = tracemalloc.get_traced_memory()
         print(f"peak traced Python allocations {peak / 2**20:,.0f} MiB")

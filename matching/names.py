@@ -99,6 +99,12 @@ NAME_KEY_STOP_WORDS: tuple[str, ...] = (
 # Combining diacritical marks (U+0300-U+036F), written literally so pyarrow's RE2 takes it.
 _COMBINING = "[\u0300-\u036f]"
 
+# 'operating as' markers, after folding ('o/a' -> 'o a', 'f.a.s.' -> 'fas').
+_TRADE_NAME_MARKERS = (
+    "o a|dba|d b a|operating as|carrying on business as|cob|trading as|t a|"
+    "faisant affaire sous|faisant affaires sous|fas|exploitant sous"
+)
+
 NAME_COLUMNS: tuple[str, ...] = (
     "name_std",
     "name_legal_form",
@@ -215,6 +221,8 @@ def _strip_form(text: pd.Series, table: LegalFormTable) -> tuple[pd.Series, pd.S
 
 def _standardise(raw: pd.Series, table: LegalFormTable) -> pd.DataFrame:
     text = punctuation_to_spaces(raw)
+    # 'ABC Ltd. o/a Joe's Diner': the trade name after the marker is not the legal name.
+    text = text.str.replace(f" (?:{_TRADE_NAME_MARKERS}) .*$", "", regex=True)
     text = text.str.replace("^(?:the|le|la|les|l) ", "", regex=True)
     text, form = _strip_form(text, table)
     text, inner = _strip_form(text, table)  # 'Co. Ltd.', 'Ltd./Ltée'

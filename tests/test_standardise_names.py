@@ -119,6 +119,15 @@ def test_franchise_store_numbers_go_to_their_own_column() -> None:
     assert one("Pharmaprix # 012 inc.")["name_std"] == "pharmaprix"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Acme Ltd. o/a Joe's Diner", "Acme Ltd. O/A Joe's Diner", "Acme Ltd DBA Joe's Diner",
+     "Acme Ltée faisant affaire sous Chez Joe", "Acme Inc. operating as Joe's"],
+)
+def test_trade_name_after_an_operating_as_marker_is_cut(name: str) -> None:
+    assert one(name)["name_std"] == "acme"
+
+
 def test_name_key_is_order_free_and_skips_generic_words() -> None:
     assert one("Joe's Pizza Ltd.")["name_key"] == "joes pizza"
     assert one("Pizza Joe's")["name_key"] == "joes pizza"
