@@ -101,8 +101,8 @@ def attach_records(pairs: pd.DataFrame, records: pd.DataFrame, columns: list[str
     """Both records' columns for a pairs partition, named `<col>_l` and `<col>_r`.
 
     Returned as plain object arrays (missing = None), not a DataFrame: pandas 3 would turn
-    every string column into Arrow strings and back, which cost more than the comparisons.
-    `pd.DataFrame(result)` gives the tidy partition when one is wanted.
+    every string column into Arrow strings and back. `pd.DataFrame(result)` gives the tidy
+    partition when one is wanted.
     """
     left, right = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
     out: dict[str, np.ndarray] = {}
@@ -113,52 +113,98 @@ def attach_records(pairs: pd.DataFrame, records: pd.DataFrame, columns: list[str
     return out
 
 
-def _present(values: np.ndarray) -> np.ndarray:
-    """Non-missing entries; prepared records hold None (never NaN) for missing text."""
-    return values != None  # noqa: E711 (object arrays compare elementwise)
+def _sort_tokens(value: object) -> object:
+    return " ".join(sorted(value.split())) if isinstance(value, str) else None
+
+
+class RecordColumns:
+    """Record-level arrays the comparisons read, computed once per record, not per pair.
+
+    Presence, equality codes (shared across columns compared with each other) and
+    token-sorted strings are built over the n records; a pair then costs integer indexing.
+    """
+
+    def __init__(self, records: pd.DataFrame) -> None:
+        self.records = records
+        self._values: dict[str, np.ndarray] = {}
+        self._present: dict[str, np.ndarray] = {}
+        self._codes: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
+        self._sorted: dict[str, np.ndarray] = {}
+
+    def values(self, col: str) -> np.ndarray:
+        if col not in self._values:
+            self._values[col] = self.records[col].to_numpy(dtype=object)
+        return self._values[col]
+
+    def present(self, col: str) -> np.ndarray:
+        if col not in self._present:
+            self._present[col] = self.values(col) != None  # noqa: E711
+        return self._present[col]
+
+    def codes(self, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes of columns a and b from one dictionary (-1 for missing)."""
+        group = tuple(sorted({a, b}))
+        if group not in self._codes:
+            stacked = np.concatenate([self.values(c) for c in group])
+            codes, _ = pd.factorize(pd.Series(stacked, dtype=object), use_na_sentinel=True)
+            n = len(self.records)
+            self._codes[group] = {c: codes[k * n:(k + 1) * n] for k, c in enumerate(group)}
+        return self._codes[group][a], self._codes[group][b]
+
+    def sorted_tokens(self, col: str) -> np.ndarray:
+        """Tokens in sorted order: token_sort_ratio is plain ratio on these strings."""
+        if col not in self._sorted:
+            self._sorted[col] = np.array([_sort_tokens(v) for v in self.values(col)],
+                                         dtype=object)
+        return self._sorted[col]
 
 
 class _Partition:
-    """One pairs partition with cached presence masks and similarity scores.
+    """One partition of pairs (positions i, j into the records) with cached scores.
 
     A scorer is run once per (scorer, left column, right column) with the lowest cutoff any
     level needs, and only on rows not yet settled by a better level.
     """
 
-    def __init__(self, frame: PairColumns | pd.DataFrame) -> None:
-        self.frame = frame
-        self.n = len(next(iter(frame.values()))) if isinstance(frame, Mapping) else len(frame)
-        self._values: dict[str, np.ndarray] = {}
-        self._present: dict[str, np.ndarray] = {}
+    def __init__(self, cols: RecordColumns, i: np.ndarray, j: np.ndarray) -> None:
+        self.cols, self.i, self.j = cols, i, j
+        self.n = len(i)
+        self._present: dict[tuple[str, str], np.ndarray] = {}
         self._scores: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
-    def values(self, name: str) -> np.ndarray:
-        if name not in self._values:
-            raw = self.frame[name]
-            self._values[name] = raw if isinstance(raw, np.ndarray) else np.asarray(raw, object)
-        return self._values[name]
+    def present(self, col: str, side: str) -> np.ndarray:
+        key = (col, side)
+        if key not in self._present:
+            self._present[key] = self.cols.present(col)[self.i if side == "l" else self.j]
+        return self._present[key]
 
-    def present(self, name: str) -> np.ndarray:
-        if name not in self._present:
-            self._present[name] = _present(self.values(name))
-        return self._present[name]
+    def equal(self, a: str, b: str) -> np.ndarray:
+        """Left record's `a` equals right record's `b` (both present)."""
+        code_a, code_b = self.cols.codes(a, b)
+        left, right = code_a[self.i], code_b[self.j]
+        return (left >= 0) & (left == right)
 
     def score(self, scorer: str, a: str, b: str, rows: np.ndarray,
               cutoff: float | None) -> np.ndarray:
-        """Similarity of `<a>_l` and `<b>_r` (-1 where missing or not computed)."""
+        """Similarity of left `a` and right `b` (-1 where missing or not computed)."""
         key = (scorer, a, b)
         if key not in self._scores:
             self._scores[key] = (np.full(self.n, -1.0), np.zeros(self.n, bool))
         score, done = self._scores[key]
-        left, right = self.values(f"{a}_l"), self.values(f"{b}_r")
-        todo = rows & ~done & self.present(f"{a}_l") & self.present(f"{b}_r")
+        todo = rows & ~done & self.present(a, "l") & self.present(b, "r")
         if todo.any():
             if scorer == "exact":
-                score[todo] = np.where(left[todo] == right[todo], 1.0, 0.0)
+                score[todo] = self.equal(a, b)[todo]
             else:
+                function = SCORERS[scorer]
+                if scorer == "token_sort_ratio":
+                    left_all, right_all = self.cols.sorted_tokens(a), self.cols.sorted_tokens(b)
+                    function = fuzz.ratio
+                else:
+                    left_all, right_all = self.cols.values(a), self.cols.values(b)
                 score[todo] = process.cpdist(
-                    list(left[todo]), list(right[todo]), scorer=SCORERS[scorer],
-                    score_cutoff=cutoff, workers=-1, dtype=np.float32,
+                    list(left_all[self.i[todo]]), list(right_all[self.j[todo]]),
+                    scorer=function, score_cutoff=cutoff, workers=-1, dtype=np.float32,
                 )
         done |= rows
         return score
@@ -166,36 +212,38 @@ class _Partition:
     def best(self, scorer: str, columns: list[str], cross: bool, rows: np.ndarray,
              cutoff: float | None) -> np.ndarray:
         """Best score over the combinations (legal-legal, legal-op, op-legal, op-op)."""
-        combos = [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
         best = np.full(self.n, -1.0)
-        for a, b in combos:
+        for a, b in _combos(columns, cross):
             best = np.maximum(best, self.score(scorer, a, b, rows, cutoff))
         return best
 
     def same(self, columns: list[str]) -> np.ndarray:
         ok = np.ones(self.n, bool)
         for col in columns:
-            ok &= self.present(f"{col}_l") & self.present(f"{col}_r")
-            ok &= self.values(f"{col}_l") == self.values(f"{col}_r")
+            ok &= self.equal(col, col)
         return ok
 
     def null(self, columns: list[str]) -> np.ndarray:
         """Rows where one side has none of `columns`: the comparison's null level."""
         has_l, has_r = np.zeros(self.n, bool), np.zeros(self.n, bool)
         for col in columns:
-            has_l |= self.present(f"{col}_l")
-            has_r |= self.present(f"{col}_r")
+            has_l |= self.present(col, "l")
+            has_r |= self.present(col, "r")
         return ~(has_l & has_r)
 
     def shared_value(self, columns: list[str], cross: bool, rows: np.ndarray) -> np.ndarray:
         """The value both records share (for term frequencies), where they share one."""
-        combos = [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
         value = np.full(self.n, None, dtype=object)
-        for a, b in combos:
-            left, right = self.values(f"{a}_l"), self.values(f"{b}_r")
-            hit = rows & (value == None) & self.present(f"{a}_l") & (left == right)  # noqa: E711
-            value[hit] = left[hit]
+        unset = rows.copy()
+        for a, b in _combos(columns, cross):
+            hit = unset & self.equal(a, b)
+            value[hit] = self.cols.values(a)[self.i[hit]]
+            unset &= ~hit
         return value
+
+
+def _combos(columns: list[str], cross: bool) -> list[tuple[str, str]]:
+    return [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
 
 
 def _lowest_cutoffs(comp: Comparison) -> dict[str, float]:
@@ -206,10 +254,15 @@ def _lowest_cutoffs(comp: Comparison) -> dict[str, float]:
     return cutoffs
 
 
-def compute_levels(frame: PairColumns | pd.DataFrame,
+def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
                    comparisons: list[Comparison]) -> pd.DataFrame:
-    """Gamma per comparison (`<name>_gamma`, int8) and shared values for tf comparisons."""
-    part = _Partition(frame)
+    """Gamma per comparison (`<name>_gamma`, int8) and shared values for tf comparisons.
+
+    `pairs` holds positions `i`, `j` into `records` (the partition's record table), so a
+    worker needs only its pairs and the records they touch.
+    """
+    cols = records if isinstance(records, RecordColumns) else RecordColumns(records)
+    part = _Partition(cols, pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64))
     columns: dict[str, np.ndarray] = {}
     for comp in comparisons:
         s = comp.settings
@@ -224,9 +277,9 @@ def compute_levels(frame: PairColumns | pd.DataFrame,
             if level.same:
                 hit &= part.same(level.same)
             if level.scorer is not None:
-                cols = level.using or s.columns
+                used = level.using or s.columns
                 threshold = 1.0 if level.scorer == "exact" else float(level.min or 0)
-                score = part.best(level.scorer, cols, s.cross, hit, cutoffs.get(level.scorer))
+                score = part.best(level.scorer, used, s.cross, hit, cutoffs.get(level.scorer))
                 hit &= score >= threshold - 1e-9
             gamma[hit] = comp.gamma_of(index)
             todo &= ~hit
@@ -236,7 +289,8 @@ def compute_levels(frame: PairColumns | pd.DataFrame,
             columns[f"{comp.name}_tf_value"] = part.shared_value(
                 s.columns, s.cross, gamma == comp.exact_gamma
             )
-    out = pd.DataFrame({k: v for k, v in columns.items() if v.dtype != object})
+    out = pd.DataFrame({k: v for k, v in columns.items() if v.dtype != object},
+                       index=pd.RangeIndex(part.n))
     for key, values in columns.items():
         if values.dtype == object:
             out[key] = pd.Series(values, dtype=object)
@@ -253,7 +307,6 @@ def comparison_columns(comparisons: list[Comparison]) -> list[str]:
 
 def gammas_for_pairs(pairs: pd.DataFrame, records: pd.DataFrame,
                      comparisons: list[Comparison]) -> pd.DataFrame:
-    """Convenience: attach the records and compute levels for one partition of pairs."""
-    cols = comparison_columns(comparisons)
-    attached = attach_records(pairs, records, cols)
-    return pd.concat([pairs.reset_index(drop=True), compute_levels(attached, comparisons)], axis=1)
+    """Convenience: the pairs partition with its gamma columns added."""
+    return pd.concat([pairs.reset_index(drop=True), compute_levels(pairs, records, comparisons)],
+                     axis=1)

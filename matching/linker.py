@@ -17,7 +17,7 @@ import pandas as pd
 
 from matching import blocking as blocking_mod
 from matching.clustering import cluster_positions, clusters_frame
-from matching.compare import attach_records, comparison_columns, compute_levels, prepare_records
+from matching.compare import RecordColumns, attach_records, compute_levels, prepare_records
 from matching.comparisons import Comparison, compile_comparisons
 from matching.em import estimate_u, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
@@ -57,6 +57,7 @@ class Linker:
         self.comparisons: list[Comparison] = compile_comparisons(self.settings.comparisons)
         self.progress = progress or (lambda _msg: None)
         self.timings: dict[str, float] = {}
+        self._record_columns: RecordColumns | None = None
 
     # -- stages ---------------------------------------------------------------------------
     def prepare(self, records: pd.DataFrame) -> pd.DataFrame:
@@ -83,9 +84,21 @@ class Linker:
         self.timings["block"] = time.perf_counter() - start
         return pairs, report
 
-    def _gammas(self, pairs: pd.DataFrame, prepared: pd.DataFrame) -> pd.DataFrame:
-        cols = comparison_columns(self.comparisons)
-        return compute_levels(attach_records(pairs, prepared, cols), self.comparisons)
+    def _columns(self, prepared: pd.DataFrame) -> RecordColumns:
+        """Record-level arrays, cached on the prepared frame for train and predict."""
+        if self._record_columns is None or self._record_columns.records is not prepared:
+            self._record_columns = RecordColumns(prepared)
+        return self._record_columns
+
+    def _gammas(self, pairs: pd.DataFrame, prepared: pd.DataFrame,
+                chunk: int = 250_000) -> pd.DataFrame:
+        """Levels for the pairs, computed in chunks to bound memory."""
+        cols = self._columns(prepared)
+        parts = [compute_levels(pairs.iloc[k:k + chunk], cols, self.comparisons)
+                 for k in range(0, len(pairs), chunk)]
+        if not parts:
+            return compute_levels(pairs, cols, self.comparisons)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def _gamma_matrix(self, gammas: pd.DataFrame) -> np.ndarray:
         names = [f"{c.name}_gamma" for c in self.comparisons]
@@ -165,6 +178,7 @@ class Linker:
         self.progress(f"EM: {len(sessions)} sessions over {len(pairs):,} blocked pairs; "
                       f"P(two random records match) = {lam:.2e}")
         tf_names = [c.name for c in self.comparisons if c.settings.term_frequency]
+        tables = self._tf_tables(prepared)
         return TrainedModel(
             probability_two_random_records_match=lam,
             m={c.name: dict(zip(c.labels, map(float, m[k]), strict=True))
@@ -174,7 +188,7 @@ class Linker:
             thresholds=self.settings.thresholds, config_hash=self.settings.config_hash(),
             n_records=n, n_blocked_pairs=len(pairs), u_sample_pairs=len(sample),
             em_sessions=sessions,
-            tf_summary={name: tf_summary(self._tf_tables(prepared)[name]) for name in tf_names},
+            tf_summary={name: tf_summary(tables[name], n) for name in tf_names},
         )
 
     def _tf_tables(self, prepared: pd.DataFrame) -> dict[str, pd.Series]:

@@ -10,30 +10,34 @@ import pandas as pd
 
 
 def tf_table(records: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Relative frequency of each value across `columns` (a record counts once per value)."""
+    """How many records hold each value across `columns` (a record counts once per value)."""
     stacked = pd.concat(
         [pd.DataFrame({"row": np.arange(len(records)), "value": records[c]}) for c in columns]
     ).dropna().drop_duplicates()
     if stacked.empty:
         return pd.Series(dtype=float)
-    counts = stacked["value"].value_counts()
-    return counts / max(len(records), 1)
+    return stacked["value"].value_counts()
 
 
 def tf_adjustment(values: np.ndarray, table: pd.Series, u_exact: float,
                   n_records: int) -> np.ndarray:
-    """log2(u_exact / tf(value)) per pair; 0 where no value is shared."""
+    """log2(u_exact / tf(value)) per pair; 0 where no value is shared.
+
+    tf is the chance that another record holds the value: (count - 1) / n, leaving out the
+    record itself. A value held by the pair alone is no evidence of being common, so it can
+    only raise the weight; a penalty needs a third record sharing the value.
+    """
     out = np.zeros(len(values))
-    present = pd.notna(values) & (values != None)  # noqa: E711
-    if not present.any() or u_exact <= 0:
+    present = values != None  # noqa: E711
+    if not present.any() or u_exact <= 0 or n_records < 2:
         return out
-    floor = 1.0 / max(n_records, 1)
-    tf = pd.Series(values[present]).map(table).to_numpy(dtype=float)
-    tf = np.where(np.isnan(tf), floor, np.maximum(tf, floor))
-    out[present] = np.log2(u_exact / tf)
+    counts = pd.Series(values[present]).map(table).to_numpy(dtype=float)
+    counts = np.where(np.isnan(counts), 2.0, np.maximum(counts, 2.0))
+    adjustment = np.log2(u_exact * n_records / (counts - 1))
+    out[present] = np.where(counts >= 3, adjustment, np.maximum(adjustment, 0.0))
     return out
 
 
-def tf_summary(table: pd.Series, top: int = 20) -> dict[str, float]:
-    """The most common values and their frequencies, for the saved model."""
-    return {str(k): round(float(v), 6) for k, v in table.head(top).items()}
+def tf_summary(table: pd.Series, n_records: int, top: int = 20) -> dict[str, float]:
+    """The most common values and their relative frequencies, for the saved model."""
+    return {str(k): round(float(v) / max(n_records, 1), 6) for k, v in table.head(top).items()}
