@@ -61,11 +61,18 @@ def legal_form_from_column(values: pd.Series) -> pd.Series:
 def standardise_records(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of `frame` with the standardised columns added (string / boolean dtypes)."""
     out = frame.copy()
-    names = standardise_names(_column(frame, "legal_name"))
+    # Legal and operating names in one pass: a business's two names are often the same
+    # string, and the distinct-value step then standardises it once.
+    rows = len(frame)
+    both = standardise_names(
+        pd.concat([_column(frame, "legal_name"), _column(frame, "operating_name")],
+                  ignore_index=True)
+    )
+    names = both.iloc[:rows].set_axis(frame.index)
+    operating = both.iloc[rows:].set_axis(frame.index)
     names["name_legal_form"] = names["name_legal_form"].fillna(
         legal_form_from_column(_column(frame, "legal_form"))
     )
-    operating = standardise_names(_column(frame, "operating_name"))
     addresses = standardise_addresses(_column(frame, "address_line"))
     postal = standardise_postal_codes(_column(frame, "postal_code"))
     emails = standardise_emails(_column(frame, "email"))
