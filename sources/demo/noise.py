@@ -57,16 +57,19 @@ def typo(values: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.n
 
 def ocr(values: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One OCR confusion per masked string (0/O, 1/l, 5/S, rn/m, B/8), where one applies."""
-    out = values.copy()
-    todo = mask.copy()
-    start = rng.integers(0, len(OCR_PAIRS), len(values))
+    rows = np.flatnonzero(mask)
+    sub = values[rows]
+    todo = np.ones(len(rows), bool)
+    start = rng.integers(0, len(OCR_PAIRS), len(rows))
     for step in range(len(OCR_PAIRS)):
         for k, (old, new) in enumerate(OCR_PAIRS):
-            rows = todo & ((start + step) % len(OCR_PAIRS) == k)
-            rows &= np.strings.find(out, old) >= 0
-            if rows.any():
-                out[rows] = np.strings.replace(out[rows], old, new, 1)
-                todo &= ~rows
+            hit = todo & ((start + step) % len(OCR_PAIRS) == k)
+            hit &= np.strings.find(sub, old) >= 0
+            if hit.any():
+                sub[hit] = np.strings.replace(sub[hit], old, new, 1)
+                todo &= ~hit
+    out = values.copy()
+    out[rows] = sub
     return out
 
 

@@ -27,7 +27,8 @@ from sources.demo.vocab import OLD_PROVINCE_CODES, TRADES
 
 @dataclass
 class Register:
-    """One register's rows as written (string columns), and who each row really is."""
+    """One register's rows as written (object columns, None when empty), in file order,
+    and who each row really is (`business_id`: the answer key)."""
 
     source: str
     columns: dict[str, np.ndarray]
@@ -40,11 +41,25 @@ class Register:
 
     def record_ids(self, prefix: str | None = None) -> np.ndarray:
         """source_record_id exactly as the reader forms it from config record_id.columns."""
-        out = np.full(self.rows, f"{prefix or self.source}:", dtype=S)
-        for i, column in enumerate(self.id_columns):
-            value = np.strings.strip(self.columns[column].astype(S))
-            out = out + (value if i == 0 else ":" + value)
+        parts = [np.asarray([str(v).strip() for v in self.columns[c]], dtype=object)
+                 for c in self.id_columns]
+        out = np.full(self.rows, f"{prefix or self.source}:", dtype=object) + parts[0]
+        for part in parts[1:]:
+            out = out + ":" + part
         return out
+
+
+def finish(source: str, cols: dict[str, np.ndarray], id_columns: list[str],
+           business_id: np.ndarray, rng: np.random.Generator) -> Register:
+    """Turn built columns into a Register in a shuffled file order (registers are not kept
+    in our business order). Shuffling object arrays is cheap; StringDType ones are not."""
+    order = rng.permutation(len(business_id))
+    objects = {}
+    for name, values in cols.items():
+        column = values.astype(object)
+        column[np.strings.str_len(values.astype(S)) == 0] = None
+        objects[name] = column[order]
+    return Register(source, objects, id_columns, business_id.astype(object)[order])
 
 
 def covered(rng: np.random.Generator, pop: Columns, p: np.ndarray) -> np.ndarray:
@@ -58,7 +73,7 @@ def with_duplicates(rng: np.random.Generator, rows: np.ndarray, p: float) -> tup
     extra = rows[rng.random(len(rows)) < p]
     all_rows = np.concatenate([rows, extra])
     is_dup = np.concatenate([np.zeros(len(rows), bool), np.ones(len(extra), bool)])
-    order = rng.permutation(len(all_rows))  # registers are not sorted by our business order
+    order = np.argsort(all_rows, kind="stable")  # population order: fast gathers
     return all_rows[order], is_dup[order]
 
 
@@ -166,7 +181,7 @@ def build_rjsc(rng: np.random.Generator, pop: Columns) -> Register:
         "Owner Postal Code": np.where(person, pop["owner_postal"][rows], "").astype(S),
     }
     field_defects(cols, rng, "Postal Code", "Province")
-    return Register("rjsc", cols, ["Registry ID"], pop["business_id"][rows])
+    return finish("rjsc", cols, ["Registry ID"], pop["business_id"][rows], rng)
 
 
 def present(values: np.ndarray) -> np.ndarray:
@@ -209,5 +224,5 @@ def build_wcb(rng: np.random.Generator, pop: Columns) -> Register:
         "bn9": bn, "open_date": iso(opened),
     }
     field_defects(cols, rng, "mail_postal", "mail_prov", "phone")
-    return Register("wcb", cols, ["account_no"], pop["business_id"][rows])
+    return finish("wcb", cols, ["account_no"], pop["business_id"][rows], rng)
 

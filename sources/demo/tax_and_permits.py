@@ -15,6 +15,7 @@ from sources.demo.registers import (
     address,
     covered,
     field_defects,
+    finish,
     iso,
     name_noise,
     with_duplicates,
@@ -57,31 +58,28 @@ def build_revenue(rng: np.random.Generator, pop: Columns) -> Register:
         idx = np.flatnonzero(flag)
         parts.append((idx, np.full(len(idx), account, dtype=S)))
     line_rows = np.concatenate([p[0] for p in parts])
-    accounts = np.concatenate([p[1] for p in parts])
-    order = np.lexsort((accounts, bn9[line_rows]))
+    accounts = np.concatenate([p[1] for p in parts]).astype(object)
+    order = np.lexsort((accounts, bn9.astype(np.int64)[line_rows]))  # extract sorted by BN15
     line_rows, accounts = line_rows[order], accounts[order]
     date = eff[line_rows] + rng.integers(0, 60, len(line_rows)).astype("timedelta64[D]")
-    cols = {
-        "bn": bn9[line_rows] + accounts,
-        "program_account": accounts,
-        "legal_name": legal[line_rows],
-        "operating_name": trade[line_rows],
-        "mailing_address": line[line_rows],
-        "city": city[line_rows],
-        "province": prov[line_rows],
-        "postal_code": postal[line_rows],
-        "account_status": status[line_rows],
-        "effective_date": np.strings.replace(iso(date), "-", ""),
+    per_registrant = {  # gathered as objects: one registrant's values repeat on each line
+        "legal_name": legal, "operating_name": trade, "mailing_address": line, "city": city,
+        "province": prov, "postal_code": postal, "account_status": status,
     }
-    field_defects(cols, rng, "postal_code", "province")
-    return Register("revenue", cols, ["bn"], pop["business_id"][rows][line_rows])
+    field_defects(per_registrant, rng, "postal_code", "province")
+    cols = {"bn": bn9.astype(object)[line_rows] + accounts, "program_account": accounts}
+    for name, values in per_registrant.items():
+        cols[name] = values.astype(object)[line_rows]
+    cols["effective_date"] = np.strings.replace(iso(date), "-", "").astype(object)
+    return finish("revenue", cols, ["bn"], pop["business_id"][rows][line_rows], rng)
 
 
 def fresh_bn9(rng: np.random.Generator, count: int, taken: np.ndarray) -> np.ndarray:
     """`count` distinct valid BN9s that no business in `taken` already has."""
     while True:
         candidates = valid_bn9(rng, 2 * count + 16)
-        candidates = candidates[~np.isin(candidates, taken)]
+        clash = np.isin(candidates.astype(np.int64), taken.astype(np.int64))
+        candidates = candidates[~clash]
         if len(candidates) >= count:
             return candidates[:count]
 
@@ -153,4 +151,4 @@ def build_permits(rng: np.random.Generator, pop: Columns) -> Register:
         "Statut": status,
     }
     field_defects(cols, rng, "Code postal", "Province", "Téléphone")
-    return Register("permits", cols, ["No de permis"], pop["business_id"][rows])
+    return finish("permits", cols, ["No de permis"], pop["business_id"][rows], rng)

@@ -19,7 +19,9 @@ FIXED_ISO_TIME = b"2025-01-01T00:00:00Z"
 
 
 def as_objects(values: np.ndarray) -> np.ndarray:
-    """A StringDType column as Python objects, None where empty."""
+    """A column as Python objects, None where empty (object columns pass through)."""
+    if values.dtype == object:
+        return values
     out = values.astype(object)
     out[np.strings.str_len(values) == 0] = None
     return out
