@@ -96,7 +96,7 @@ class ThresholdSettings(_Strict):
 
 class ClusterSettings(_Strict):
     min_average_probability: float = Field(0.5, ge=0, le=1)
-    max_dense_component: int = Field(2000, ge=3)
+    max_dense_component: int = Field(500, ge=3)
 
 
 class MatchSettings(_Strict):
