@@ -25,7 +25,18 @@ def patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct gamma rows and how many pairs have each."""
     if len(gammas) == 0:
         return gammas.reshape(0, gammas.shape[1]), np.empty(0)
-    unique, counts = np.unique(gammas, axis=0, return_counts=True)
+    # One int64 per row (mixed radix over gamma + 1), so np.unique sorts a vector, not rows.
+    shifted = gammas.astype(np.int64) + 1
+    radix = shifted.max(axis=0) + 1
+    key = np.zeros(len(gammas), np.int64)
+    for c in range(gammas.shape[1]):
+        key = key * radix[c] + shifted[:, c]
+    unique_keys, counts = np.unique(key, return_counts=True)
+    unique = np.empty((len(unique_keys), gammas.shape[1]), np.int64)
+    rest = unique_keys.copy()
+    for c in range(gammas.shape[1] - 1, -1, -1):
+        unique[:, c] = rest % radix[c] - 1
+        rest //= radix[c]
     return unique, counts.astype(float)
 
 
