@@ -6,7 +6,8 @@ frame (GX results and Data Docs quote unexpected values).
 The rule: a value holds a SIN-like number when it contains a run of 9 digits, written
 together (046454286) or in groups of three separated by a space or hyphen (046 454 286,
 046-454-286), not touching other digits, that passes `stdnum.ca.sin` (Luhn check digit, first
-digit not 0 or 8). A Business Number root has the same shape and the same Luhn check, so:
+digit not 0 or 8) or, starting with 0, passes stdnum's Luhn check (sample and test SINs).
+A Business Number root has the same shape and the same Luhn check, so:
 - the `business_number` field is never scanned;
 - a number equal to the record's own BN root (e.g. a permit number that is the BN) is not a SIN;
 - lineage fields written by the readers (`source`, `source_file`, `record_hash`) are not
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from stdnum import luhn
 from stdnum.ca import sin as stdnum_sin
 
 from expectations.reference import bn_compact
@@ -42,10 +44,19 @@ class SinScan:
     removed: int  # number of values removed
 
 
+def is_sin_like(number: str) -> bool:
+    """9 digits passing stdnum.ca.sin, or Luhn-valid with a leading 0.
+
+    stdnum rejects a leading 0 (never issued), but 0-numbers are the sample and test SINs
+    that forms and documentation use (046 454 286); they are removed too.
+    """
+    return stdnum_sin.is_valid(number) or (number[:1] == "0" and luhn.is_valid(number))
+
+
 def _sin_tokens(value: str) -> frozenset[str]:
-    """The SIN-valid 9-digit numbers in one value (compact form)."""
+    """The SIN-like 9-digit numbers in one value (compact form)."""
     found = {"".join(m.groups()) for m in SIN_CANDIDATE.finditer(value)}
-    return frozenset(t for t in found if stdnum_sin.is_valid(t))
+    return frozenset(t for t in found if is_sin_like(t))
 
 
 def scan_and_remove(
