@@ -28,6 +28,10 @@ ADDRESS_COLUMNS: tuple[str, ...] = (
     "rural_route",
     "address_std",
 )
+_FLOOR = (
+    " (?:[0-9]+ ?(?:st|nd|rd|th|e|er|re|ieme)? (?:floor|fl|etage)|(?:floor|fl|etage) [0-9]+)"
+    "(?: |$)"
+)
 _PARTICLES = "de la|de l|du|des|de|d|la|le|les|l|the"
 # Canada Post never uses D F I O Q U, nor W Z as the first letter.
 _POSTAL = (
@@ -151,7 +155,12 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
     text, rural_route = _pull(text, _alternation(vocab.rural_route_words), "[0-9]+")
     text, unit = _pull(text, _alternation((*vocab.unit_words, "#")), "[0-9]+[a-z]?|[a-z]")
     unit = hyphen["unit"].fillna(unit)
-    text = text.str.replace("(?:(?:^| )(?:site|comp|compartment) ?[0-9]+)+(?: |$)", " ", regex=True)
+    text = text.str.replace(
+        "(?:(?:^| )(?:site|comp|compartment) ?[0-9]+)+(?: |$)", " ", regex=True
+    )
+    # Floors say where in the building, not which building: '3rd Floor', 'floor 2', '2e étage'
+    # (not at the start of the line, where '3 Floor Rd' is a civic address).
+    text = text.str.replace(_FLOOR, " ", regex=True)
     text = text.str.replace("#", " ", regex=False).str.replace(" +", " ", regex=True).str.strip()
     text = text.mask(text.eq(""))
 
@@ -218,12 +227,36 @@ def standardise_cities(values: pd.Series) -> pd.Series:
     return map_unique(values, compute)["city_std"]
 
 
+# Keying and OCR confusions, used only where a letter or a digit is impossible.
+_AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+_AS_DIGIT = {"O": "0", "I": "1", "L": "1", "S": "5", "Z": "2", "G": "6", "B": "8"}
+
+
+def _repair_postal(compact: pd.Series) -> pd.Series:
+    """'83H 4R2' -> 'B3H4R2': swap look-alike characters into the letter-digit pattern."""
+    fixed = []
+    for position in range(6):
+        table = _AS_LETTER if position % 2 == 0 else _AS_DIGIT
+        char = compact.str.slice(position, position + 1)
+        fixed.append(char.map(lambda c, table=table: table.get(c, c)).astype("string"))
+    return fixed[0].str.cat(fixed[1:]).where(compact.str.len().eq(6))
+
+
 def standardise_postal_codes(values: pd.Series) -> pd.DataFrame:
-    """`postal_code_std` in Canada Post form 'B3H 4R2' and `fsa` 'B3H'; invalid -> <NA>."""
+    """`postal_code_std` in Canada Post form 'B3H 4R2' and `fsa` 'B3H'; invalid -> <NA>.
+
+    A six-character code that fails only because of a look-alike character in the wrong
+    place ('83H 4R2', 'B3H 4RZ') is repaired when the repair gives a valid code.
+    """
 
     def compute(uniques: pd.Series) -> pd.DataFrame:
         compact = uniques.astype("string").str.upper().str.replace("[^A-Z0-9]", "", regex=True)
         parts = regex_extract(compact, _POSTAL)
+        broken = (parts["fsa"].isna() & compact.str.len().eq(6)).fillna(False).astype(bool)
+        if broken.any():
+            repaired = regex_extract(_repair_postal(compact[broken]), _POSTAL)
+            parts.loc[broken, "fsa"] = repaired["fsa"]
+            parts.loc[broken, "ldu"] = repaired["ldu"]
         return pd.DataFrame(
             {
                 "postal_code_std": (parts["fsa"] + " " + parts["ldu"]).astype("string"),

@@ -132,6 +132,18 @@ def test_po_box_with_a_street_keeps_the_street_as_the_address() -> None:
     assert parse("RR 1 PO Box 7")["address_std"] == "rr 1 po box 7"
 
 
+@pytest.mark.parametrize(
+    "line", ["500 George Place, 3rd Floor", "500 George Pl 3rd floor", "500 George Place Floor 3",
+             "500 place George, 3e étage"],
+)
+def test_floors_are_dropped(line: str) -> None:
+    assert std(line) == "500 george place"
+
+
+def test_a_street_called_floor_is_kept() -> None:
+    assert std("3 Floor Rd") == "3 floor road"
+
+
 def test_accents_and_case_do_not_matter() -> None:
     assert std("12 RUE DE L'ÉGLISE") == std("12 rue de l'Eglise") == "12 eglise street"
 
@@ -164,6 +176,9 @@ def test_cities(city: str, expected: str) -> None:
         (" b3h-4r2 ", "B3H 4R2"), ("E1C 4M3", "E1C 4M3"), ("H2X 1Y4", "H2X 1Y4"),
         ("D3H 4R2", None), ("B3H 4R", None), ("12345", None), ("B3H 4R2 X", None),
         ("W1A 1AA", None), ("", None), (None, None),
+        # look-alike characters in an impossible place are repaired
+        ("83H 4R2", "B3H 4R2"), ("B3H 4RZ", "B3H 4R2"), ("84P1A1", "B4P 1A1"),
+        ("B3H 4R", None), ("OOOOOO", None),
     ],
 )
 def test_postal_codes(raw: str | None, expected: str | None) -> None:
