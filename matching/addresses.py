@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from matching.names import fold_text, map_unique, punctuation_to_spaces, regex_extract
 
@@ -135,6 +137,40 @@ def _pull(text: pd.Series, keys: str, value: str) -> tuple[pd.Series, pd.Series]
     return text, found_value
 
 
+def _typo_map(words: pd.Series, variants: dict[str, str]) -> dict[str, str]:
+    """Words one edit away from a street-type variant of five letters or more ('sreet').
+
+    Only distinct words not already a variant are looked at, with rapidfuzz, so the cost is
+    per vocabulary word, not per record.
+    """
+    choices = sorted(v for v in variants if len(v) >= 5 and " " not in v)
+    candidates = [w for w in words.dropna().unique() if len(w) >= 5 and w not in variants]
+    fixes: dict[str, str] = {}
+    for word in candidates:
+        best = process.extractOne(word, choices, scorer=Levenshtein.distance, score_cutoff=1)
+        if best is not None:
+            fixes[word] = best[0]
+    return fixes
+
+
+def _correct_type_typos(text: pd.Series, vocab: AddressVocabulary) -> pd.Series:
+    """Mend a mistyped street type in last place ('Victoria Sreet') or first ('boulevrd X')."""
+    last = regex_extract(text, "^(?P<head>.+) (?P<word>[a-z]+)$")
+    fixes = _typo_map(last["word"], vocab.suffix_types)
+    if fixes:
+        mended = last["word"].map(fixes).astype("string")
+        text = (last["head"] + " " + mended).fillna(text)
+    # The first word only when no type ends the line ('Plaice Street' keeps its name).
+    first = regex_extract(text, "^(?P<word>[a-z]+) (?P<tail>.+)$")
+    typed = text.str.contains(f" (?:{_alternation(vocab.suffix_types)})$", regex=True)
+    first_word = first["word"].where(~typed.fillna(False).astype(bool))
+    fixes = _typo_map(first_word, vocab.prefix_types)
+    if fixes:
+        mended = first_word.map(fixes).astype("string")
+        text = (mended + " " + first["tail"]).fillna(text)
+    return text
+
+
 def standardise_addresses(values: pd.Series) -> pd.DataFrame:
     """The ADDRESS_COLUMNS for a column of address lines, computed on distinct lines."""
     return map_unique(values, _parse)
@@ -177,6 +213,7 @@ def _parse(raw: pd.Series) -> pd.DataFrame:
     text = direction["rest"].where(keep_dir, text)
     street_direction = direction["dir"].where(keep_dir).map(vocab.directions).astype("string")
 
+    text = _correct_type_typos(text, vocab)
     prefix = regex_extract(text, f"^(?P<t>{_alternation(vocab.prefix_types)}) (?P<name>.+)$")
     suffix = regex_extract(text, f"^(?P<name>.+?) (?P<t>{_alternation(vocab.suffix_types)})$")
     use_suffix = prefix["t"].isna() & suffix["t"].notna()

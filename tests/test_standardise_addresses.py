@@ -140,6 +140,20 @@ def test_floors_are_dropped(line: str) -> None:
     assert std(line) == "500 george place"
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("54 Victoria Sreet", "54 victoria street"), ("54 Victoria Streeth", "54 victoria street"),
+        ("53 Victoria Avenre", "53 victoria avenue"), ("24 GEORGE BOLEVARD", "24 george boulevard"),
+        ("362 Pleasant Crnscent", "362 pleasant crescent"),
+        ("10 boulevrd Saint-Laurent", "10 saint laurent boulevard"),
+        ("8 Plaice Street", "8 plaice street"), ("5 Mount Pleasant", "5 mount pleasant"),
+    ],
+)
+def test_street_types_one_typo_away_are_mended(line: str, expected: str) -> None:
+    assert std(line) == expected
+
+
 def test_a_street_called_floor_is_kept() -> None:
     assert std("3 Floor Rd") == "3 floor road"
 
