@@ -11,9 +11,9 @@ writing). Prints one row per data set and tool.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,28 +46,43 @@ class Measured:
     returncode: int
 
 
-def run_measured(cmd: list[str], log_path: Path, timeout: float | None = None) -> Measured:
-    """Run `cmd`, wait for it with wait4 so that ru_maxrss is this child's own peak RSS.
+# A tiny launcher between the harness and the tool. Linux carries a process's peak RSS across
+# exec, so a tool forked straight from this (large) harness would be charged the harness's own
+# peak; forked from the launcher (~10 MB) it is charged only its own. The launcher reports its
+# children's peak (RUSAGE_CHILDREN: just the tool and whatever the tool waited for).
+_LAUNCHER = (
+    "import json, resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[2:]).returncode\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'returncode': code, 'maxrss_kb': peak}))\n"
+    "sys.exit(code)\n"
+)
 
-    wait4's rusage covers the child and the descendants it waited for, so a tool that forks
-    workers is charged for them too, and tools run one after the other never mix their peaks.
-    A run past `timeout` seconds is killed and reported with return code -9.
+
+def run_measured(cmd: list[str], log_path: Path, timeout: float | None = None) -> Measured:
+    """Run `cmd` through the launcher; return wall time, the tool's peak RSS and exit code.
+
+    A run past `timeout` seconds is killed (its whole process group) and reported as -9.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    usage_path = log_path.with_suffix(".usage.json")
+    usage_path.unlink(missing_ok=True)
+    launcher = [sys.executable, "-S", "-c", _LAUNCHER, str(usage_path), *cmd]
     with log_path.open("w") as log:
         start = time.perf_counter()
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        timer = threading.Timer(timeout, process.kill) if timeout else None
-        if timer:
-            timer.start()
+        process = subprocess.Popen(launcher, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            if timer:
-                timer.cancel()
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
-    return Measured(round(seconds, 2), round(usage.ru_maxrss / 1024, 1), process.returncode)
+    if not usage_path.exists():
+        return Measured(round(seconds, 2), float("nan"), process.returncode or -9)
+    usage = json.loads(usage_path.read_text())
+    return Measured(round(seconds, 2), round(usage["maxrss_kb"] / 1024, 1),
+                    usage["returncode"])
 
 
 def tool_command(
