@@ -97,3 +97,12 @@ def test_object_and_default_str_inputs_work() -> None:
     result = standardise_records(frame)
     assert result.loc[12, "address_std"] == "123 main street"
     assert set(INPUT_COLUMNS) == set(sample().columns)
+
+
+def test_duplicate_index_labels_keep_rows_apart() -> None:
+    frame = pd.concat([sample(), sample().iloc[::-1]])
+    result = standardise_records(frame)
+    assert list(result.index) == [11, 12, 13, 13, 12, 11]
+    assert result["name_std"].iloc[0] == result["name_std"].iloc[5] == "3012345"
+    assert result["address_std"].iloc[2] == result["address_std"].iloc[3] == "po box 45"
+    assert result["bn_program_accounts"].iloc[5] == "RP0001;RT0001"
