@@ -2,7 +2,8 @@
 
 The nine-digit root is kept as given even when its check digit fails, because a mistyped BN
 still agrees with itself across one ministry's records; `bn_valid` says whether to trust it.
-Validation is python-stdnum's `ca.bn` (Luhn on the root), called once per distinct root.
+Validation is python-stdnum: `stdnum.luhn.is_valid` on the root, which is exactly what
+`stdnum.ca.bn` checks for a nine-digit root, called once per distinct root.
 """
 
 import re
