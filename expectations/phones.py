@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 import phonenumbers
 
-NANP_LAYOUT = r"^\s*(?:\+?1[\s.-]?)?\(?(\d{3})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})\s*$"
+NANP_LAYOUT = r"^ *(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4} *$"
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
           "voip", "pager", "uan", "voicemail")
 
@@ -53,9 +53,9 @@ def phonenumbers_valid(value: str) -> bool:
 
 def phone_valid(values: pd.Series) -> pd.Series:
     """True where the phone is valid or null, vectorised for plain NANP layouts."""
-    parts = values.str.extract(NANP_LAYOUT)
-    national = parts[0] + parts[1] + parts[2]
-    plain = national.notna()
+    plain = values.str.contains(NANP_LAYOUT, regex=True).fillna(False).astype(bool)
+    # In a plain layout the national number is the last 10 digits (after an optional 1).
+    national = values.str.replace(r"[^0-9]", "", regex=True).str.slice(-10)
     ok = pd.Series(True, index=values.index)
     ok[plain] = national[plain].str.contains(nanp_valid_regex(), regex=True).astype(bool)
     other = values.notna() & ~plain

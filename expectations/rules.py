@@ -41,7 +41,8 @@ def _not_future(column: pd.Series, today: date) -> pd.Series:
 
 
 def _bn_kind_ok(compact: pd.Series, kinds: list[str]) -> pd.Series:
-    is15 = compact.str.fullmatch(ref.BN_COMPACT_REGEX).fillna(False) & (compact.str.len() == 15)
+    formed = compact.str.contains(ref.BN_COMPACT_REGEX, regex=True).fillna(False)
+    is15 = formed & (compact.str.len() == 15)
     kind = compact.str.slice(9, 11)
     return ~(is15 & ~kind.isin(kinds)).astype(bool)
 
@@ -53,7 +54,8 @@ def _bn_check_ok(compact: pd.Series) -> pd.Series:
     first 9 digits; the format expectation has already checked length and digits, so the
     root goes straight to stdnum.luhn (half the cost per value; a test checks both agree).
     """
-    root = compact.where(compact.str.fullmatch(ref.BN_COMPACT_REGEX).fillna(False)).str.slice(0, 9)
+    formed = compact.str.contains(ref.BN_COMPACT_REGEX, regex=True).fillna(False)
+    root = compact.where(formed).str.slice(0, 9)
     return _map_unique(root, luhn.is_valid)
 
 

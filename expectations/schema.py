@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sources.canonical import CANONICAL_COLUMNS, empty_canonical_frame
+from sources.canonical import CANONICAL_COLUMNS, FIELDS_BY_NAME, FieldType, empty_canonical_frame
 from sources.config import SourceConfig
 
 
@@ -26,6 +26,27 @@ class SchemaFinding:
 def _expected_dtypes() -> dict[str, str]:
     frame = empty_canonical_frame()
     return {c: str(frame[c].dtype) for c in frame.columns}
+
+
+def _same_family(dtype: object, field_type: FieldType) -> bool:
+    """Any string dtype for strings, any datetime64 for dates, any integer for integers.
+
+    Exact dtypes (string vs str, datetime64[s] vs [ns]) are restored by conform; only a
+    different kind of value (numbers where text was expected, text where dates were) is drift.
+    """
+    if field_type is FieldType.STRING:
+        return isinstance(dtype, pd.StringDtype)
+    if field_type is FieldType.DATE:
+        return pd.api.types.is_datetime64_dtype(dtype)
+    return pd.api.types.is_integer_dtype(dtype)
+
+
+def needs_conform(frame: pd.DataFrame) -> bool:
+    """True when the frame's columns or dtypes are not exactly the canonical ones."""
+    expected = _expected_dtypes()
+    return list(frame.columns) != list(CANONICAL_COLUMNS) or any(
+        str(frame[c].dtype) != expected[c] for c in CANONICAL_COLUMNS
+    )
 
 
 def check_frame(frame: pd.DataFrame) -> list[SchemaFinding]:
@@ -45,7 +66,8 @@ def check_frame(frame: pd.DataFrame) -> list[SchemaFinding]:
         ))
     expected = _expected_dtypes()
     for column in CANONICAL_COLUMNS:
-        if column in frame.columns and str(frame[column].dtype) != expected[column]:
+        field_type = FIELDS_BY_NAME[column].type
+        if column in frame.columns and not _same_family(frame[column].dtype, field_type):
             findings.append(SchemaFinding(
                 "canonical_dtypes", column,
                 f"column '{column}' has dtype {frame[column].dtype}, expected {expected[column]}"
@@ -65,8 +87,10 @@ def check_raw_columns(config: SourceConfig, raw_columns: list[str] | None) -> li
         if column in present:
             continue
         field = by_source_column.get(column, "source_record_id")
-        close = difflib.get_close_matches(column, sorted(present - set(config.required_columns)),
-                                          n=1, cutoff=0.6)
+        candidates = sorted(present - set(config.required_columns))
+        low = column.lower()
+        close = [c for c in candidates if low in c.lower() or c.lower() in low]
+        close = close or difflib.get_close_matches(column, candidates, n=1, cutoff=0.6)
         hint = f"; it looks renamed to '{close[0]}'" if close else ""
         findings.append(SchemaFinding(
             "raw_columns_present", field,

@@ -20,7 +20,13 @@ from expectations.catalogue import SIN_CHECK, Check, build_checks
 from expectations.gx_runner import ResultFormat, run_suite
 from expectations.outcome import expectation_results, flag_rows, quarantine_rows
 from expectations.rules import failures, helper_columns, normalise_provinces
-from expectations.schema import SchemaFinding, check_empty_mapped, check_frame, check_raw_columns
+from expectations.schema import (
+    SchemaFinding,
+    check_empty_mapped,
+    check_frame,
+    check_raw_columns,
+    needs_conform,
+)
 from expectations.settings import ExpectationSettings, SourceRules, load_expectation_settings
 from expectations.sin import SinScan, scan_and_remove
 from sources.canonical import CANONICAL_COLUMNS, conform
@@ -85,7 +91,7 @@ def prepare_batch(frame: pd.DataFrame, rules: SourceRules, today: date) -> Prepa
 def _conformed(frame: pd.DataFrame, findings: list[SchemaFinding], source_id: str) -> pd.DataFrame:
     """Canonical columns in canonical dtypes; extra columns dropped (they are reported)."""
     frame = frame[[c for c in frame.columns if c in CANONICAL_COLUMNS]]
-    if not findings:
+    if not findings and not needs_conform(frame):
         return frame.reset_index(drop=True)
     try:
         return conform(frame).reset_index(drop=True)
