@@ -63,6 +63,7 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
 
     bn_root_valid: the BN root only when it passed its check digit (invalid roots never link);
     postal_code_std / phone_e164 fall back to bare characters where the standardiser gave up;
+    street_key: first word of the street name (typo-tolerant blocking with the number);
     name_token / name_any: lists exploded by blocking; chain_name: a name held by many records
     at several addresses (a franchise), which the franchise rule reads.
     """
@@ -84,6 +85,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     out["name_any"] = [
         sorted({v for v in (a, b) if v}) or None for a, b in zip(legal, operating, strict=True)
     ]
+    street = out["street_name"].map(lambda v: v.split()[0] if isinstance(v, str) else None)
+    out["street_key"] = street.where(street.str.len() >= 3, None)
     place = out["address_std"].fillna(out["postal_code_std"]).fillna(out["phone_e164"])
     stats = pd.DataFrame({"name": legal, "place": place}).dropna(subset=["name"])
     per_name = stats.groupby("name").agg(n=("name", "size"), places=("place", "nunique"))
