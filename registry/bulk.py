@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from registry.database import is_postgresql
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 50_000  # SQLite executemany rounds
+PG_CHUNK_ROWS = 200_000  # PostgreSQL COPY buffers (~50-100 MB of text each)
 
 
 def bind_value(column: sa.Column[Any], value: Any, dialect: sa.Dialect) -> Any:
@@ -65,13 +66,17 @@ def insert_frame(
     """
     constants = dict(constants or {})
     dialect = connection.dialect
-    frame_columns = [name for name in frame.columns if name not in constants]
-    names = [*frame_columns, *constants]
-    values = [bind_value(table.c[name], value, dialect) for name, value in constants.items()]
-    chunks = row_chunks(frame, frame_columns, values, chunk_rows or CHUNK_ROWS)
+    values = {name: bind_value(table.c[name], value, dialect) for name, value in constants.items()}
     if is_postgresql(connection):
-        return _copy_rows(connection, table, names, chunks)
-    return _executemany_rows(connection, table, names, chunks)
+        from registry import pgcopy
+
+        return pgcopy.copy_frame(
+            connection, table, frame, values, chunk_rows or PG_CHUNK_ROWS,
+            lambda copy, payload: copy_chunk(copy, payload),
+        )
+    frame_columns = [name for name in frame.columns if name not in constants]
+    chunks = row_chunks(frame, frame_columns, list(values.values()), chunk_rows or CHUNK_ROWS)
+    return _executemany_rows(connection, table, [*frame_columns, *constants], chunks)
 
 
 def _executemany_rows(
@@ -96,38 +101,9 @@ def write_chunk(connection: sa.Connection, sql: str, rows: list[tuple[Any, ...]]
     connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
 
 
-def _copy_rows(
-    connection: sa.Connection,
-    table: sa.Table,
-    names: Sequence[str],
-    chunks: Iterator[list[tuple[Any, ...]]],
-) -> int:
-    import psycopg
-    from psycopg import sql as pgsql
-
-    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-        pgsql.Identifier(table.name), pgsql.SQL(", ").join(map(pgsql.Identifier, names))
-    )
-    driver_connection = connection.connection.driver_connection
-    written = 0
-    try:
-        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for rows in chunks:
-                copy_chunk(copy, rows)
-                written += len(rows)
-    except psycopg.Error as exc:
-        # Same exception classes as every other statement (sa.exc.IntegrityError...), no rows.
-        raise sa.exc.DBAPIError.instance(
-            f"COPY {table.name}", None, exc, psycopg.Error, hide_parameters=True,
-            dialect=connection.dialect,
-        ) from exc
-    return written
-
-
-def copy_chunk(copy: Any, rows: list[tuple[Any, ...]]) -> None:
-    """Send one chunk of rows into an open COPY (a seam for failure-injection tests)."""
-    for row in rows:
-        copy.write_row(row)
+def copy_chunk(copy: Any, payload: Any) -> None:
+    """Send one chunk of COPY text to PostgreSQL (a seam for failure-injection tests)."""
+    copy.write(payload)
 
 
 def read_frame(
@@ -138,19 +114,25 @@ def read_frame(
 ) -> pd.DataFrame:
     """Run `statement` and return its rows as a DataFrame, `convert`ed chunk by chunk.
 
-    Streams with a server-side cursor on PostgreSQL, and converts each chunk (e.g. with
-    `sources.canonical.conform`) before the next is fetched, so millions of rows never sit
-    in memory as Python objects all at once.
+    PostgreSQL streams through COPY TO STDOUT into Arrow; elsewhere rows are fetched in
+    chunks. Each chunk is converted (e.g. by `sources.canonical.conform`) before the next is
+    fetched, so millions of rows never sit in memory as Python objects all at once.
     """
     convert = convert or (lambda frame: frame)
     names = list(statement.selected_columns.keys())
-    result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(
-        statement
-    )
-    parts = [
-        convert(pd.DataFrame.from_records(rows, columns=names, coerce_float=False))
-        for rows in result.partitions()
-    ]
+    if is_postgresql(connection):
+        from registry import pgcopy
+
+        parts = pgcopy.read_frames(connection, statement, convert)
+    else:
+        result = connection.execute(statement)
+        parts = []
+        while rows := result.fetchmany(chunk_rows):
+            columns = zip(*rows, strict=True)
+            parts.append(convert(pd.DataFrame(
+                {name: np.array(values, dtype=object) for name, values in zip(names, columns,
+                                                                             strict=True)},
+            )))
     if not parts:
         return convert(pd.DataFrame({name: pd.Series(dtype=object) for name in names}))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -98,6 +98,7 @@ def test_failed_replacement_leaves_previous_rows(store, monkeypatch, failing_chu
     original = getattr(bulk, seam)
     monkeypatch.setattr(bulk, seam, boom)
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "PG_CHUNK_ROWS", 2)
     second = store.start_run("cfg", "v1")
     new = records("wcb", [str(i) for i in range(10, 20)], name="Replaced")
     with pytest.raises(RuntimeError, match="disk full"):
