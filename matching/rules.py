@@ -39,7 +39,9 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
         chain = (np.asarray(attached["chain_name_l"], bool)
                  & np.asarray(attached["chain_name_r"], bool))
         same_name = scored["name_level"].to_numpy(object) == "exact"
-        different_place = scored["address_level"].to_numpy(object) == "else"
+        address = scored["address_level"].to_numpy(object)
+        different_place = (address != "null") & ~np.isin(
+            address, settings.franchise_same_place_levels)
         if "phone_level" in scored.columns:
             different_place &= scored["phone_level"].to_numpy(object) != "exact"
         rule[chain & same_name & different_place] = "franchise"
