@@ -86,3 +86,25 @@ def test_blocking_without_candidates():
 def test_repeated_keys_are_refused():
     with pytest.raises(ValueError):
         pairwise(pd.Series([1, 2], index=["a", "a"]), TRUTH)
+
+
+def test_blocking_from_csv_agrees_with_the_in_memory_measure(tmp_path):
+    pytest.importorskip("duckdb")
+    from benchmarks.metrics import blocking_from_csv
+
+    truth = pd.Series({"f.csv/a": 1, "f.csv/b": 1, "g.csv/c": 1, "f.csv/d": 2, "g.csv/e": 2})
+    pairs = pd.DataFrame({
+        "file_l": ["f.csv", "f.csv", "g.csv", "f.csv", "f.csv", "x.csv"],
+        "record_id_l": ["a", "b", "c", "a", "d", "y"],
+        "file_r": ["f.csv", "f.csv", "f.csv", "f.csv", "g.csv", "x.csv"],
+        "record_id_r": ["b", "a", "a", "a", "e", "z"],
+        "match_probability": 0.5,
+    })
+    path = tmp_path / "pairs.csv"
+    pairs.to_csv(path, index=False)
+    from_file = blocking_from_csv(path, truth)
+    in_memory = blocking(pairs["file_l"] + "/" + pairs["record_id_l"],
+                         pairs["file_r"] + "/" + pairs["record_id_r"], truth)
+    assert from_file == in_memory
+    # distinct non-self pairs: ab, ac, de, yz; true: ab, ac, de; true pairs: ab ac bc de = 4
+    assert (from_file.candidate_pairs, from_file.true_pairs_kept, from_file.true_pairs) == (4, 3, 4)
