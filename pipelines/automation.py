@@ -10,23 +10,23 @@ from sources.ingest import fingerprint_source
 from sources.readers import SourceIngestError
 
 
-def build_nightly_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+def build_nightly_schedule(job_name: str) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
-        name="nightly_registry_build", job=job, cron_schedule="0 2 * * *",
+        name="nightly_registry_build", job_name=job_name, cron_schedule="0 2 * * *",
         execution_timezone="America/Halifax",
         description="Rebuild the registry every night at 02:00 Atlantic time.",
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
 
 
-def build_source_files_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+def build_source_files_sensor(job_name: str) -> dg.SensorDefinition:
     """Compare each source's file checksums with what the registry last accepted.
 
     Comparing with the store rather than with a private cursor means that a run made by hand
     (`ubr run`) counts too: the sensor only starts a run for input the registry has not seen.
     """
 
-    @dg.sensor(name="source_files_changed", job=job, minimum_interval_seconds=60,
+    @dg.sensor(name="source_files_changed", job_name=job_name, minimum_interval_seconds=60,
                default_status=dg.DefaultSensorStatus.STOPPED,
                description="Starts a run when a source file is new or its checksum changed.")
     def _sensor(

@@ -37,8 +37,8 @@ def build_definitions() -> dg.Definitions:
         assets=assets,
         asset_checks=checks,
         jobs=[job],
-        schedules=[build_nightly_schedule(job)],
-        sensors=[build_source_files_sensor(job)],
+        schedules=[build_nightly_schedule(JOB_NAME)],
+        sensors=[build_source_files_sensor(JOB_NAME)],
         resources={
             "catalog": SourceCatalog(config_path=str(config_path), data_dir=str(data_dir())),
             "store": RegistryStoreResource(),

@@ -34,8 +34,8 @@ def build_ingestion_asset(source: SourceConfig) -> dg.AssetsDefinition:
             batch = ingest_source(source, catalog.data_path)
         except (SourceIngestError, ConfigError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
-        previous = store.open().last_input_checksum(source.id)
-        changed = None if previous is None else previous != batch.checksum
+        previous = store.open().known_file_checksums(source.id)
+        changed = None if not previous else previous != {f.path: f.sha256 for f in batch.files}
         stage(context, f"{source.id}: read {batch.rows_read:,} rows, accepted "
               f"{batch.rows_accepted:,}, quarantined {batch.rows_quarantined:,}"
               + ("" if changed is None else f", {'changed' if changed else 'unchanged'} input"))

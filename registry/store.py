@@ -6,64 +6,38 @@ a failed run leave the previous registry intact. Messages carry counts and ids o
 record values (they may be personal information).
 """
 
-import hashlib
 import json
 import subprocess
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from registry import bulk, queries
-from registry.database import create_engine, database_url, write_transaction
-from registry.migrate import upgrade
-from registry.schema import (
-    RUN_STATUSES,
-    runs,
-    source_batches,
-    source_files,
-    source_records,
+from registry import batches, bulk, queries
+from registry.batches import (
+    WRITTEN_BATCH_STATUSES,
+    FileLike,
+    ReconciliationError,
+    SourceFile,
+    StoreError,
+    files_checksum,
 )
+from registry.database import create_engine, database_url, is_postgresql, write_transaction
+from registry.migrate import upgrade
+from registry.schema import RUN_STATUSES, runs, source_batches, source_files, source_records
 from registry.schema import quarantine as quarantine_table
 from sources.canonical import CANONICAL_COLUMNS, DATE_FIELDS, conform
-from sources.quarantine import QUARANTINE_COLUMNS, STAGES
 
-WRITTEN_BATCH_STATUSES: tuple[str, ...] = ("accepted", "failed", "blocked")
-
-
-class StoreError(RuntimeError):
-    """The store was asked for something its state does not allow (unknown or finished run)."""
-
-
-class ReconciliationError(ValueError):
-    """rows_read != rows accepted + rows quarantined: some rows would be unaccounted for."""
-
-
-class SourceFile(NamedTuple):
-    """One ingested file of a source, as the reader saw it."""
-
-    path: str
-    sha256: str
-    size_bytes: int
-    rows: int
-
-
-FileLike = SourceFile | tuple[str, str, int, int]
-
-
-def files_checksum(files: Iterable[FileLike]) -> str | None:
-    """One SHA-256 over a source's files (path and content hash, order-independent)."""
-    entries = sorted(f"{SourceFile(*item).path}\t{SourceFile(*item).sha256}\n" for item in files)
-    if not entries:
-        return None
-    return hashlib.sha256("".join(entries).encode("utf-8")).hexdigest()
-
+__all__ = [
+    "FileLike", "ReconciliationError", "RegistryStore", "SourceFile", "StoreError",
+    "default_code_version", "files_checksum",
+]
 
 @lru_cache(maxsize=1)
 def default_code_version() -> str:
@@ -134,15 +108,22 @@ class RegistryStore:
         self, config_hash: str, code_version: str | None = None, dagster_run_id: str | None = None
     ) -> str:
         """Record a new run as `running`; returns its run_id (a uuid4 string)."""
-        run_id = str(uuid.uuid4())
         with write_transaction(self.engine) as connection:
-            connection.execute(
-                runs.insert().values(
-                    run_id=run_id, dagster_run_id=dagster_run_id, started_at=_now(),
-                    status="running", code_version=code_version or default_code_version(),
-                    config_hash=config_hash,
-                )
+            return self._insert_run(connection, config_hash, code_version, dagster_run_id)
+
+    @staticmethod
+    def _insert_run(
+        connection: sa.Connection, config_hash: str, code_version: str | None,
+        dagster_run_id: str | None,
+    ) -> str:
+        run_id = str(uuid.uuid4())
+        connection.execute(
+            runs.insert().values(
+                run_id=run_id, dagster_run_id=dagster_run_id, started_at=_now(),
+                status="running", code_version=code_version or default_code_version(),
+                config_hash=config_hash,
             )
+        )
         return run_id
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
@@ -157,6 +138,36 @@ class RegistryStore:
             ).rowcount
             if updated != 1:
                 self._require_running(connection, run_id)
+
+    def find_dagster_run(self, dagster_run_id: str) -> dict[str, Any] | None:
+        """The registry run recorded for a Dagster run, or None."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                runs.select().where(runs.c.dagster_run_id == dagster_run_id)
+                .order_by(runs.c.started_at)
+            ).first()
+        return dict(row._mapping) if row else None
+
+    def run_for_dagster_run(self, dagster_run_id: str, config_hash: str) -> str:
+        """The run_id of the registry run for a Dagster run, started on first use.
+
+        Several assets of one Dagster run write to the store; they share one registry run.
+        Look-up and insert happen in one write transaction (under a per-id advisory lock on
+        PostgreSQL) so that assets starting at once still get a single run.
+        """
+        with write_transaction(self.engine) as connection:
+            if is_postgresql(connection):
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"ubr-run:{dagster_run_id}"},
+                )
+            found = connection.scalar(
+                sa.select(runs.c.run_id).where(runs.c.dagster_run_id == dagster_run_id)
+                .order_by(runs.c.started_at).limit(1)
+            )
+            if found is not None:
+                return str(found)
+            return self._insert_run(connection, config_hash, None, dagster_run_id)
 
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         """The runs row as a dict, or None."""
@@ -221,8 +232,8 @@ class RegistryStore:
                 " (use record_unchanged_batch for an unchanged source)"
             )
         file_list = [SourceFile(*item) for item in files]
-        records = _checked_records(source, records)
-        quarantine_rows = _checked_quarantine(source, quarantine)
+        records = batches.checked_records(source, records)
+        quarantine_rows = batches.checked_quarantine(source, quarantine)
         if len({item.path for item in file_list}) != len(file_list):
             raise ValueError(f"source {source}: the same file path is listed twice")
         if rows_read != len(records) + len(quarantine_rows):
@@ -245,8 +256,8 @@ class RegistryStore:
             if status == "accepted":
                 connection.execute(source_records.delete().where(source_records.c.source == source))
                 bulk.insert_frame(connection, source_records, records, {"run_id": run_id})
-                _resolve_quarantine(connection, source, run_id, batch_id)
-                _update_files(connection, source, run_id, file_list)
+                batches.resolve_quarantine(connection, source, run_id, batch_id)
+                batches.update_files(connection, source, run_id, file_list)
         return batch_id
 
     def record_unchanged_batch(
@@ -348,90 +359,3 @@ class RegistryStore:
         """One quarantine row with its raw record and open/resolved state, or None."""
         with self.engine.connect() as connection:
             return queries.get_quarantine_row(connection, quarantine_id)
-
-
-def _checked_records(source: str, records: pd.DataFrame) -> pd.DataFrame:
-    records = conform(records)
-    wrong_source = int((records["source"] != source).fillna(True).sum())
-    if wrong_source:
-        raise ValueError(f"source {source}: {wrong_source} records carry another or no source")
-    ids = records["source_record_id"]
-    if ids.isna().any():
-        raise ValueError(f"source {source}: {int(ids.isna().sum())} records have no id")
-    duplicated = int(ids.duplicated().sum())
-    if duplicated:
-        raise ValueError(f"source {source}: {duplicated} duplicate source_record_id values")
-    return records
-
-
-def _checked_quarantine(source: str, rows: pd.DataFrame) -> pd.DataFrame:
-    extra = sorted(set(rows.columns) - set(QUARANTINE_COLUMNS))
-    if extra:
-        raise ValueError(f"quarantine columns not in QUARANTINE_COLUMNS: {', '.join(extra)}")
-    rows = rows.reindex(columns=list(QUARANTINE_COLUMNS)).reset_index(drop=True)
-    rows["source_line"] = rows["source_line"].astype("Int64")
-    for column in QUARANTINE_COLUMNS:
-        if column != "source_line":
-            rows[column] = rows[column].astype("string")
-    rows["source"] = rows["source"].fillna(source)
-    if (rows["source"] != source).any():
-        raise ValueError(f"source {source}: quarantine rows of another source")
-    if rows["reason"].isna().any():
-        raise ValueError(f"source {source}: quarantine rows without a reason")
-    bad_stage = int((~rows["stage"].isin(STAGES)).fillna(True).sum())
-    if bad_stage:
-        raise ValueError(f"source {source}: {bad_stage} quarantine rows with a stage not in "
-                         f"{', '.join(STAGES)}")
-    return rows
-
-
-def _resolve_quarantine(connection: sa.Connection, source: str, run_id: str, batch_id: int) -> None:
-    """Mark earlier quarantine rows of `source` whose record is now accepted as resolved."""
-    accepted = sa.exists().where(
-        source_records.c.source == quarantine_table.c.source,
-        source_records.c.source_record_id == quarantine_table.c.source_record_id,
-    )
-    connection.execute(
-        quarantine_table.update()
-        .where(
-            quarantine_table.c.source == source,
-            quarantine_table.c.batch_id < batch_id,
-            quarantine_table.c.resolved_run_id.is_(None),
-            quarantine_table.c.source_record_id.is_not(None),
-            accepted,
-        )
-        .values(resolved_run_id=run_id)
-    )
-
-
-def _update_files(
-    connection: sa.Connection, source: str, run_id: str, files: Sequence[SourceFile]
-) -> None:
-    """Make `files` the source's current files; remember when each content was first seen."""
-    known = {
-        row.path: row.sha256
-        for row in connection.execute(
-            sa.select(source_files.c.path, source_files.c.sha256).where(
-                source_files.c.source == source
-            )
-        )
-    }
-    connection.execute(
-        source_files.update().where(source_files.c.source == source).values(is_current=False)
-    )
-    for item in files:
-        values = {"sha256": item.sha256, "size_bytes": int(item.size_bytes),
-                  "rows": int(item.rows), "is_current": True, "last_seen_run_id": run_id}
-        if item.path not in known:
-            connection.execute(source_files.insert().values(
-                source=source, path=item.path, first_seen_run_id=run_id,
-                content_run_id=run_id, **values,
-            ))
-            continue
-        if known[item.path] != item.sha256:
-            values["content_run_id"] = run_id
-        connection.execute(
-            source_files.update()
-            .where(source_files.c.source == source, source_files.c.path == item.path)
-            .values(**values)
-        )

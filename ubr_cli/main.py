@@ -12,14 +12,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 # Each command lives in its own module; imports stay light so `ubr --help` answers at once.
 from ubr_cli.dedupe import dedupe  # noqa: E402
-
 from ubr_cli.run import run  # noqa: E402
 from ubr_cli.sources_cmd import sources  # noqa: E402
 
 app.command("run")(run)
 app.command("sources")(sources)
 app.command("dedupe")(dedupe)
+from ubr_cli.demo_data import demo_data  # noqa: E402
+
+app.command("demo-data")(demo_data)

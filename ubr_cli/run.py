@@ -8,7 +8,8 @@ from sources.defaults import PROJECT_ROOT
 from ubr_cli.console import console, fail, stage_lines, table
 from ubr_cli.settings import DATA_DIR_OPTION, DATABASE_URL_OPTION, SOURCES_CONFIG_OPTION
 
-QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console log would print stack traces; failures are summarised as sentences instead.
+QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def ensure_dagster_home() -> Path:
@@ -69,8 +70,11 @@ def run(
 
 
 def _one_line(error: object) -> str:
-    text = getattr(error, "message", None) or str(error)
-    return text.strip().splitlines()[-1] if text.strip() else "unknown error"
+    """The root cause of a step failure as one line (Dagster wraps it in its own errors)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    text = (getattr(error, "message", None) or str(error)).strip()
+    return text.splitlines()[0] if text else "unknown error"
 
 
 def _print_summary(dagster_run_id: str) -> None:
