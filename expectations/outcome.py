@@ -100,11 +100,10 @@ def _samples(check: Check, frame: pd.DataFrame, fail: np.ndarray) -> list[Any]:
     if (column is None or column in PERSONAL_FIELDS or check.name == SIN_CHECK
             or check.name.endswith("_present") or not fail.any()):
         return []
-    values = frame[column].to_numpy(object)[fail]
-    out: list[Any] = []
-    for value in pd.unique(pd.Series(values).dropna())[:MAX_SAMPLES]:
-        out.append(value.date().isoformat() if isinstance(value, pd.Timestamp) else str(value))
-    return out
+    values = frame[column][fail].dropna()
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        values = values.dt.strftime("%Y-%m-%d")
+    return [str(v) for v in values.unique()[:MAX_SAMPLES]]
 
 
 def expectation_results(
