@@ -87,7 +87,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     ]
     street = out["street_name"].map(lambda v: v.split()[0] if isinstance(v, str) else None)
     out["street_key"] = street.where(street.str.len() >= 3, None)
-    place = out["address_std"].fillna(out["postal_code_std"]).fillna(out["phone_e164"])
+    # places are told apart by postal code (typos in a street line must not make a chain)
+    place = out["postal_code_std"].fillna(out["address_std"]).fillna(out["phone_e164"])
     stats = pd.DataFrame({"name": legal, "place": place}).dropna(subset=["name"])
     per_name = stats.groupby("name").agg(n=("name", "size"), places=("place", "nunique"))
     chains = per_name.index[

@@ -80,10 +80,7 @@ class RuleSettings(_Strict):
     different_bn_cannot_link: bool = True
     different_numbered_company_cannot_link: bool = True
     franchise_min_records: int = Field(3, ge=2)
-    franchise_min_addresses: int = Field(2, ge=2)
-    # address levels that mean "the same place"; any other non-null level is a different one
-    franchise_same_place_levels: list[str] = Field(default_factory=lambda: ["exact",
-                                                                             "number_and_street"])
+    franchise_min_addresses: int = Field(3, ge=2)
 
 
 class ThresholdSettings(_Strict):

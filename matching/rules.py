@@ -13,7 +13,7 @@ import pandas as pd
 
 from matching.model import RuleSettings
 
-RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name"]
+RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name", "street_number"]
 CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
 
 
@@ -39,9 +39,10 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
         chain = (np.asarray(attached["chain_name_l"], bool)
                  & np.asarray(attached["chain_name_r"], bool))
         same_name = scored["name_level"].to_numpy(object) == "exact"
-        address = scored["address_level"].to_numpy(object)
-        different_place = (address != "null") & ~np.isin(
-            address, settings.franchise_same_place_levels)
+        # a different site: the addresses disagree outright, or carry different street numbers
+        num_a, num_b, num_both = _both(attached, "street_number")
+        different_place = (scored["address_level"].to_numpy(object) == "else") | (
+            num_both & (num_a != num_b))
         if "phone_level" in scored.columns:
             different_place &= scored["phone_level"].to_numpy(object) != "exact"
         rule[chain & same_name & different_place] = "franchise"
