@@ -14,10 +14,6 @@ S = StringDType()
 CORP, SOCIETY, COOP, PARTNERSHIP, SOLE = 0, 1, 2, 3, 4
 
 
-def _pick(rng: np.random.Generator, words: tuple[str, ...], n: int) -> np.ndarray:
-    return np.asarray(words, dtype=S)[rng.integers(0, len(words), n)]
-
-
 def numbered_names(cols: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[
         np.ndarray, np.ndarray]:
     """Numbered company names as each jurisdiction writes them (English, French)."""
@@ -34,85 +30,108 @@ def numbered_names(cols: dict[str, np.ndarray], rng: np.random.Generator) -> tup
 
 
 def build_names(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:
-    """Fill legal_name, name_en, name_fr, trade_name, trade_name2, form_fr, surname_named."""
+    """Fill legal_name, name_en, name_fr, trade_name, trade_name2, form_fr, surname_named.
+
+    Each business type's names are built on that type's rows only, which keeps the temporary
+    string columns small (memory at a million businesses).
+    """
     n = len(cols["btype"])
-    btype, french = cols["btype"], cols["french"]
-    trades = vocab.TRADES
-    trade_en = np.asarray([t[0] for t in trades], dtype=S)[cols["trade"]]
-    trade_fr = np.asarray([t[1] for t in trades], dtype=S)[cols["trade"]]
-    sur, sur2, given = cols["surname"], cols["surname2"], cols["given"]
-    desc_en = _pick(rng, vocab.DESCRIPTORS_EN, n)
-    desc_fr = _pick(rng, vocab.DESCRIPTORS_FR, n)
+    btype, french, bilingual = cols["btype"], cols["french"], cols["bilingual"]
+    trade_en = np.asarray([t[0] for t in vocab.TRADES], dtype=S)
+    trade_fr = np.asarray([t[1] for t in vocab.TRADES], dtype=S)
+    desc_en = np.asarray(vocab.DESCRIPTORS_EN, dtype=S)
+    desc_fr = np.asarray(vocab.DESCRIPTORS_FR, dtype=S)
+    d_en = rng.integers(0, len(desc_en), n)
+    d_fr = rng.integers(0, len(desc_fr), n)
     form = rng.integers(0, len(vocab.FORMS_EN), n)
-    form_en = np.asarray(vocab.FORMS_EN, dtype=S)[form]
-    form_fr = np.asarray(vocab.FORMS_FR, dtype=S)[rng.integers(0, len(vocab.FORMS_FR), n)]
-    # The French equivalent a French-language clerk writes for an English form.
-    form_en_as_fr = np.asarray([vocab.FORM_IN_FRENCH[f] for f in vocab.FORMS_EN], dtype=S)[form]
-    city = cols["site_city"]
-
+    form_fr_i = rng.integers(0, len(vocab.FORMS_FR), n)
     surname_named = rng.random(n) < 0.5
-    base_en = np.where(surname_named, sur + " " + trade_en, desc_en + " " + trade_en)
-    base_fr = np.where(surname_named, trade_fr + " " + sur, trade_fr + " " + desc_fr)
-    base_en = np.where(cols["franchise"], sur + " Enterprises", base_en)
-    base_fr = np.where(cols["franchise"], "Entreprises " + sur, base_fr)
-    corp_en, corp_fr = base_en + " " + form_en, base_fr + " " + form_fr
+    style = rng.integers(0, 1 << 30, n)  # pattern choice for societies, co-ops, sole props
+    name_en = np.full(n, "", dtype=S)
+    name_fr = np.full(n, "", dtype=S)
+
+    def part(key: str, rows: np.ndarray) -> np.ndarray:
+        return cols[key][rows]
+
+    rows = np.flatnonzero(btype == CORP)
+    sur, te, tf = part("surname", rows), trade_en[cols["trade"][rows]], trade_fr[
+        cols["trade"][rows]]
+    by_name = surname_named[rows]
+    base_en = np.where(by_name, sur, desc_en[d_en[rows]]) + " " + te
+    base_fr = tf + " " + np.where(by_name, sur, desc_fr[d_fr[rows]])
+    franchise = cols["franchise"][rows]
+    base_en = np.where(franchise, sur + " Enterprises", base_en)
+    base_fr = np.where(franchise, "Entreprises " + sur, base_fr)
     num_en, num_fr = numbered_names(cols, rng)
-    corp_en = np.where(cols["numbered"], num_en, corp_en)
-    corp_fr = np.where(cols["numbered"], num_fr, corp_fr)
+    numbered = cols["numbered"][rows]
+    name_en[rows] = np.where(numbered, num_en[rows],
+                             base_en + " " + np.asarray(vocab.FORMS_EN, dtype=S)[form[rows]])
+    name_fr[rows] = np.where(numbered, num_fr[rows],
+                             base_fr + " " + np.asarray(vocab.FORMS_FR, dtype=S)[form_fr_i[rows]])
 
-    soc = rng.integers(0, 1 << 30, n)
-    soc_en = np.full(n, "", dtype=S)
-    for i, pattern in enumerate(vocab.SOCIETY_PATTERNS_EN):
-        before, after = pattern.split("{place}")
-        chosen = soc % len(vocab.SOCIETY_PATTERNS_EN) == i
-        soc_en = np.where(chosen, before + city + after, soc_en)
-    soc_fr = np.full(n, "", dtype=S)
-    for i, pattern in enumerate(vocab.SOCIETY_PATTERNS_FR):
-        before, after = pattern.split("{place}")
-        chosen = soc % len(vocab.SOCIETY_PATTERNS_FR) == i
-        soc_fr = np.where(chosen, before + city + after, soc_fr)
+    rows = np.flatnonzero(btype == SOCIETY)
+    city = part("site_city", rows)
+    for patterns, out in ((vocab.SOCIETY_PATTERNS_EN, name_en), (vocab.SOCIETY_PATTERNS_FR,
+                                                                   name_fr)):
+        before = np.asarray([p.split("{place}")[0] for p in patterns], dtype=S)
+        after = np.asarray([p.split("{place}")[1] for p in patterns], dtype=S)
+        pick = style[rows] % len(patterns)
+        out[rows] = before[pick] + city + after[pick]
 
-    coop_trade = rng.random(n) < 0.5
-    coop_en = city + " " + np.where(coop_trade, trade_en + " ", "") + "Co-operative Limited"
-    coop_fr = "Coopérative " + np.where(coop_trade, trade_fr + " ", "") + "de " + city + " Limitée"
-    part_en = sur + " & " + sur2 + " " + trade_en
-    part_fr = trade_fr + " " + sur + " et " + sur2 + " S.E.N.C."
-    sole_style = rng.integers(0, 3, n)
-    possessive = np.where(np.strings.endswith(sur, "s"), sur + "' ", sur + "'s ")
-    sole_en = np.where(sole_style == 0, possessive + trade_en,
-                       np.where(sole_style == 1, given + " " + sur + " " + trade_en,
-                                desc_en + " " + trade_en))
-    sole_fr = np.where(sole_style == 2, trade_fr + " " + desc_fr, trade_fr + " " + given)
+    rows = np.flatnonzero(btype == COOP)
+    city, trade = part("site_city", rows), cols["trade"][rows]
+    with_trade = style[rows] % 2 == 0
+    name_en[rows] = city + " " + np.where(with_trade, trade_en[trade] + " ", "") \
+        + "Co-operative Limited"
+    name_fr[rows] = "Coopérative " + np.where(with_trade, trade_fr[trade] + " ", "") + "de " \
+        + city + " Limitée"
 
-    name_en = np.select([btype == CORP, btype == SOCIETY, btype == COOP, btype == PARTNERSHIP],
-                        [corp_en, soc_en, coop_en, part_en], sole_en)
-    name_fr = np.select([btype == CORP, btype == SOCIETY, btype == COOP, btype == PARTNERSHIP],
-                        [corp_fr, soc_fr, coop_fr, part_fr], sole_fr)
-    bilingual = cols["bilingual"]
+    rows = np.flatnonzero(btype == PARTNERSHIP)
+    sur, sur2, trade = part("surname", rows), part("surname2", rows), cols["trade"][rows]
+    name_en[rows] = sur + " & " + sur2 + " " + trade_en[trade]
+    name_fr[rows] = trade_fr[trade] + " " + sur + " et " + sur2 + " S.E.N.C."
+
+    rows = np.flatnonzero(btype == SOLE)
+    sur, given, trade = part("surname", rows), part("given", rows), cols["trade"][rows]
+    kind = style[rows] % 3
+    possessive = np.where(np.strings.endswith(sur, "s"), sur + "'", sur + "'s")
+    lead = np.where(kind == 0, possessive, np.where(kind == 1, given + " " + sur,
+                                                    desc_en[d_en[rows]]))
+    name_en[rows] = lead + " " + trade_en[trade]
+    name_fr[rows] = trade_fr[trade] + " " + np.where(kind == 2, desc_fr[d_fr[rows]], given)
+
+    sole = btype == SOLE
+    primary = np.where(french, name_fr, name_en)
     cols["name_en"] = np.where(~french | bilingual, name_en, name_fr)  # in English contexts
     cols["name_fr"] = np.where(french | bilingual, name_fr, name_en)  # in French contexts
-    sole = btype == SOLE
-    cols["legal_name"] = np.where(sole, cols["owner_name"], np.where(french, name_fr, name_en))
+    cols["legal_name"] = np.where(sole, cols["owner_name"], primary)
 
     # Trade names: the brand for franchisees, the business name for sole proprietors,
     # an extra descriptive name for some corporations.
-    other_en = desc_en + " " + trade_en
-    other_fr = trade_fr + " " + desc_fr
-    other = np.where(french, other_fr, other_en)
-    trade = np.where(sole, np.where(french, sole_fr, sole_en), "")
-    has_trade = (btype == CORP) & ((rng.random(n) < 0.3) | cols["numbered"])
-    trade = np.where(has_trade, other, trade)
-    trade = np.where(cols["franchise"], cols["brand"], trade)
-    cols["trade_name"] = trade
-    second = ((btype == CORP) | sole) & (rng.random(n) < 0.08) & ~cols["franchise"]
-    alt = np.where(french, trade_fr + " " + sur, sur + " " + trade_en + " Services")
-    cols["trade_name2"] = np.where(second, alt, "")
+    trade_name = np.where(sole, primary, "").astype(S)
+    rows = np.flatnonzero((btype == CORP) & ((rng.random(n) < 0.3) | cols["numbered"]))
+    trade = cols["trade"][rows]
+    trade_name[rows] = np.where(french[rows], trade_fr[trade] + " " + desc_fr[d_fr[rows]],
+                                desc_en[d_en[rows]] + " " + trade_en[trade])
+    franchise = np.flatnonzero(cols["franchise"])
+    trade_name[franchise] = cols["brand"][franchise]
+    cols["trade_name"] = trade_name
+    trade_name2 = np.full(n, "", dtype=S)
+    rows = np.flatnonzero(((btype == CORP) | sole) & (rng.random(n) < 0.08) & ~cols["franchise"])
+    sur, trade = cols["surname"][rows], cols["trade"][rows]
+    trade_name2[rows] = np.where(french[rows], trade_fr[trade] + " " + sur,
+                                 sur + " " + trade_en[trade] + " Services")
+    cols["trade_name2"] = trade_name2
     cols["surname_named"] = surname_named & (btype == CORP) & ~cols["numbered"] \
         & ~cols["franchise"]
-    cols["form_fr"] = np.select(
-        [btype == CORP, btype == SOCIETY, btype == COOP, btype == PARTNERSHIP],
-        [np.where(cols["numbered"], np.where(cols["site_prov"] == "QC", "inc.", "Limitée"),
-                  np.where(french | bilingual, form_fr, form_en_as_fr)),
-         np.full(n, "OBNL", dtype=S), np.full(n, "Coopérative", dtype=S),
-         np.full(n, "S.E.N.C.", dtype=S)],
-        np.full(n, "Entreprise individuelle", dtype=S))
+
+    # Legal form as a French-language clerk writes it (the French equivalent of an English form).
+    form_fr = np.asarray(["OBNL", "Coopérative", "S.E.N.C.", "Entreprise individuelle"],
+                         dtype=S)[np.clip(btype - 1, 0, 3)]
+    rows = np.flatnonzero(btype == CORP)
+    as_fr = np.asarray([vocab.FORM_IN_FRENCH[f] for f in vocab.FORMS_EN], dtype=S)[form[rows]]
+    own_fr = np.asarray(vocab.FORMS_FR, dtype=S)[form_fr_i[rows]]
+    numbered_form = np.where(cols["site_prov"][rows] == "QC", "inc.", "Limitée")
+    form_fr[rows] = np.where(cols["numbered"][rows], numbered_form,
+                             np.where(french[rows] | bilingual[rows], own_fr, as_fr))
+    cols["form_fr"] = form_fr

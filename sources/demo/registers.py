@@ -22,7 +22,7 @@ from sources.demo.population import (
     S,
     strs,
 )
-from sources.demo.vocab import OLD_PROVINCE_CODES, TRADES
+from sources.demo.vocab import OLD_PROVINCE_CODES, SHARED_OFFICES, TRADES
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Register:
     columns: dict[str, np.ndarray]
     id_columns: list[str]
     business_id: np.ndarray
+    population_rows: np.ndarray
 
     @property
     def rows(self) -> int:
@@ -49,17 +50,19 @@ class Register:
         return out
 
 
-def finish(source: str, cols: dict[str, np.ndarray], id_columns: list[str],
-           business_id: np.ndarray, rng: np.random.Generator) -> Register:
+def finish(source: str, cols: dict[str, np.ndarray], id_columns: list[str], pop: Columns,
+           rows: np.ndarray, rng: np.random.Generator) -> Register:
     """Turn built columns into a Register in a shuffled file order (registers are not kept
-    in our business order). Shuffling object arrays is cheap; StringDType ones are not."""
-    order = rng.permutation(len(business_id))
+    in our business order). Shuffling object arrays is cheap; StringDType ones are not.
+    `rows` are the population rows the register's rows describe."""
+    order = rng.permutation(len(rows))
     objects = {}
     for name, values in cols.items():
         column = values.astype(object)
         column[np.strings.str_len(values.astype(S)) == 0] = None
         objects[name] = column[order]
-    return Register(source, objects, id_columns, business_id.astype(object)[order])
+    business_id = pop["business_id"][rows].astype(object)[order]
+    return Register(source, objects, id_columns, business_id, rows[order])
 
 
 def covered(rng: np.random.Generator, pop: Columns, p: np.ndarray) -> np.ndarray:
@@ -77,18 +80,35 @@ def with_duplicates(rng: np.random.Generator, rows: np.ndarray, p: float) -> tup
     return all_rows[order], is_dup[order]
 
 
+OFFICE_PARTS = {part: np.asarray([o[i] for o in SHARED_OFFICES], dtype=S)
+                for i, part in enumerate(("line", "city", "prov", "postal"))}
+
+
 def address(pop: Columns, rows: np.ndarray, kind: str, up_to_date: np.ndarray) -> list[
         np.ndarray]:
-    """Line, city, province, postal of `kind` premises; movers not up to date keep the old."""
+    """Line, city, province, postal of the `site`, registered `office` or `mail` address.
+
+    Movers whose register is not up to date keep the old premises. A shared registered office
+    (law firm) does not move with the client; a PO box or a c/o accountant is a mailing habit.
+    """
     stale = pop["moved"][rows] & ~up_to_date
-    if kind == "office":  # a shared office (law firm) does not move with the client
-        stale = stale & ~pop["shared_office"][rows]
-    out = []
+    out = {}
     for part in ("line", "city", "prov", "postal"):
-        current = pop[f"{kind}_{part}"][rows]
-        old = pop[f"old_{part}"][rows]
-        out.append(np.where(stale, old, current).astype(S))
-    return out
+        out[part] = np.where(stale, pop[f"old_{part}"][rows], pop[f"site_{part}"][rows])
+    shared = np.zeros(len(rows), bool)
+    if kind == "office":
+        shared = pop["shared_office"][rows]
+    elif kind == "mail":
+        box = pop["po_box"][rows] & ~stale
+        number = pop["box_no"][rows].astype(S)
+        label = np.where(pop["french"][rows], "C.P. " + number, "PO Box " + number)
+        out["line"] = np.where(box, label, out["line"])
+        shared = pop["care_of"][rows]
+    if shared.any():
+        office = pop["office_idx"][rows]
+        for part in out:
+            out[part] = np.where(shared, OFFICE_PARTS[part][office], out[part])
+    return [out[part].astype(S) for part in ("line", "city", "prov", "postal")]
 
 
 def province_noise(prov: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray:
@@ -181,7 +201,7 @@ def build_rjsc(rng: np.random.Generator, pop: Columns) -> Register:
         "Owner Postal Code": np.where(person, pop["owner_postal"][rows], "").astype(S),
     }
     field_defects(cols, rng, "Postal Code", "Province")
-    return finish("rjsc", cols, ["Registry ID"], pop["business_id"][rows], rng)
+    return finish("rjsc", cols, ["Registry ID"], pop, rows, rng)
 
 
 def present(values: np.ndarray) -> np.ndarray:
@@ -224,5 +244,5 @@ def build_wcb(rng: np.random.Generator, pop: Columns) -> Register:
         "bn9": bn, "open_date": iso(opened),
     }
     field_defects(cols, rng, "mail_postal", "mail_prov", "phone")
-    return finish("wcb", cols, ["account_no"], pop["business_id"][rows], rng)
+    return finish("wcb", cols, ["account_no"], pop, rows, rng)
 

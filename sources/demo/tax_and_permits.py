@@ -71,7 +71,7 @@ def build_revenue(rng: np.random.Generator, pop: Columns) -> Register:
     for name, values in per_registrant.items():
         cols[name] = values.astype(object)[line_rows]
     cols["effective_date"] = np.strings.replace(iso(date), "-", "").astype(object)
-    return finish("revenue", cols, ["bn"], pop["business_id"][rows][line_rows], rng)
+    return finish("revenue", cols, ["bn"], pop, rows[line_rows], rng)
 
 
 def fresh_bn9(rng: np.random.Generator, count: int, taken: np.ndarray) -> np.ndarray:
@@ -151,4 +151,4 @@ def build_permits(rng: np.random.Generator, pop: Columns) -> Register:
         "Statut": status,
     }
     field_defects(cols, rng, "Code postal", "Province", "Téléphone")
-    return finish("permits", cols, ["No de permis"], pop["business_id"][rows], rng)
+    return finish("permits", cols, ["No de permis"], pop, rows, rng)

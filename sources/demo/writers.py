@@ -28,7 +28,9 @@ def as_objects(values: np.ndarray) -> np.ndarray:
 
 
 def frame(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    return pd.DataFrame({name: as_objects(values) for name, values in columns.items()})
+    # dtype=object: no copy into Arrow strings just to write them out again
+    return pd.DataFrame({name: as_objects(values) for name, values in columns.items()},
+                        dtype=object)
 
 
 def write_csv(path: Path, columns: Mapping[str, np.ndarray], delimiter: str = ",") -> None:
@@ -38,12 +40,19 @@ def write_csv(path: Path, columns: Mapping[str, np.ndarray], delimiter: str = ",
                           lineterminator="\n")
 
 
-def write_jsonl(path: Path, columns: Mapping[str, np.ndarray], encoding: str) -> None:
-    """One JSON object per line, non-ASCII written as is, in the given encoding."""
+def write_jsonl(path: Path, columns: Mapping[str, np.ndarray], encoding: str,
+                chunk_rows: int = 200_000) -> None:
+    """One JSON object per line, non-ASCII written as is, in the given encoding.
+
+    Written in chunks so that a 2-million-line extract never exists as one giant string.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = frame(columns).to_json(orient="records", lines=True, force_ascii=False)
+    rows = len(next(iter(columns.values())))
     with path.open("w", encoding=encoding, newline="\n") as handle:
-        handle.write(text if text.endswith("\n") else text + "\n")
+        for start in range(0, rows, chunk_rows):
+            part = {k: v[start:start + chunk_rows] for k, v in columns.items()}
+            text = frame(part).to_json(orient="records", lines=True, force_ascii=False)
+            handle.write(text if text.endswith("\n") else text + "\n")
 
 
 def write_sqlite(path: Path, table: str, columns: Mapping[str, np.ndarray],
