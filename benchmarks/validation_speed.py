@@ -34,8 +34,10 @@ def _rss_mib() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _peak(fn: Callable[[], T]) -> tuple[T, float, float]:
-    """Run fn; return (result, seconds, peak resident MiB above the level before it).
+def _peak(fn: Callable[[], T]) -> tuple[T, float, float, float]:
+    """Run fn; return (result, wall s, CPU s, peak resident MiB above the level before it).
+
+    CPU time is reported next to wall time because the benchmark machines are shared.
 
     RSS is sampled every 20 ms in a thread (tracemalloc would slow pandas several-fold).
     """
@@ -49,12 +51,12 @@ def _peak(fn: Callable[[], T]) -> tuple[T, float, float]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     done.set()
     sampler.join()
-    return result, seconds, max(peak[0], _rss_mib()) - base
+    return result, seconds, cpu, max(peak[0], _rss_mib()) - base
 
 
 def main() -> None:
@@ -76,17 +78,18 @@ def main() -> None:
             size = frame.memory_usage(deep=True).sum() / 2**20
             csv = Path(tmp) / f"{source_id}.csv"
             frame.to_csv(csv, index=False)
-            _, read_s, read_mib = _peak(lambda csv=csv: pd.read_csv(csv, dtype=str))
+            _, read_s, read_cpu, read_mib = _peak(lambda csv=csv: pd.read_csv(csv, dtype=str))
             docs = None if args.no_docs else Path(tmp) / "docs"
-            outcome, seconds, peak = _peak(
+            outcome, seconds, cpu, peak = _peak(
                 lambda frame=frame, source_id=source_id, docs=docs: validate_source(
                     frame, synthetic_config(source_id), data_docs_dir=docs)
             )
             steps = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
             print(
                 f"{source_id}: {len(frame):,} rows ({size:.0f} MiB in memory): validation "
-                f"{seconds:.1f} s, peak {peak:.0f} MiB [{steps}]; pandas read_csv of the same "
-                f"rows {read_s:.1f} s, peak {read_mib:.0f} MiB; "
+                f"{seconds:.1f} s wall / {cpu:.1f} s CPU, peak +{peak:.0f} MiB [{steps}]; "
+                f"pandas read_csv of the same rows {read_s:.1f} s wall / {read_cpu:.1f} s CPU, "
+                f"peak +{read_mib:.0f} MiB; "
                 f"{len(outcome.quarantine):,} quarantined, batch_passed={outcome.batch_passed}"
             )
 

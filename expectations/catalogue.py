@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from expectations import reference as ref
 from expectations.settings import Severity, SourceRules
-from sources.canonical import BUSINESS_TYPES, CANONICAL_COLUMNS
+from sources.canonical import BUSINESS_TYPES, CANONICAL_COLUMNS, PERSONAL_FIELDS
 
 
 class Kind(StrEnum):
@@ -171,11 +171,15 @@ def build_checks(rules: SourceRules) -> list[Check]:
     for column in dict.fromkeys(rules.required):
         name = f"{column}{PRESENT_SUFFIX}"
         severity = rules.severity.get(name, _B)
-        if severity is not Severity.OFF:
-            checks.append(Check(
-                name, Kind.NOT_NULL, column, (column,), severity,
-                f"{column} is required for this source and is missing",
-            ))
+        if severity is Severity.OFF:
+            continue
+        # A personal field reaches GX only as a True/False helper, never as values.
+        kind, gx_column = ((Kind.TRUE, f"_ok_{name}") if column in PERSONAL_FIELDS
+                           else (Kind.NOT_NULL, column))
+        checks.append(Check(
+            name, kind, gx_column, (column,), severity,
+            f"{column} is required for this source and is missing",
+        ))
     for name, (default, kind, gx_column, columns, reason) in _FIXED.items():
         severity = rules.severity.get(name, default)
         params = _params(name, rules)

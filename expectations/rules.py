@@ -14,7 +14,7 @@ import pandas as pd
 from stdnum import luhn
 
 from expectations import reference as ref
-from expectations.catalogue import Check, Kind
+from expectations.catalogue import PRESENT_SUFFIX, Check, Kind
 from expectations.phones import phone_valid
 from expectations.settings import SourceRules
 
@@ -97,6 +97,9 @@ def helper_columns(
     for name in sorted(wanted):
         if name in builders:
             out[name] = builders[name]()
+        elif name.endswith(PRESENT_SUFFIX):  # required personal field: presence only
+            field = name.removeprefix("_ok_").removesuffix(PRESENT_SUFFIX)
+            out[name] = frame[field].notna().astype(bool)
     return out
 
 

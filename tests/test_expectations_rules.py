@@ -158,3 +158,13 @@ def test_every_catalogue_name_is_documented() -> None:
     for name in EXPECTATION_NAMES:
         if not name.endswith("_present"):
             assert f"`{name}`" in doc, name
+
+
+def test_required_personal_field_reaches_gx_only_as_a_helper() -> None:
+    settings = load_expectation_settings()
+    rules = settings.for_source("demo").model_copy(update={"required": ["owner_name"]})
+    [check] = [c for c in build_checks(rules) if c.name == "owner_name_present"]
+    assert check.gx_column == "_ok_owner_name_present"
+    frame = _frame([{"source_record_id": "a", "owner_name": "Jean"}, {"source_record_id": "b"}])
+    helpers = helper_columns(frame, [check], rules, date(2026, 1, 1))
+    assert helpers[check.gx_column].tolist() == [True, False]
