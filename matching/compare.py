@@ -258,9 +258,15 @@ def _lowest_cutoffs(comp: Comparison) -> dict[str, float]:
     return cutoffs
 
 
+UNKNOWN = -2  # level not computed (string similarity skipped): only in u sampling
+
+
 def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
-                   comparisons: list[Comparison]) -> pd.DataFrame:
+                   comparisons: list[Comparison], fuzzy: bool = True) -> pd.DataFrame:
     """Gamma per comparison (`<name>_gamma`, int8) and shared values for tf comparisons.
+
+    With `fuzzy=False` string-similarity levels are not computed: a pair still unsettled when
+    one is reached gets UNKNOWN (u sampling scores similarity on a sub-sample only).
 
     `pairs` holds positions `i`, `j` into `records` (the partition's record table), so a
     worker needs only its pairs and the records they touch.
@@ -276,6 +282,10 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
         todo = ~null
         for index, level in enumerate(s.levels):
             if not todo.any():
+                break
+            if not fuzzy and level.scorer not in (None, "exact"):
+                gamma[todo] = UNKNOWN
+                todo[:] = False
                 break
             hit = todo.copy()
             if level.same:

@@ -54,6 +54,38 @@ def estimate_u(gammas: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
     return result
 
 
+def estimate_u_stratified(full: np.ndarray, partial: np.ndarray,
+                          n_levels: list[int]) -> list[np.ndarray]:
+    """u from a large sample whose string-similarity levels were scored on a sub-sample only.
+
+    `full` rows have every level; `partial` rows have the cheap levels (exact values, equal
+    columns) and -2 where a similarity level would have decided. Cheap levels are counted on
+    all rows; the share left over is split in the proportions the full rows show.
+    Unbiased, and the similarity scorers (most of the cost) run on a fraction of the pairs.
+    """
+    if len(partial) == 0:
+        return estimate_u(full, n_levels)
+    result = []
+    for c, k in enumerate(n_levels):
+        part = partial[:, c]
+        cheap = np.unique(part[part >= 0]).astype(np.int64)
+        both = np.concatenate([full[:, c], part])
+        nonnull = both[both != -1]
+        counts = np.bincount(nonnull[np.isin(nonnull, cheap)].astype(np.int64),
+                             minlength=k)[:k].astype(float)
+        u = counts / max(len(nonnull), 1)
+        rest = 1.0 - u.sum()
+        f = full[:, c]
+        f = f[(f >= 0) & ~np.isin(f, cheap)].astype(np.int64)
+        other = np.bincount(f, minlength=k)[:k].astype(float)
+        if other.sum() > 0:
+            u += rest * other / other.sum()
+        floor = 0.5 / max(len(nonnull), 1)
+        u = np.maximum(u, floor)
+        result.append(u / u.sum())
+    return result
+
+
 def log_bayes_factors(
     pats: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], active: list[bool] | None = None
 ) -> np.ndarray:

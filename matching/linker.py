@@ -19,7 +19,7 @@ from matching import blocking as blocking_mod
 from matching.clustering import cluster_positions, clusters_frame
 from matching.compare import RecordColumns, attach_records, compute_levels, prepare_records
 from matching.comparisons import Comparison, compile_comparisons
-from matching.em import estimate_u, population_lambda, run_em
+from matching.em import estimate_u_stratified, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.rules import RULE_COLUMNS, apply_rules, constraint_values
 from matching.scoring import decide, score_partition
@@ -91,13 +91,13 @@ class Linker:
         return self._record_columns
 
     def _gammas(self, pairs: pd.DataFrame, prepared: pd.DataFrame,
-                chunk: int = 250_000) -> pd.DataFrame:
+                chunk: int = 250_000, fuzzy: bool = True) -> pd.DataFrame:
         """Levels for the pairs, computed in chunks to bound memory."""
         cols = self._columns(prepared)
-        parts = [compute_levels(pairs.iloc[k:k + chunk], cols, self.comparisons)
+        parts = [compute_levels(pairs.iloc[k:k + chunk], cols, self.comparisons, fuzzy)
                  for k in range(0, len(pairs), chunk)]
         if not parts:
-            return compute_levels(pairs, cols, self.comparisons)
+            return compute_levels(pairs, cols, self.comparisons, fuzzy)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def _gamma_matrix(self, gammas: pd.DataFrame) -> np.ndarray:
@@ -131,9 +131,12 @@ class Linker:
         n_levels = [c.n_levels for c in self.comparisons]
         start = time.perf_counter()
         sample = self._random_pairs(n)
-        u = estimate_u(self._gamma_matrix(self._gammas(sample, prepared)), n_levels)
+        k = min(len(sample), self.settings.em.u_similarity_pairs)
+        full = self._gamma_matrix(self._gammas(sample.iloc[:k], prepared))
+        partial = self._gamma_matrix(self._gammas(sample.iloc[k:], prepared, fuzzy=False))
+        u = estimate_u_stratified(full, partial, n_levels)
         self.timings["estimate_u"] = time.perf_counter() - start
-        self.progress(f"u estimated from {len(sample):,} random pairs "
+        self.progress(f"u estimated from {len(sample):,} random pairs ({k:,} with similarity) "
                       f"({len(sample) / max(self.timings['estimate_u'], 1e-9):,.0f} pairs/s)")
         start = time.perf_counter()
         matrix = self._gamma_matrix(gammas)

@@ -66,6 +66,8 @@ class BlockingSettings(_Strict):
 
 class EMSettings(_Strict):
     u_sample_pairs: int = Field(1_000_000, ge=1000)
+    # of which string similarity is scored on this many (exact levels use all of them)
+    u_similarity_pairs: int = Field(250_000, ge=1000)
     max_iterations: int = Field(50, ge=1)
     tolerance: float = Field(1e-5, gt=0)
     max_pairs_per_session: int = Field(2_000_000, ge=1000)

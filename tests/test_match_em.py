@@ -55,3 +55,19 @@ def test_population_lambda_counts_expected_matches() -> None:
                 np.array([0.2, 0.3, 0.5])]
     lam = population_lambda(gammas, strong_m, TRUE_U, total_pairs=1_000_000)
     assert 1e-4 < lam < 2e-3
+
+
+def test_stratified_u_matches_full_u() -> None:
+    """Cheap levels counted on all rows, similarity levels on a sub-sample: same u."""
+    rng = np.random.default_rng(11)
+    full = _draw(400_000, TRUE_U, rng)
+    partial = _draw(600_000, TRUE_U, rng)
+    # in the partial rows, level 2 (say 'exact') is known; levels 0-1 need similarity
+    for c in range(len(LEVELS)):
+        column = partial[:, c]
+        column[column < LEVELS[c] - 1] = -2
+    from matching.em import estimate_u_stratified
+
+    u = estimate_u_stratified(full, partial, LEVELS)
+    for got, want in zip(u, TRUE_U, strict=True):
+        assert np.allclose(got, want, atol=0.005)
