@@ -32,9 +32,19 @@ class BlockingReport:
     n_records: int
     total_pairs: int
     rules: list[RuleReport] = field(default_factory=list)
+    # every pair code (i * n + j) each rule produced, for EM sessions; not part of the report
+    rule_pair_codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def as_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.__dict__ for r in self.rules])
+
+    @property
+    def blocks_dropped(self) -> int:
+        return sum(r.blocks_dropped for r in self.rules)
+
+    @property
+    def records_in_dropped_blocks(self) -> int:
+        return sum(r.records_in_dropped_blocks for r in self.rules)
 
 
 def _key_codes(records: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +55,8 @@ def _key_codes(records: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.n
             return np.empty(0, np.int64), np.empty(0, np.int64)
         frame[key] = records[key].to_numpy(dtype=object)
     for key in keys:
-        if frame[key].map(lambda v: isinstance(v, list)).any():
+        first = frame[key].dropna()
+        if len(first) and isinstance(first.iloc[0], list):
             frame = frame.explode(key)
     frame = frame.dropna(subset=keys)
     for key in keys:
@@ -97,6 +108,7 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
             positions, codes, settings.max_block_size
         )
         pair_code = np.unique(i * n + j)
+        report.rule_pair_codes[rule.name] = pair_code
         new = pair_code[~np.isin(pair_code, seen, assume_unique=True)]
         seen = np.union1d(seen, new)
         report.rules.append(

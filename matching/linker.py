@@ -29,6 +29,9 @@ from matching.term_frequency import tf_summary, tf_table
 KEY_ALIASES = {"name_token": {"name_std", "operating_name_std"},
                "name_any": {"name_std", "operating_name_std"}}
 PREPARED = "ubr_matching_prepared"
+# Standardised columns derived from public fields only (legal and operating names): their
+# common values may be shown in the model file; any other column's values are hashed there.
+PUBLIC_COLUMNS = {"name_std", "operating_name_std"}
 Progress = Callable[[str], None]
 
 
@@ -120,12 +123,14 @@ class Linker:
         return pd.DataFrame({"i": i, "j": j})
 
     def train(self, records: pd.DataFrame, pairs: pd.DataFrame | None = None,
-              gammas: pd.DataFrame | None = None) -> TrainedModel:
+              gammas: pd.DataFrame | None = None,
+              report: blocking_mod.BlockingReport | None = None) -> TrainedModel:
         """Estimate u by random sampling, m by EM sessions per blocking rule, then lambda."""
         prepared = self.prepare(records)
         n = len(prepared)
-        if pairs is None:
-            pairs, _ = self.block(prepared)
+        if pairs is None or report is None:
+            pairs, report = self.block(prepared)
+            gammas = None
         if gammas is None:
             gammas = self._gammas(pairs, prepared)
         n_levels = [c.n_levels for c in self.comparisons]
@@ -149,10 +154,11 @@ class Linker:
         for rule in self.settings.blocking.rules:
             if training is not None and rule.name not in training:
                 continue
-            positions, keycodes = blocking_mod._key_codes(prepared, rule.keys)
-            ri, rj, _, _ = blocking_mod.pairs_within_groups(
-                positions, keycodes, self.settings.blocking.max_block_size)
-            rule_codes = np.unique(ri * n + rj)[: self.settings.em.max_pairs_per_session]
+            rule_codes = report.rule_pair_codes.get(rule.name, np.empty(0, np.int64))
+            if len(rule_codes) > self.settings.em.max_pairs_per_session:
+                rng = np.random.default_rng(self.settings.em.seed)
+                rule_codes = np.sort(rng.choice(rule_codes, self.settings.em.max_pairs_per_session,
+                                                replace=False))
             if len(rule_codes) < 10:
                 continue
             rows = order[np.searchsorted(codes, rule_codes, sorter=order)]
@@ -191,7 +197,9 @@ class Linker:
             thresholds=self.settings.thresholds, config_hash=self.settings.config_hash(),
             n_records=n, n_blocked_pairs=len(pairs), u_sample_pairs=len(sample),
             em_sessions=sessions,
-            tf_summary={name: tf_summary(tables[name], n) for name in tf_names},
+            tf_summary={c.name: tf_summary(tables[c.name], n,
+                                           hashed=not set(c.settings.columns) <= PUBLIC_COLUMNS)
+                        for c in self.comparisons if c.name in tf_names},
         )
 
     def _tf_tables(self, prepared: pd.DataFrame) -> dict[str, pd.Series]:
@@ -247,12 +255,16 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     pairs, report = linker.block(prepared)
     say(f"blocking: {report.total_pairs:,} candidate pairs from {len(report.rules)} rules "
         f"in {linker.timings['block']:.2f}s")
+    if report.blocks_dropped:
+        say(f"warning: {report.blocks_dropped:,} blocking keys shared by more than "
+            f"{linker.settings.blocking.max_block_size} records were skipped "
+            f"({report.records_in_dropped_blocks:,} record memberships); see blocking report")
     start = time.perf_counter()
     gammas = linker._gammas(pairs, prepared)
     linker.timings["compare"] = time.perf_counter() - start
     rate = len(pairs) / max(linker.timings["compare"], 1e-9)
     say(f"compared {len(pairs):,} pairs in {linker.timings['compare']:.2f}s ({rate:,.0f}/s)")
-    model = linker.train(prepared, pairs, gammas)
+    model = linker.train(prepared, pairs, gammas, report)
     scored = linker.predict(prepared, model, pairs, gammas)
     counts = scored["decision"].value_counts()
     say(f"scored: {counts.get('match', 0):,} match, {counts.get('review', 0):,} review, "

@@ -5,6 +5,8 @@ actually shared, i.e. add log2(u_exact / tf(value)) to the level's weight. 'tim 
 by 5% of records gets a large negative adjustment; a name held once gets a positive one.
 """
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -38,6 +40,16 @@ def tf_adjustment(values: np.ndarray, table: pd.Series, u_exact: float,
     return out
 
 
-def tf_summary(table: pd.Series, n_records: int, top: int = 20) -> dict[str, float]:
-    """The most common values and their relative frequencies, for the saved model."""
-    return {str(k): round(float(v) / max(n_records, 1), 6) for k, v in table.head(top).items()}
+def tf_summary(table: pd.Series, n_records: int, top: int = 20,
+               hashed: bool = False) -> dict[str, float]:
+    """The most common values and their relative frequencies, for the saved model.
+
+    `hashed` replaces each value by a SHA-256 prefix: phones and e-mails may be a sole
+    proprietor's, and the model file is kept with the run (no personal data in artefacts).
+    """
+    def label(value: object) -> str:
+        if not hashed:
+            return str(value)
+        return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:16]
+
+    return {label(k): round(float(v) / max(n_records, 1), 6) for k, v in table.head(top).items()}
