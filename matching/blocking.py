@@ -82,7 +82,10 @@ def pairs_within_groups(
     keep = np.ones(len(pos), bool)
     keep[1:] = (code[1:] != code[:-1]) | (pos[1:] != pos[:-1])  # one row per record per key
     pos, code = pos[keep], code[keep]
-    _, start, size = np.unique(code, return_index=True, return_counts=True)
+    boundary = np.ones(len(code), bool)
+    boundary[1:] = code[1:] != code[:-1]
+    start = np.flatnonzero(boundary)
+    size = np.diff(np.append(start, len(code)))
     big = size > max_block_size
     blocks_dropped, records_dropped = int(big.sum()), int(size[big].sum())
     group_size = np.repeat(size, size)
@@ -96,31 +99,43 @@ def pairs_within_groups(
     return np.minimum(a, b), np.maximum(a, b), blocks_dropped, records_dropped
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique by sort and compare (numpy's hash-based unique is slower on int64 codes)."""
+    values = np.sort(values)
+    keep = np.ones(len(values), bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
 def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFrame, BlockingReport]:
     """Candidate pairs `i < j` (record positions) with the first rule that found each pair."""
     n = len(records)
     report = BlockingReport(n_records=n, total_pairs=0)
-    seen = np.empty(0, np.int64)
-    parts: list[pd.DataFrame] = []
+    codes_per_rule: list[np.ndarray] = []
     for rule in settings.rules:
         positions, codes = _key_codes(records, rule.keys)
         i, j, dropped, dropped_records = pairs_within_groups(
             positions, codes, settings.max_block_size
         )
-        pair_code = np.unique(i * n + j)
+        pair_code = _sorted_unique(i * n + j)
         report.rule_pair_codes[rule.name] = pair_code
-        new = pair_code[~np.isin(pair_code, seen, assume_unique=True)]
-        seen = np.union1d(seen, new)
-        report.rules.append(
-            RuleReport(rule.name, len(pair_code), len(new), dropped, dropped_records)
-        )
-        if len(new):
-            parts.append(pd.DataFrame({"i": new // n, "j": new % n, "blocking_rule": rule.name}))
-    if parts:
-        pairs = pd.concat(parts, ignore_index=True)
-    else:
-        pairs = pd.DataFrame({"i": [], "j": [], "blocking_rule": []})
-    pairs = pairs.astype({"i": np.int64, "j": np.int64, "blocking_rule": "string"})
+        codes_per_rule.append(pair_code)
+        report.rules.append(RuleReport(rule.name, len(pair_code), 0, dropped, dropped_records))
+    all_codes = np.concatenate(codes_per_rule) if codes_per_rule else np.empty(0, np.int64)
+    rule_index = np.repeat(np.arange(len(codes_per_rule)), [len(c) for c in codes_per_rule])
+    order = np.lexsort((rule_index, all_codes))  # by pair, earliest rule first
+    all_codes, rule_index = all_codes[order], rule_index[order]
+    first = np.ones(len(all_codes), bool)
+    first[1:] = all_codes[1:] != all_codes[:-1]
+    all_codes, rule_index = all_codes[first], rule_index[first]
+    for k, count in enumerate(np.bincount(rule_index, minlength=len(settings.rules))):
+        report.rules[k].new_pairs = int(count)
+    names = np.array([r.name for r in settings.rules] or [""], dtype=object)
+    pairs = pd.DataFrame({
+        "i": (all_codes // max(n, 1)).astype(np.int64),
+        "j": (all_codes % max(n, 1)).astype(np.int64),
+        "blocking_rule": pd.array(names[rule_index] if len(rule_index) else [], dtype="string"),
+    })
     report.total_pairs = len(pairs)
     return pairs, report
 
