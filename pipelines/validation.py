@@ -115,7 +115,7 @@ def build_expectations_check(source: SourceConfig) -> dg.AssetChecksDefinition:
         if not validated_source.passed:
             for failure in validated_source.failures:
                 context.log.error(failure)
-            store.record_blocked_batch(context.run_id, validated_source.batch,
+            store.record_blocked_batch(context.run.run_id, validated_source.batch,
                                        "; ".join(validated_source.failures))
         failed = [r for r in validated_source.results if not r["success"]]
         return dg.AssetCheckResult(

@@ -1,0 +1,109 @@
+"""The whole Dagster job, materialised in process, on SQLite and on PostgreSQL."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pipelines.definitions import JOB_NAME, build_definitions
+from registry.store import RegistryStore
+from sources.demo import generate_demo_registers
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    generate_demo_registers(out, businesses=300, seed=7)
+    return out
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path, demo_dir, database_url) -> str:
+    monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
+    monkeypatch.setenv("UBR_DATABASE_URL", database_url)
+    monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
+    return database_url
+
+
+def run_job(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    job = build_definitions().resolve_job_def(JOB_NAME)
+    return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def test_definitions_load_with_an_asset_and_checks_per_source():
+    definitions = build_definitions()
+    keys = {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
+    for source in ("rjsc", "wcb", "revenue", "permits"):
+        assert {f"ingested_{source}", f"validated_{source}"} <= keys
+    assert "canonical_records" in keys
+    checks = {(k.asset_key.to_user_string(), k.name)
+              for k in definitions.resolve_asset_graph().asset_check_keys}
+    assert ("ingested_rjsc", "reconciliation") in checks
+    assert ("validated_permits", "expectations") in checks
+    assert definitions.resolve_schedule_def("nightly_registry_build")
+    assert definitions.resolve_sensor_def("source_files_changed")
+
+
+def test_job_ingests_every_source_reconciles_and_rerun_changes_nothing(environment, demo_dir):
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = run_job(instance)
+        assert first.success
+        store = RegistryStore(environment)
+        run = store.find_dagster_run(first.run_id)
+        batches = store.latest_batches(run["run_id"]).set_index("source")
+        assert set(batches.index) == {"rjsc", "wcb", "revenue", "permits"}
+        assert (batches["status"] == "accepted").all()
+        assert (batches["rows_read"] == batches["rows_accepted"]
+                + batches["rows_quarantined"]).all()
+        records = store.load_source_records()
+        answer = pd.read_csv(demo_dir / "answer_key.csv")
+        quarantined = store.list_quarantine(open_only=True, limit=100_000)
+        # Nothing lost: every generated row is accepted or quarantined, exactly once.
+        assert len(records) + len(quarantined) == len(answer)
+        assert set(records["source_record_id"]) <= set(answer["source_record_id"])
+        materialised = first.asset_materializations_for_node("ingested_rjsc")[0].metadata
+        assert materialised["rows_read"].value == batches.at["rjsc", "rows_read"]
+
+        second = run_job(instance)
+        assert second.success
+        rerun = store.latest_batches(store.find_dagster_run(second.run_id)["run_id"])
+        assert set(rerun["status"]) == {"unchanged"}
+        after = store.load_source_records()
+        pd.testing.assert_frame_equal(
+            records.sort_values("source_record_id").reset_index(drop=True),
+            after.sort_values("source_record_id").reset_index(drop=True))
+
+
+def test_a_source_failing_as_a_whole_blocks_downstream_and_keeps_what_was_stored(
+    environment, demo_dir, tmp_path, monkeypatch
+):
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    monkeypatch.setenv("UBR_DATA_DIR", str(data))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_job(instance).success
+        store = RegistryStore(environment)
+        before = store.load_source_records(["rjsc"])
+
+        companies = data / "rjsc" / "companies.csv"
+        frame = pd.read_csv(companies, dtype=str, keep_default_na=False)
+        frame.loc[frame.index[: len(frame) // 3], "Postal Code"] = "ZZZ 999"
+        frame.to_csv(companies, index=False)
+
+        blocked = run_job(instance)
+        assert not blocked.success
+        check = next(e for e in blocked.get_asset_check_evaluations()
+                     if e.asset_key == dg.AssetKey("validated_rjsc"))
+        assert not check.passed
+        assert "rjsc" in check.description and "postal" in check.description.lower()
+        built = {e.asset_key for e in blocked.get_asset_materialization_events()}
+        assert dg.AssetKey("validated_rjsc") in built
+        assert dg.AssetKey("canonical_records") not in built
+        after = store.load_source_records(["rjsc"])
+        pd.testing.assert_frame_equal(before, after)
+        run = store.find_dagster_run(blocked.run_id)
+        batches = store.latest_batches(run["run_id"]).set_index("source")
+        assert batches.at["rjsc", "status"] == "blocked"
+        assert batches.at["rjsc", "rows_quarantined"] >= len(frame) // 3
