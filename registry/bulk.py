@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from registry.database import is_postgresql
@@ -106,6 +107,22 @@ def copy_chunk(copy: Any, payload: Any) -> None:
     copy.write(payload)
 
 
+PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
+
+
+def arrow_types(statement: sa.Select[Any]) -> list[pa.DataType | None]:
+    """Arrow type per selected column: int64 for integers, string for text, None otherwise."""
+    kinds: list[pa.DataType | None] = []
+    for column in statement.selected_columns:
+        if isinstance(column.type, sa.Integer):
+            kinds.append(pa.int64())
+        elif isinstance(column.type, sa.String):
+            kinds.append(pa.string())
+        else:
+            kinds.append(None)
+    return kinds
+
+
 def read_frame(
     connection: sa.Connection,
     statement: sa.Select[Any],
@@ -125,14 +142,20 @@ def read_frame(
 
         parts = pgcopy.read_frames(connection, statement, convert)
     else:
+        types = arrow_types(statement)
         result = connection.execute(statement)
         parts = []
         while rows := result.fetchmany(chunk_rows):
-            columns = zip(*rows, strict=True)
-            parts.append(convert(pd.DataFrame(
-                {name: np.array(values, dtype=object) for name, values in zip(names, columns,
-                                                                             strict=True)},
-            )))
+            columns = list(zip(*rows, strict=True))
+            if all(types):  # Arrow builds the arrays in C++: no pandas inference per value
+                arrays = [pa.array(values, type=kind)
+                          for values, kind in zip(columns, types, strict=True)]
+                table = pa.table(arrays, names=names)
+                frame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
+            else:
+                frame = pd.DataFrame({name: np.array(values, dtype=object)
+                                      for name, values in zip(names, columns, strict=True)})
+            parts.append(convert(frame))
     if not parts:
         return convert(pd.DataFrame({name: pd.Series(dtype=object) for name in names}))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -22,10 +22,11 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from psycopg import sql as pgsql
 
+from registry.bulk import PANDAS_TYPES, arrow_types
+
 NULL = "\\N"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 READ_BLOCK_BYTES = 32 << 20
-_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
 
 
 def _escape(text: pa.Array) -> pa.Array:
@@ -146,10 +147,8 @@ def read_frames(
     SELECT); a value equal to `\\N` comes quoted from PostgreSQL and stays a string.
     """
     names = list(statement.selected_columns.keys())
-    types = {
-        column.key: pa.int64() if isinstance(column.type, sa.Integer) else pa.string()
-        for column in statement.selected_columns
-    }
+    types = {name: kind or pa.string()
+             for name, kind in zip(names, arrow_types(statement), strict=True)}
     query = str(statement.compile(dialect=connection.dialect,
                                   compile_kwargs={"literal_binds": True}))
     copy_sql = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')"
@@ -171,6 +170,6 @@ def read_frames(
             ),
         )
         for batch in reader:
-            frame = batch.to_pandas(types_mapper=_PANDAS_TYPES.get)
+            frame = batch.to_pandas(types_mapper=PANDAS_TYPES.get)
             parts.append(convert(frame))
     return parts

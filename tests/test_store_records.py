@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import registry.store
+import registry.batches
 from registry import ReconciliationError, RegistryStore, bulk
 from registry.schema import source_records
 from sources.canonical import CANONICAL_COLUMNS, conform
@@ -120,7 +120,7 @@ def test_database_constraint_violation_rolls_back(store, monkeypatch):
         duplicate = records(source, ["10"]).assign(owner_name="Zoë Secret-Owner")
         bulk.insert_frame(connection, source_records, duplicate, {"run_id": run_id})
 
-    monkeypatch.setattr(registry.store, "_update_files", insert_duplicate)
+    monkeypatch.setattr(registry.batches, "update_files", insert_duplicate)
     second = store.start_run("cfg", "v1")
     quarantined = quarantine_frame([{"source": "wcb", "stage": "read", "reason": "bad line"}])
     new = records("wcb", ["10", "11"]).assign(owner_name="Zoë Secret-Owner")

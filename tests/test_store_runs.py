@@ -55,3 +55,11 @@ def test_batches_need_a_running_run(store):
     store.finish_run(run_id, "succeeded", {})
     with pytest.raises(StoreError, match="already succeeded"):
         store.save_source_batch(run_id, "s", pd.DataFrame(), quarantine_frame(), [], 0)
+
+
+def test_one_registry_run_per_dagster_run(store):
+    first = store.run_for_dagster_run("dg-42", "cfg")
+    assert store.run_for_dagster_run("dg-42", "cfg") == first
+    assert store.find_dagster_run("dg-42")["run_id"] == first
+    assert store.find_dagster_run("dg-43") is None
+    assert store.run_for_dagster_run("dg-43", "cfg") != first
