@@ -26,3 +26,6 @@ app.command("dedupe")(dedupe)
 from ubr_cli.demo_data import demo_data  # noqa: E402
 
 app.command("demo-data")(demo_data)
+from ubr_cli.quarantine_cmd import quarantine_app  # noqa: E402
+
+app.add_typer(quarantine_app, name="quarantine")
