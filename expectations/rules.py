@@ -30,9 +30,12 @@ def normalise_provinces(province: pd.Series) -> tuple[pd.Series, int]:
 
 def _map_unique(values: pd.Series, fn: Callable[[str], bool]) -> pd.Series:
     """Apply `fn` once per distinct non-null value; nulls map to True (not applicable)."""
-    uniques = values.dropna().unique()
-    mapping = {v: fn(v) for v in uniques}
-    return values.map(mapping).fillna(True).astype(bool)
+    codes, uniques = pd.factorize(values)
+    answers = np.fromiter((fn(v) for v in uniques), dtype=bool, count=len(uniques))
+    ok = np.ones(len(values), dtype=bool)
+    present = codes >= 0
+    ok[present] = answers[codes[present]]
+    return pd.Series(ok, index=values.index)
 
 
 def _not_future(column: pd.Series, today: date) -> pd.Series:
