@@ -178,7 +178,7 @@ def build_population(rng: np.random.Generator, n: int) -> Columns:
     _premises(rng, cols)
     _status_and_size(rng, cols)
     cols["bn9"] = valid_bn9(rng, n)
-    bn_rate = np.array([0.97, 0.5, 0.9, 0.7, 0.6])[btype]
+    bn_rate = np.array([0.9, 0.35, 0.8, 0.5, 0.4])[btype]  # every employer has one anyway
     cols["has_bn"] = rng.random(n) < bn_rate
     cols["has_bn"] |= cols["holding"] | cols["employer"]
     return cols
