@@ -70,14 +70,16 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
     def _validate(
         context: dg.AssetExecutionContext, batch: SourceBatch, store: RegistryStoreResource
     ) -> dg.Output[ValidatedSource]:
+        from expectations.scrub import scrub_raw_records
         from expectations.validate import validate_source
 
         docs_dir = store.home() / "data_docs" / context.run_id
         outcome = validate_source(batch.records, source, raw_columns=batch.raw_columns,
                                   data_docs_dir=docs_dir)
+        quarantine, scrubbed = scrub_raw_records(
+            pd.concat([batch.quarantine, outcome.quarantine], ignore_index=True))
         validated = SourceBatch(
-            source=batch.source, records=outcome.accepted,
-            quarantine=pd.concat([batch.quarantine, outcome.quarantine], ignore_index=True),
+            source=batch.source, records=outcome.accepted, quarantine=quarantine,
             files=batch.files, raw_columns=batch.raw_columns, rows_read=batch.rows_read,
         )
         validated.reconcile()
@@ -94,6 +96,7 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
             "rows_quarantined_by_validation": len(outcome.quarantine),
             "rows_flagged": len(outcome.flags),
             "sin_values_removed": outcome.sin_removed,
+            "sin_values_removed_from_quarantined_rows": scrubbed,
             "batch_passed": outcome.batch_passed,
             "expectations": _results_table(outcome.expectation_results),
         }
