@@ -9,6 +9,9 @@ new revision against `registry.schema.metadata`; `python -m registry.migrate cur
 """
 
 import argparse
+import importlib
+import pkgutil
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,6 +37,22 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def full_metadata() -> sa.MetaData:
+    """`registry.schema.metadata` with every table module (`registry/*schema.py`) imported.
+
+    Tables live in several modules sharing one MetaData; Alembic autogenerate and the schema
+    test must see all of them, whichever the caller happened to import.
+    """
+    import registry
+    from registry.schema import metadata
+
+    for module in pkgutil.iter_modules(registry.__path__):
+        if module.name.endswith("schema"):
+            importlib.import_module(f"registry.{module.name}")
+    return metadata
+
+
+@lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest revision shipped with this code."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -65,9 +84,9 @@ def upgrade(bind: sa.Engine | str | None = None, revision: str = "head") -> str:
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
                 )
-            if MigrationContext.configure(connection).get_current_revision() == head_revision() \
-                    and revision == "head":
-                return head_revision()
+            current = MigrationContext.configure(connection).get_current_revision()
+            if revision == "head" and current == head_revision():
+                return current  # already there: the common case on every run start
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

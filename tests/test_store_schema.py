@@ -5,8 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from registry import create_engine, database_url, upgrade
-from registry.migrate import current_revision, head_revision
-from registry.schema import metadata
+from registry.migrate import current_revision, full_metadata, head_revision
 from registry.store import RegistryStore
 
 TABLES = {"runs", "source_files", "source_batches", "source_records", "quarantine"}
@@ -37,7 +36,7 @@ def test_migrations_match_schema_module(database_url):
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, metadata) == []
+            assert compare_metadata(context, full_metadata()) == []
     finally:
         engine.dispose()
 

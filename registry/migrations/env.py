@@ -9,10 +9,10 @@ from the `sqlalchemy.url` main option or `UBR_DATABASE_URL`.
 from alembic import context
 
 from registry.database import create_engine, database_url
-from registry.schema import metadata
+from registry.migrate import full_metadata
 
 config = context.config
-target_metadata = metadata
+target_metadata = full_metadata()
 
 
 def _configure(connection) -> None:
