@@ -1,0 +1,243 @@
+"""Persistence of the golden registry: what one run changed, written in one transaction.
+
+The domain (matching/golden) computes the changes as DataFrames; this module only reads the
+previous state and writes `RunChanges` atomically, so a failed run leaves the registry as it
+was. It depends on neither matching/ nor sources/ beyond the shared schema. Messages carry
+counts and ids only, never record values.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from registry import bulk
+from registry.database import write_transaction
+from registry.golden_schema import (
+    JUDGEMENTS,
+    business_values,
+    businesses,
+    cross_reference,
+    events,
+    field_provenance,
+    golden_runs,
+    match_evidence,
+    review_queue,
+    steward_decisions,
+)
+from registry.schema import runs
+from registry.store import RegistryStore, StoreError
+
+KEY_CHUNK = 500  # ids per IN (...) list when deleting changed rows
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PreviousState:
+    cross_reference: pd.DataFrame  # record_key, registry_id (active businesses)
+    businesses: pd.DataFrame  # registry_id, state_hash, member_count, first_run_id (active)
+    next_sequence: int
+
+
+@dataclass
+class RunChanges:
+    """Everything one run writes; empty frames mean nothing to write."""
+
+    businesses: pd.DataFrame  # full rows of new or changed businesses (businesses columns)
+    replaced_ids: list[str]  # existing businesses whose provenance/values are rewritten
+    retired: pd.DataFrame  # registry_id, retired_into
+    cross_reference: pd.DataFrame  # source, source_record_id, registry_id: new or moved
+    removed_records: pd.DataFrame  # source, source_record_id: gone from the input
+    provenance: pd.DataFrame  # field_provenance rows of the written businesses
+    values: pd.DataFrame  # business_values rows of the written businesses
+    events: pd.DataFrame  # registry_id, kind, other_registry_id, source, source_record_id, reason
+    review_queue: pd.DataFrame  # review_queue columns but pair_id/run_id
+    match_evidence: pd.DataFrame  # match_evidence columns but run_id
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+class GoldenStore:
+    """Golden records, registry ids, events and steward review in the registry database."""
+
+    def __init__(self, store: RegistryStore | str | None = None) -> None:
+        self.store = store if isinstance(store, RegistryStore) else RegistryStore(store)
+        self.engine = self.store.engine
+
+    # -- reading the state a run starts from ------------------------------------------------
+
+    def previous_state(self) -> PreviousState:
+        """Cross-reference and hashes of the active businesses, and the next id sequence."""
+        key = (cross_reference.c.source + sa.literal(":")
+               + cross_reference.c.source_record_id).label("record_key")
+        active = sa.select(businesses.c.registry_id).where(businesses.c.status == "active")
+        xref = sa.select(key, cross_reference.c.registry_id).where(
+            cross_reference.c.registry_id.in_(active)).order_by(cross_reference.c.registry_id)
+        rows = sa.select(businesses.c.registry_id, businesses.c.state_hash,
+                         businesses.c.member_count, businesses.c.first_run_id).where(
+            businesses.c.status == "active").order_by(businesses.c.registry_id)
+        with self.engine.connect() as connection:
+            xref_frame = bulk.read_frame(connection, xref)
+            business_frame = bulk.read_frame(connection, rows)
+            last = connection.scalar(sa.select(sa.func.max(businesses.c.registry_id)))
+        sequence = int(str(last)[4:12]) + 1 if last else 1
+        return PreviousState(xref_frame, business_frame, sequence)
+
+    def provenance(self, registry_ids: Sequence[str]) -> pd.DataFrame:
+        """field_provenance rows of these businesses."""
+        columns = [c.name for c in field_provenance.c]
+        parts = []
+        with self.engine.connect() as connection:
+            for chunk in _chunks(list(registry_ids)):
+                statement = sa.select(field_provenance).where(
+                    field_provenance.c.registry_id.in_(chunk))
+                parts.append(pd.DataFrame(connection.execute(statement).all(), columns=columns))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+    def steward_decisions(self) -> pd.DataFrame:
+        """The whole append-only decision log, oldest first."""
+        columns = [c.name for c in steward_decisions.c]
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(steward_decisions).order_by(steward_decisions.c.decision_id)).all()
+        return pd.DataFrame(rows, columns=columns)
+
+    # -- writing one run ---------------------------------------------------------------------
+
+    def apply_run(self, run_id: str, changes: RunChanges) -> None:
+        """Write one run's changes in one transaction (all or nothing)."""
+        now = _now()
+        with write_transaction(self.engine) as connection:
+            status = connection.scalar(sa.select(runs.c.status).where(runs.c.run_id == run_id))
+            if status != "running":
+                raise StoreError(f"run {run_id} is {status or 'unknown'}, not running")
+            replaced = list(changes.replaced_ids)
+            for chunk in _chunks(replaced):
+                for table in (businesses, field_provenance, business_values):
+                    connection.execute(table.delete().where(table.c.registry_id.in_(chunk)))
+            bulk.insert_frame(connection, businesses, changes.businesses,
+                              {"last_run_id": run_id})
+            bulk.insert_frame(connection, field_provenance, changes.provenance,
+                              {"run_id": run_id})
+            bulk.insert_frame(connection, business_values, changes.values, {"run_id": run_id})
+            for row in changes.retired.itertuples(index=False):  # few: merges and closures
+                connection.execute(businesses.update().where(
+                    businesses.c.registry_id == row.registry_id).values(
+                    status="retired", retired_into=row.retired_into, last_run_id=run_id))
+            moved = pd.concat([changes.cross_reference[["source", "source_record_id"]],
+                               changes.removed_records[["source", "source_record_id"]]])
+            pairs = list(moved.itertuples(index=False, name=None))
+            key = sa.tuple_(cross_reference.c.source, cross_reference.c.source_record_id)
+            for chunk in _chunks(pairs):
+                connection.execute(cross_reference.delete().where(key.in_(chunk)))
+            bulk.insert_frame(connection, cross_reference, changes.cross_reference,
+                              {"run_id": run_id})
+            bulk.insert_frame(connection, events, changes.events, {"run_id": run_id, "at": now})
+            bulk.insert_frame(connection, review_queue, changes.review_queue, {"run_id": run_id})
+            bulk.insert_frame(connection, match_evidence, changes.match_evidence,
+                              {"run_id": run_id})
+            connection.execute(golden_runs.insert().values(
+                run_id=run_id, published_at=now, summary=changes.summary))
+
+    # -- steward decisions -------------------------------------------------------------------
+
+    def record_decisions(self, pairs: Sequence[tuple[str, str]], judgement: str, steward: str,
+                         reason: str, scope: str = "pair",
+                         registry_id: str | None = None) -> list[int]:
+        """Append decisions (one per ordered pair) in one transaction; returns their ids.
+
+        Each supersedes the pair's previous decision, which stays in the log.
+        """
+        if judgement not in JUDGEMENTS:
+            raise ValueError(f"judgement must be one of {', '.join(JUDGEMENTS)}, "
+                             f"not {judgement!r}")
+        if not steward.strip() or not reason.strip():
+            raise ValueError("a decision needs the steward's name and a reason")
+        ids: list[int] = []
+        now = _now()
+        table = steward_decisions
+        with write_transaction(self.engine) as connection:
+            for left, right in pairs:
+                if not left < right:
+                    raise ValueError("record keys must be ordered (left < right)")
+                previous = connection.scalar(
+                    sa.select(sa.func.max(table.c.decision_id)).where(
+                        table.c.record_key_l == left, table.c.record_key_r == right))
+                result = connection.execute(table.insert().values(
+                    record_key_l=left, record_key_r=right, judgement=judgement,
+                    steward=steward.strip(), reason=reason.strip(), at=now,
+                    supersedes=previous, scope=scope, registry_id=registry_id))
+                ids.append(int(result.inserted_primary_key[0]))
+        return ids
+
+    # -- queries for the review command and the demo -----------------------------------------
+
+    def latest_golden_run(self) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.scalar(sa.select(golden_runs.c.run_id).order_by(
+                golden_runs.c.published_at.desc()).limit(1))
+
+    def review_queue(self, run_id: str | None = None) -> pd.DataFrame:
+        """The review pairs of a run (default the latest published), by priority."""
+        run_id = run_id or self.latest_golden_run()
+        columns = [c.name for c in review_queue.c]
+        if run_id is None:
+            return pd.DataFrame(columns=columns)
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(review_queue).where(
+                review_queue.c.run_id == run_id).order_by(review_queue.c.priority)).all()
+        return pd.DataFrame(rows, columns=columns)
+
+    def review_pair(self, pair_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(review_queue).where(
+                review_queue.c.pair_id == pair_id)).first()
+        return dict(row._mapping) if row else None
+
+    def source_record(self, record_key: str) -> dict[str, Any] | None:
+        """One current source record by its key (values may be personal: callers mask)."""
+        from registry.schema import source_records
+
+        source, _, record_id = record_key.partition(":")
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(source_records).where(
+                source_records.c.source == source,
+                source_records.c.source_record_id == record_id)).first()
+        return dict(row._mapping) if row else None
+
+    def business(self, registry_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(businesses).where(
+                businesses.c.registry_id == registry_id)).first()
+        return dict(row._mapping) if row else None
+
+    def members(self, registry_id: str) -> list[str]:
+        """Record keys currently cross-referenced to a business."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(
+                cross_reference.c.source, cross_reference.c.source_record_id).where(
+                cross_reference.c.registry_id == registry_id)).all()
+        return sorted(f"{source}:{record_id}" for source, record_id in rows)
+
+    def table(self, name: str, **where: Any) -> pd.DataFrame:
+        """Rows of one golden table, filtered by column equality (for audits, tests, demos)."""
+        tables = {t.name: t for t in (businesses, cross_reference, field_provenance,
+                                      business_values, events, steward_decisions,
+                                      review_queue, match_evidence, golden_runs)}
+        chosen = tables[name]
+        statement = sa.select(chosen)
+        for column, value in where.items():
+            statement = statement.where(chosen.c[column] == value)
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        return pd.DataFrame(rows, columns=[c.name for c in chosen.c])
