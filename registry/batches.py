@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from registry.schema import quarantine as quarantine_table
-from registry.schema import source_files, source_records
+from registry.schema import source_batches, source_files, source_records
 from sources.canonical import conform
 from sources.quarantine import QUARANTINE_COLUMNS, STAGES
 
@@ -133,3 +133,27 @@ def update_files(
             .where(source_files.c.source == source, source_files.c.path == item.path)
             .values(**values)
         )
+
+
+def drop_earlier_attempt(connection: sa.Connection, run_id: str, source: str) -> bool:
+    """Remove a batch this run already wrote for `source` (a retried Dagster step).
+
+    One batch per source per run is the rule (unique key); a retry replaces the earlier
+    attempt instead of failing on it: its quarantine rows go, and what it resolved is reopened
+    (the new attempt resolves again). Returns whether there was one.
+    """
+    earlier = connection.scalar(
+        sa.select(source_batches.c.batch_id).where(
+            source_batches.c.run_id == run_id, source_batches.c.source == source
+        )
+    )
+    if earlier is None:
+        return False
+    connection.execute(quarantine_table.delete().where(quarantine_table.c.batch_id == earlier))
+    connection.execute(
+        quarantine_table.update()
+        .where(quarantine_table.c.source == source, quarantine_table.c.resolved_run_id == run_id)
+        .values(resolved_run_id=None)
+    )
+    connection.execute(source_batches.delete().where(source_batches.c.batch_id == earlier))
+    return True

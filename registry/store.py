@@ -225,6 +225,7 @@ class RegistryStore:
         `failed` / `blocked`: only the batch row and its quarantine rows are written; the
         previous records and file checksums stay current, so the next run reads again.
         Raises ReconciliationError, writing nothing, unless rows_read = accepted + quarantined.
+        Saving the same source twice in one run (a retried step) replaces the first attempt.
         """
         if status not in WRITTEN_BATCH_STATUSES:
             raise ValueError(
@@ -245,6 +246,7 @@ class RegistryStore:
         now = _now()
         with write_transaction(self.engine) as connection:
             self._require_running(connection, run_id)
+            batches.drop_earlier_attempt(connection, run_id, source)
             batch_id = self._insert_batch(
                 connection, run_id, source, status, rows_read, len(records),
                 len(quarantine_rows), file_list, message, now,
@@ -286,6 +288,7 @@ class RegistryStore:
                 raise StoreError(f"source {source} has no accepted batch to call unchanged")
             if files is not None and files_checksum(files) != files_checksum(current):
                 raise ValueError(f"source {source}: files differ from the current checksums")
+            batches.drop_earlier_attempt(connection, run_id, source)
             batch_id = self._insert_batch(
                 connection, run_id, source, "unchanged", 0, 0, 0, current, message, _now()
             )

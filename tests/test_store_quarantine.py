@@ -126,3 +126,20 @@ def test_quarantine_frame_is_validated(store):
     with pytest.raises(ValueError, match="not in QUARANTINE_COLUMNS"):
         store.save_source_batch(run_id, "wcb", accepted("wcb", []),
                                 rejected("wcb", ["1"]).assign(extra=1), [], 1)
+
+
+def test_retried_save_in_one_run_replaces_the_first_attempt(store):
+    first = store.start_run("cfg", "v1")
+    store.save_source_batch(first, "wcb", accepted("wcb", ["1"]), rejected("wcb", ["2"]), [], 2)
+    second = store.start_run("cfg", "v1")
+    store.save_source_batch(second, "wcb", accepted("wcb", ["1", "2"]), rejected("wcb", ["3"]),
+                            [], 3)
+    # the step is retried: same run, same source, a different outcome
+    store.save_source_batch(second, "wcb", accepted("wcb", ["1", "2", "3"]),
+                            rejected("wcb", []), [], 3)
+    report = store.latest_batches(second)
+    assert len(report) == 1 and report.rows_accepted[0] == 3 and report.rows_quarantined[0] == 0
+    everything = store.list_quarantine(open_only=False, limit=100)
+    assert sorted(everything.source_record_id) == ["2"]  # the first attempt's row "3" is gone
+    assert everything.resolved_run_id.tolist() == [second]
+    assert store.list_quarantine().empty
