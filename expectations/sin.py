@@ -28,7 +28,9 @@ from stdnum.ca import sin as stdnum_sin
 
 from expectations.reference import bn_compact
 
-SIN_CANDIDATE = re.compile(r"(?<!\d)(?<!\d[ -])(\d{3})[ -]?(\d{3})[ -]?(\d{3})(?!\d)(?![ -]\d)")
+SIN_CANDIDATE = re.compile(
+    r"(?<![0-9])(?<![0-9][ -])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{3})(?![0-9])(?![ -][0-9])"
+)
 # RE2-friendly superset of SIN_CANDIDATE (no lookarounds), run over whole columns.
 _PREFILTER = r"(?:^|[^0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3}(?:[^0-9]|$)"
 NEVER_SCANNED: frozenset[str] = frozenset({"business_number", "source", "source_file",
