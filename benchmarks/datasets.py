@@ -48,14 +48,13 @@ class Dataset:
 
     @property
     def records(self) -> int:
+        """Number of input records over all files."""
         return sum(len(frame) for frame in self.files.values())
 
     def truth_series(self) -> pd.Series:
         """Record key ("file/record_id") -> entity label, the metrics' input shape."""
-        return pd.Series(
-            self.truth["entity"].to_numpy(), index=record_keys(self.truth["file"],
-                                                                self.truth["record_id"]),
-        )
+        keys = record_keys(self.truth["file"], self.truth["record_id"])
+        return pd.Series(self.truth["entity"].to_numpy(), index=keys)
 
     def write(self, out_dir: Path) -> tuple[Path, list[Path]]:
         """Write the CSVs and the mapping YAML; return (mapping path, csv paths)."""
