@@ -134,6 +134,7 @@ class RecordColumns:
         self._present: dict[str, np.ndarray] = {}
         self._codes: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
         self._sorted: dict[str, np.ndarray] = {}
+        self._counts: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
 
     def values(self, col: str) -> np.ndarray:
         if col not in self._values:
@@ -154,6 +155,25 @@ class RecordColumns:
             n = len(self.records)
             self._codes[group] = {c: codes[k * n:(k + 1) * n] for k, c in enumerate(group)}
         return self._codes[group][a], self._codes[group][b]
+
+    def value_counts(self, columns: list[str]) -> dict[str, np.ndarray]:
+        """Per record and column: how many records hold that value in any of `columns`."""
+        group = tuple(sorted(set(columns)))
+        if group not in self._counts:
+            n = len(self.records)
+            stacked = np.concatenate([self.values(c) for c in group])
+            joint, _ = pd.factorize(pd.Series(stacked, dtype=object), use_na_sentinel=True)
+            rows = np.tile(np.arange(n, dtype=np.int64), len(group))
+            keep = joint >= 0
+            size = int(joint.max()) + 1 if keep.any() else 1
+            held = np.unique(rows[keep] * size + joint[keep])  # a record counts once per value
+            per_code = np.bincount(held % size, minlength=size).astype(float)
+            self._counts[group] = {
+                c: np.where(joint[k * n:(k + 1) * n] >= 0,
+                            per_code[np.maximum(joint[k * n:(k + 1) * n], 0)], np.nan)
+                for k, c in enumerate(group)
+            }
+        return self._counts[group]
 
     def sorted_tokens(self, col: str) -> np.ndarray:
         """Tokens in sorted order: token_sort_ratio is plain ratio on these strings."""
@@ -235,15 +255,16 @@ class _Partition:
             has_r |= self.present(col, "r")
         return ~(has_l & has_r)
 
-    def shared_value(self, columns: list[str], cross: bool, rows: np.ndarray) -> np.ndarray:
-        """The value both records share (for term frequencies), where they share one."""
-        value = np.full(self.n, None, dtype=object)
+    def shared_count(self, columns: list[str], cross: bool, rows: np.ndarray) -> np.ndarray:
+        """How many records hold the value the pair shares (NaN where none is shared)."""
+        counts = self.cols.value_counts(columns)
+        out = np.full(self.n, np.nan)
         unset = rows.copy()
         for a, b in _combos(columns, cross):
             hit = unset & self.equal(a, b)
-            value[hit] = self.cols.values(a)[self.i[hit]]
+            out[hit] = counts[a][self.i[hit]]
             unset &= ~hit
-        return value
+        return out
 
 
 def _combos(columns: list[str], cross: bool) -> list[tuple[str, str]]:
@@ -263,7 +284,8 @@ UNKNOWN = -2  # level not computed (string similarity skipped): only in u sampli
 
 def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
                    comparisons: list[Comparison], fuzzy: bool = True) -> pd.DataFrame:
-    """Gamma per comparison (`<name>_gamma`, int8) and shared values for tf comparisons.
+    """Gamma per comparison (`<name>_gamma`, int8) and, for term-frequency comparisons,
+    `<name>_tf_count`: how many records hold the value the pair shares.
 
     With `fuzzy=False` string-similarity levels are not computed: a pair still unsettled when
     one is reached gets UNKNOWN (u sampling scores similarity on a sub-sample only).
@@ -300,15 +322,10 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
         gamma[null] = -1
         columns[f"{comp.name}_gamma"] = gamma
         if s.term_frequency and comp.exact_gamma is not None:
-            columns[f"{comp.name}_tf_value"] = part.shared_value(
+            columns[f"{comp.name}_tf_count"] = part.shared_count(
                 s.columns, s.cross, gamma == comp.exact_gamma
             )
-    out = pd.DataFrame({k: v for k, v in columns.items() if v.dtype != object},
-                       index=pd.RangeIndex(part.n))
-    for key, values in columns.items():
-        if values.dtype == object:
-            out[key] = pd.Series(values, dtype=object)
-    return out
+    return pd.DataFrame(columns, index=pd.RangeIndex(part.n))
 
 
 def comparison_columns(comparisons: list[Comparison]) -> list[str]:

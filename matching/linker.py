@@ -22,7 +22,7 @@ from matching.comparisons import Comparison, compile_comparisons
 from matching.em import estimate_u_stratified, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.rules import RULE_COLUMNS, apply_rules, constraint_values
-from matching.scoring import decide, score_partition
+from matching.scoring import MATCH, NON_MATCH, REVIEW, decide, score_partition
 from matching.term_frequency import tf_summary, tf_table
 
 # Blocking keys that stand for other columns, so EM knows which comparison a rule fixes.
@@ -217,16 +217,17 @@ class Linker:
             gammas = self._gammas(pairs, prepared)
         start = time.perf_counter()
         scored = score_partition(pd.concat([pairs.reset_index(drop=True), gammas], axis=1),
-                                 self.comparisons, model, self._tf_tables(prepared),
-                                 len(prepared))
+                                 self.comparisons, model, len(prepared))
         attached = attach_records(pairs, prepared, RULE_COLUMNS)
         scored["rule"] = apply_rules(attached, scored, self.settings.rules)
-        scored["decision"] = decide(scored["match_probability"].to_numpy(),
-                                    scored["rule"].to_numpy(), model.thresholds)
+        scored["decision"] = pd.Categorical(
+            decide(scored["match_probability"].to_numpy(), scored["rule"].to_numpy(),
+                   model.thresholds), categories=[MATCH, REVIEW, NON_MATCH])
+        scored["rule"] = pd.Categorical(scored["rule"].to_numpy(object))
         keys = prepared["record_key"].to_numpy(object)
         scored.insert(0, "record_key_l", keys[scored["i"].to_numpy()])
         scored.insert(1, "record_key_r", keys[scored["j"].to_numpy()])
-        drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_value"))]
+        drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
         self.timings["score"] = time.perf_counter() - start
         return scored.drop(columns=drop)
 

@@ -31,24 +31,27 @@ def score_partition(
     gammas: pd.DataFrame,
     comparisons: list[Comparison],
     model: TrainedModel,
-    tf_tables: dict[str, pd.Series] | None = None,
     n_records: int = 1,
 ) -> pd.DataFrame:
-    """Add `<name>_level`, `<name>_weight`, `match_weight` and `match_probability`."""
+    """Add `<name>_level`, `<name>_weight`, `match_weight` and `match_probability`.
+
+    Levels are categoricals (one byte per pair, not a string object), so a partition of tens
+    of millions of pairs stays small.
+    """
     out = gammas.copy()
     total = np.full(len(out), prior_weight(model))
     for comp in comparisons:
         g = out[f"{comp.name}_gamma"].to_numpy(np.int64)
         weights = level_weights(comp, model)
         w = np.where(g >= 0, weights[np.maximum(g, 0)], 0.0)
-        tf_col = f"{comp.name}_tf_value"
-        if tf_tables and comp.name in tf_tables and tf_col in out.columns:
+        tf_col = f"{comp.name}_tf_count"
+        if tf_col in out.columns:
             u_exact = model.u[comp.name][comp.labels[comp.exact_gamma or 0]]
-            adj = tf_adjustment(out[tf_col].to_numpy(), tf_tables[comp.name], u_exact, n_records)
+            adj = tf_adjustment(out[tf_col].to_numpy(float), u_exact, n_records)
             out[f"{comp.name}_tf_adjustment"] = adj
             w = w + adj
-        labels = np.array([*comp.labels, "null"], dtype=object)
-        out[f"{comp.name}_level"] = labels[np.where(g >= 0, g, len(comp.labels))]
+        out[f"{comp.name}_level"] = pd.Categorical.from_codes(
+            np.where(g >= 0, g, len(comp.labels)), categories=[*comp.labels, "null"])
         out[f"{comp.name}_weight"] = w
         total += w
     out["match_weight"] = total

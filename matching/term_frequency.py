@@ -21,22 +21,20 @@ def tf_table(records: pd.DataFrame, columns: list[str]) -> pd.Series:
     return stacked["value"].value_counts()
 
 
-def tf_adjustment(values: np.ndarray, table: pd.Series, u_exact: float,
-                  n_records: int) -> np.ndarray:
-    """log2(u_exact / tf(value)) per pair; 0 where no value is shared.
+def tf_adjustment(counts: np.ndarray, u_exact: float, n_records: int) -> np.ndarray:
+    """log2(u_exact / tf) per pair from the shared value's record count; 0 where none.
 
     tf is the chance that another record holds the value: (count - 1) / n, leaving out the
     record itself. A value held by the pair alone is no evidence of being common, so it can
     only raise the weight; a penalty needs a third record sharing the value.
     """
-    out = np.zeros(len(values))
-    present = values != None  # noqa: E711
+    out = np.zeros(len(counts))
+    present = ~np.isnan(counts)
     if not present.any() or u_exact <= 0 or n_records < 2:
         return out
-    counts = pd.Series(values[present]).map(table).to_numpy(dtype=float)
-    counts = np.where(np.isnan(counts), 2.0, np.maximum(counts, 2.0))
-    adjustment = np.log2(u_exact * n_records / (counts - 1))
-    out[present] = np.where(counts >= 3, adjustment, np.maximum(adjustment, 0.0))
+    held = np.maximum(counts[present], 2.0)
+    adjustment = np.log2(u_exact * n_records / (held - 1))
+    out[present] = np.where(held >= 3, adjustment, np.maximum(adjustment, 0.0))
     return out
 
 
