@@ -115,7 +115,7 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
     for rule in settings.rules:
         positions, codes = _key_codes(records, rule.keys)
         i, j, dropped, dropped_records = pairs_within_groups(
-            positions, codes, settings.max_block_size
+            positions, codes, rule.max_block_size or settings.max_block_size
         )
         pair_code = _sorted_unique(i * n + j)
         report.rule_pair_codes[rule.name] = pair_code

@@ -57,6 +57,7 @@ class ComparisonSettings(_Strict):
 class BlockingRuleSettings(_Strict):
     name: str
     keys: list[str]  # record columns; 'name_token' expands to one key per name token
+    max_block_size: int | None = Field(None, ge=2)  # overrides blocking.max_block_size
 
 
 class BlockingSettings(_Strict):
