@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "UBR needs Python 3.11, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
 install: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
@@ -43,7 +43,6 @@ lint: install
 
 ## bench: install Splink (the yardstick) and run the benchmarks
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
