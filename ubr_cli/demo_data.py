@@ -27,16 +27,19 @@ def demo_data(
 ) -> None:
     """Generate demo registers of one seeded population of Nova Scotia businesses.
 
-    Writes rjsc/companies.csv (joint stock companies, CSV), wcb/employers.sqlite (workers'
-    compensation employer accounts, SQLite table employer_accounts), revenue/registrants.jsonl
-    (tax registrants, JSON Lines in Latin-1, one line per program account) and
-    permits/permis.xlsx (permits, French headers; permits/permis.csv with ';' when large), each
-    with its ministry's own ids, habits and errors, as config/sources.yaml expects them.
+    Four registers, each with its ministry's own format, ids, habits and errors,
+    laid out as config/sources.yaml expects (OUT is the data directory):
+    rjsc/companies.csv (joint stock companies, CSV);
+    wcb/employers.sqlite (employer accounts, SQLite table employer_accounts);
+    revenue/registrants.jsonl (tax registrants, JSON Lines in Latin-1);
+    permits/permis.xlsx (permits, French headers; a ';' CSV when large).
 
-    Also writes answer_key.csv (source, source_record_id, business_id): the truth about which
-    records are the same business, for measuring match quality. The pipeline never reads it.
-    And manifest.json (seed, size, row counts, file checksums). 1,000,000 businesses take a
-    few minutes; see docs/demo-data.md.
+    Also answer_key.csv (source, source_record_id, business_id): which records
+    are the same business, for measuring match quality; the pipeline never
+    reads it. And manifest.json (seed, size, row counts, file checksums).
+
+    1,000,000 businesses take about 100 s of CPU and 2.5 GiB; see
+    docs/demo-data.md.
     """
     typer.echo(f"Generating demo registers: {businesses:,} businesses, seed {seed}, into {out}")
     summary = generate_demo_registers(out, businesses=businesses, seed=seed,

@@ -193,10 +193,10 @@ def _premises(rng: np.random.Generator, cols: Columns) -> None:
         cols[f"old_{part}"] = np.where(near, cols[f"site_{part}"], cols[f"old_{part}"])
     cols["moved"] = rng.random(n) < 0.08
     holding = np.flatnonzero(cols["holding"])
+    cols["partner"] = np.full(n, -1)  # a holding company's operating company
     surname_named = np.flatnonzero(cols["surname_named"] & ~cols["holding"])
     if len(holding) and len(surname_named):
         partner = surname_named[rng.integers(0, len(surname_named), len(holding))]
-        cols["partner"] = np.full(n, -1)
         cols["partner"][holding] = partner
         keys = [f"{p}_{a}" for p in ("site", "old") for a in ADDRESS_PARTS]
         _copy(cols, holding, partner, [*keys, "phone", "surname", "moved", "shared_office",
