@@ -6,6 +6,7 @@ phone, email, business_number). UBR and Splink read exactly these files, so neit
 information the other lacks. The answer key stays out of the files.
 """
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -202,9 +203,17 @@ _CANONICAL_TO_CONTRACT = {
 }
 
 
+def _generator_version() -> str:
+    """Short hash of the generator's code, so a changed generator never reuses stale data."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "sources" / "demo").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def demo_registers_dir(businesses: int, seed: int = 42) -> Path:
-    """Generate the demo registers once per (size, seed) into the cache; return the folder."""
-    out_dir = CACHE / f"demo_{businesses}_{seed}"
+    """Generate the demo registers once per (size, seed, generator code); return the folder."""
+    out_dir = CACHE / f"demo_{businesses}_{seed}_{_generator_version()}"
     if not (out_dir / "answer_key.csv").exists():
         from sources.demo import generate_demo_registers  # written by the sources team
 
