@@ -130,11 +130,12 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
     all_codes, rule_index = all_codes[first], rule_index[first]
     for k, count in enumerate(np.bincount(rule_index, minlength=len(settings.rules))):
         report.rules[k].new_pairs = int(count)
-    names = np.array([r.name for r in settings.rules] or [""], dtype=object)
+    names = [r.name for r in settings.rules]
     pairs = pd.DataFrame({
         "i": (all_codes // max(n, 1)).astype(np.int64),
         "j": (all_codes % max(n, 1)).astype(np.int64),
-        "blocking_rule": pd.array(names[rule_index] if len(rule_index) else [], dtype="string"),
+        "blocking_rule": pd.Categorical.from_codes(rule_index, categories=list(names))
+        if len(settings.rules) else pd.Categorical([]),
     })
     report.total_pairs = len(pairs)
     return pairs, report

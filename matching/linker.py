@@ -17,7 +17,7 @@ import pandas as pd
 
 from matching import blocking as blocking_mod
 from matching.clustering import cluster_positions, clusters_frame
-from matching.compare import RecordColumns, attach_records, compute_levels, prepare_records
+from matching.compare import RecordColumns, compute_levels, prepare_records
 from matching.comparisons import Comparison, compile_comparisons
 from matching.em import estimate_u_stratified, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
@@ -206,6 +206,20 @@ class Linker:
         return {c.name: tf_table(prepared, c.settings.columns)
                 for c in self.comparisons if c.settings.term_frequency}
 
+    def _rule_columns(self, pairs: pd.DataFrame, prepared: pd.DataFrame) -> dict[str, np.ndarray]:
+        """What the rules read, as integer codes (-1 missing) rather than strings."""
+        cols = self._columns(prepared)
+        i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+        out: dict[str, np.ndarray] = {}
+        for col in RULE_COLUMNS:
+            if col == "chain_name":
+                flags = prepared[col].to_numpy(bool)
+                out[f"{col}_l"], out[f"{col}_r"] = flags[i], flags[j]
+            else:
+                codes = cols.codes(col, col)[0]
+                out[f"{col}_l"], out[f"{col}_r"] = codes[i], codes[j]
+        return out
+
     def predict(self, records: pd.DataFrame, model: TrainedModel,
                 pairs: pd.DataFrame | None = None,
                 gammas: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -218,15 +232,15 @@ class Linker:
         start = time.perf_counter()
         scored = score_partition(pd.concat([pairs.reset_index(drop=True), gammas], axis=1),
                                  self.comparisons, model, len(prepared))
-        attached = attach_records(pairs, prepared, RULE_COLUMNS)
+        attached = self._rule_columns(pairs, prepared)
         scored["rule"] = apply_rules(attached, scored, self.settings.rules)
         scored["decision"] = pd.Categorical(
             decide(scored["match_probability"].to_numpy(), scored["rule"].to_numpy(),
                    model.thresholds), categories=[MATCH, REVIEW, NON_MATCH])
         scored["rule"] = pd.Categorical(scored["rule"].to_numpy(object))
         keys = prepared["record_key"].to_numpy(object)
-        scored.insert(0, "record_key_l", keys[scored["i"].to_numpy()])
-        scored.insert(1, "record_key_r", keys[scored["j"].to_numpy()])
+        scored.insert(0, "record_key_l", pd.Series(keys[scored["i"].to_numpy()], dtype=object))
+        scored.insert(1, "record_key_r", pd.Series(keys[scored["j"].to_numpy()], dtype=object))
         drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
         self.timings["score"] = time.perf_counter() - start
         return scored.drop(columns=drop)

@@ -18,7 +18,11 @@ CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
 
 
 def _both(frame: Mapping[str, np.ndarray], col: str) -> tuple[np.ndarray, ...]:
-    a, b = np.asarray(frame[f"{col}_l"], object), np.asarray(frame[f"{col}_r"], object)
+    """Both sides and where both are present; sides may be values or integer codes (-1 null)."""
+    a, b = np.asarray(frame[f"{col}_l"]), np.asarray(frame[f"{col}_r"])
+    if a.dtype.kind in "iu":
+        return a, b, (a >= 0) & (b >= 0)
+    a, b = a.astype(object), b.astype(object)
     present = pd.notna(a) & pd.notna(b) & (a != None) & (b != None)  # noqa: E711
     return a, b, present
 
