@@ -1,9 +1,12 @@
 """Vectorised comparison: level codes (gamma) for candidate pairs.
 
-Pure functions of DataFrame partitions: `attach_records` gives a pairs partition the two
-records' columns (`<col>_l`, `<col>_r`), and `compute_levels` turns that partition into gamma
-columns. A Dask or Spark worker can run the same two calls on its own block of pairs.
-String similarity runs in rapidfuzz's C++ via `process.cpdist(..., workers=-1)`.
+`compute_levels(pairs, records, comparisons)` is a pure function of a partition: pairs as
+positions `i`, `j` into the records they touch. A Dask or Spark worker can run it on its own
+block of pairs. Work that depends on one record (presence, equality codes, token-sorted
+strings, value counts) is done once per record in `RecordColumns`, so a pair costs integer
+indexing; string similarity runs in rapidfuzz's C++ via `process.cpdist(..., workers=-1)`,
+only on pairs a better level has not settled. `attach_records` gives the tidy
+`<col>_l` / `<col>_r` view of a partition when one is wanted.
 """
 
 from collections.abc import Mapping
