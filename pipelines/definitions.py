@@ -9,6 +9,7 @@ import dagster as dg
 from pipelines.automation import build_nightly_schedule, build_source_files_sensor
 from pipelines.canonical import build_canonical_records_asset
 from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
+from pipelines.matching import one_cluster_per_record, record_matches
 from pipelines.resources import RegistryStoreResource, SourceCatalog
 from pipelines.validation import build_expectations_check, build_validation_asset
 from sources.config import load_sources
@@ -24,10 +25,12 @@ def build_definitions() -> dg.Definitions:
         *[build_ingestion_asset(s) for s in sources],
         *[build_validation_asset(s) for s in sources],
         build_canonical_records_asset(sources),
+        record_matches,
     ]
     checks = [
         *[build_reconciliation_check(s) for s in sources],
         *[build_expectations_check(s) for s in sources],
+        one_cluster_per_record,
     ]
     job = dg.define_asset_job(
         JOB_NAME, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,

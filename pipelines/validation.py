@@ -38,8 +38,22 @@ def validated_key(source_id: str) -> dg.AssetKey:
     return dg.AssetKey(f"validated_{source_id}")
 
 
+# Sample values are shown only for fields that can never name a person. Names and addresses
+# are out even when classified public: a sole proprietorship's legal name is its owner's name.
+SAMPLEABLE_FIELDS = frozenset({
+    "business_type", "legal_form", "status", "registration_date", "status_date", "address_type",
+    "province", "postal_code", "naics_code", "employee_band", "permit_type", "program_accounts",
+})
+
+
+def _samples(result: dict[str, Any]) -> str:
+    if str(result.get("column") or "") not in SAMPLEABLE_FIELDS:
+        return ""
+    return ", ".join(map(str, result.get("sample_values") or []))[:200]
+
+
 def _results_table(results: list[dict[str, Any]]) -> dg.MetadataValue:
-    """Per-expectation results; sample values are already limited to non-personal fields."""
+    """Per-expectation results, with sample values of non-identifying fields only."""
     columns = ["name", "column", "severity", "success", "unexpected_count",
                "unexpected_percent", "sample_values"]
     records = [dg.TableRecord({
@@ -47,7 +61,7 @@ def _results_table(results: list[dict[str, Any]]) -> dg.MetadataValue:
         "severity": str(r["severity"]), "success": bool(r["success"]),
         "unexpected_count": int(r.get("unexpected_count") or 0),
         "unexpected_percent": round(float(r.get("unexpected_percent") or 0.0), 3),
-        "sample_values": ", ".join(map(str, r.get("sample_values") or []))[:200],
+        "sample_values": _samples(r),
     }) for r in results]
     schema = dg.TableSchema(columns=[
         dg.TableColumn(c, t) for c, t in zip(

@@ -148,6 +148,10 @@ def schema_markdown() -> str:
         lines.append(f"| `{f.name}` | {f.type} | {f.classification} | {f.description} |")
     lines += [
         "",
+        "A sole proprietorship's `legal_name` and `operating_name` are usually its owner's name:",
+        "treat them as personal wherever `business_type` is `sole_proprietorship` or unknown",
+        "(UBR never logs names or puts them in Dagster metadata, whatever their class).",
+        "",
         "The first five fields are lineage, added by the readers; the others are what a source",
         "column may be mapped onto in `config/sources.yaml` (see docs/configuration.md).",
         "Dates are `datetime64[s]`, `source_line` is a nullable integer, everything else is text.",

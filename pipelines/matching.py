@@ -1,0 +1,58 @@
+"""Matching assets: which accepted records are the same business, with the evidence."""
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.progress import stage
+from pipelines.resources import RegistryStoreResource
+
+MATCHING_GROUP = "matching"
+
+
+@dg.asset(
+    group_name=MATCHING_GROUP,
+    ins={"records": dg.AssetIn("canonical_records")},
+    description="Standardise, block, compare, score (Fellegi-Sunter trained by EM), decide and "
+    "cluster the accepted records. Keeps every candidate pair's evidence and the trained model.",
+    kinds={"pandas", "rapidfuzz"},
+)
+def record_matches(
+    context: dg.AssetExecutionContext, records: pd.DataFrame, store: RegistryStoreResource
+) -> dg.Output[Any]:
+    from matching.linker import link_records
+    from matching.model import load_settings
+
+    keyed = records.assign(record_key=records["source_record_id"])
+    result = link_records(keyed, load_settings(), progress=lambda line: stage(context, line))
+    model_path = store.home() / "runs" / context.run_id / "model.json"
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    result.model.save(model_path)
+    decisions = result.pairs["decision"].value_counts()
+    sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
+    report = result.blocking_report
+    return dg.Output(result, metadata={
+        "records": len(keyed),
+        "candidate_pairs": int(report.total_pairs),
+        "pairs_by_blocking_rule": dg.MetadataValue.json(
+            {r.rule: int(r.new_pairs) for r in report.rules}),
+        "auto_matches": int(decisions.get("match", 0)),
+        "review_band": int(decisions.get("review", 0)),
+        "non_matches": int(decisions.get("non_match", 0)),
+        "businesses": int(result.clusters["cluster_id"].nunique()),
+        "largest_cluster": int(sizes.max()) if len(sizes) else 0,
+        "seconds_by_stage": dg.MetadataValue.json(
+            {k: round(v, 2) for k, v in result.timings.items()}),
+        "model": dg.MetadataValue.path(str(model_path)),
+    })
+
+
+@dg.asset_check(asset=record_matches, name="one_cluster_per_record", blocking=True,
+                description="Every accepted record is in exactly one cluster.")
+def one_cluster_per_record(record_matches: Any) -> dg.AssetCheckResult:
+    clusters = record_matches.clusters
+    repeated = int(clusters["record_key"].duplicated().sum())
+    return dg.AssetCheckResult(passed=repeated == 0, metadata={"repeated_records": repeated},
+                               severity=dg.AssetCheckSeverity.ERROR)
+
