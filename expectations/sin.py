@@ -33,6 +33,8 @@ SIN_CANDIDATE = re.compile(
 )
 # RE2-friendly superset of SIN_CANDIDATE (no lookarounds), run over whole columns.
 _PREFILTER = r"(?:^|[^0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3}(?:[^0-9]|$)"
+_FIRST = r"(?:^|[^0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3})(?:[^0-9]|$)"
+_RUN = r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{3}"
 NEVER_SCANNED: frozenset[str] = frozenset({"business_number", "source", "source_file",
                                            "record_hash"})
 
@@ -88,15 +90,27 @@ def scan_and_remove(
         suspect = values.str.contains(_PREFILTER, regex=True).fillna(False).to_numpy(bool)
         if not suspect.any():
             continue
-        tokens = {v: _sin_tokens(v) for v in values[suspect].unique()}
-        suspects = values[suspect]
+        # Fast path, whole column: a value whose only 9-digit run is the record's own BN root
+        # (a revenue record id built from the BN15, say) holds no SIN. Only the rest go to
+        # Python, once per distinct value.
+        rows = np.flatnonzero(suspect)
+        candidates = values.iloc[rows].reset_index(drop=True)
+        first = candidates.str.extract(_FIRST, expand=False).str.replace(r"[ -]", "", regex=True)
+        roots = bn_root.iloc[rows].reset_index(drop=True)
+        one_run = (candidates.str.count(_RUN) == 1).fillna(False).to_numpy(bool)
+        same = (first == roots).fillna(False).to_numpy(bool)
+        rows = rows[~(one_run & same)]
+        if len(rows) == 0:
+            continue
+        suspects = values.iloc[rows]
+        tokens = {v: _sin_tokens(v) for v in suspects.unique()}
         has_sin = suspects.map({v: bool(t) for v, t in tokens.items()}).to_numpy(bool)
         # The record's own BN root is not a SIN (a BN root has the same shape and check).
         single = {v: next(iter(t)) if len(t) == 1 else "" for v, t in tokens.items()}
-        own_bn = (suspects.map(single).astype("string") == bn_root[suspect])
+        own_bn = suspects.map(single).astype("string") == bn_root.iloc[rows]
         only_own_bn = own_bn.fillna(False).to_numpy(bool)
         hit = np.zeros(len(frame), dtype=bool)
-        hit[np.flatnonzero(suspect)[has_sin & ~only_own_bn]] = True
+        hit[rows[has_sin & ~only_own_bn]] = True
         if not hit.any():
             continue
         cleaned.loc[hit, column] = pd.NA
