@@ -138,3 +138,12 @@ def test_settings_errors_name_file_and_key(tmp_path) -> None:
     bad.write_text(yaml.safe_dump(text))
     with pytest.raises(SettingsError, match="blocking.max_block_size"):
         load_settings(bad)
+
+
+def test_cluster_accepts_evidence_keyed_by_record_key() -> None:
+    records, _ = synthetic_registry(40, seed=5)
+    linker = Linker(load_settings())
+    pairs = linker.predict(records, linker.train(records)).drop(columns=["i", "j"])
+    clusters = linker.cluster(records, pairs)
+    assert len(clusters) == len(records)
+    assert set(clusters["record_key"]) == set(records["record_key"])
