@@ -122,9 +122,12 @@ def dedupe(
 ) -> None:
     """Find the records that are the same business, within and across CSV files.
 
-    Trains the match model on the input itself (EM, no labels), scores candidate pairs and
-    clusters them. Writes DIR/clusters.csv (file,record_id,cluster_id: one row per input
+    FILES are CSV files with a header row; several files are deduplicated and linked to each
+    other. Trains the match model on the input itself (EM, no labels), scores candidate pairs
+    and clusters them. Writes DIR/clusters.csv (file,record_id,cluster_id: one row per input
     row), DIR/pairs.csv (every scored candidate pair with its evidence) and DIR/model.json.
+
+    Example: ubr dedupe --mapping mapping.yaml --out out/ sites_2012.csv sites_2014.csv
     """
     from matching.linker import link_records
     from matching.model import SettingsError, load_settings
