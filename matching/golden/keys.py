@@ -4,7 +4,10 @@
 records names the same records on every later run, whatever order they were read in.
 """
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 RECORD_KEY_SEP = ":"
 
@@ -30,3 +33,50 @@ def split_record_keys(keys: pd.Series) -> pd.DataFrame:
         parts = parts.reindex(columns=[0, 1])
     return pd.DataFrame({"source": parts[0].to_numpy(object),
                          "source_record_id": parts[1].to_numpy(object)}, index=keys.index)
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one contiguous Arrow array (no Python object per value)."""
+    array = pa.array(values.astype("string").array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def positions(keys: pd.Series, universe: pd.Series) -> np.ndarray:
+    """Position of each key in `universe` (-1 where absent), by an Arrow hash lookup."""
+    found = pc.index_in(arrow_text(keys), value_set=arrow_text(universe))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def codes_of(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Series]:
+    """Integer code per value (-1 for null) and the distinct values, via Arrow (fast on text).
+
+    With `sort`, codes follow the sorted order of the values, so they are the same on every
+    run for the same set of values.
+    """
+    encoded = pc.dictionary_encode(arrow_text(values))
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    dictionary = encoded.dictionary
+    if sort and len(dictionary):
+        order = pc.array_sort_indices(dictionary).to_numpy()
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        indices = np.where(indices >= 0, rank[np.maximum(indices, 0)], -1)
+        dictionary = dictionary.take(pa.array(order))
+    return indices, dictionary.to_pandas().astype("string")
+
+
+def split_text(values: pd.Series, sep: str) -> tuple[pd.Series, np.ndarray]:
+    """Each value split on `sep` (parts stripped, empty parts dropped) and each part's parent
+    position in `values`; nulls give no part. Arrow kernels, no Python loop."""
+    lists = pc.split_pattern(arrow_text(values), pattern=sep)
+    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    keep = pc.greater(pc.utf8_length(parts), 0).to_numpy(zero_copy_only=False)
+    text = pd.Series(parts.to_pandas(), dtype="string")
+    return text[keep].reset_index(drop=True), parents[keep]
+
+
+def constant_text(value: str, length: int) -> pd.Series:
+    """A text column holding one value `length` times (Arrow-backed, no object array)."""
+    return pd.Series([value], dtype="string").iloc[np.zeros(length, np.int64)].reset_index(
+        drop=True)

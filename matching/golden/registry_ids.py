@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from stdnum import luhn
 
-from matching.golden.keys import split_record_keys
+from matching.golden.keys import codes_of, positions, split_record_keys
 
 PREFIX = "UBR-"
 SEQUENCE_DIGITS = 8
@@ -86,6 +86,18 @@ def _events(frame: pd.DataFrame, **constants: object) -> pd.DataFrame:
     return out[EVENT_COLUMNS]
 
 
+def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Index of the best row per group: sort by group then `keys` (ascending), keep the first."""
+    order = np.lexsort((*reversed(keys), group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]] if len(order) else order.astype(
+        bool)
+    return order[first]
+
+
+def _text(values: np.ndarray | pd.Series) -> pd.Series:
+    return pd.Series(values, dtype="string").reset_index(drop=True)
+
+
 def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
                         next_sequence: int) -> IdAssignment:
     """Registry id per cluster of this run, and the events that explain every change.
@@ -93,72 +105,94 @@ def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
     `membership`: record_key, cluster_id, source, source_record_id (this run, one row per
     record); `previous`: record_key, registry_id (the cross-reference of the active
     businesses before this run); `next_sequence`: the first unused sequence number.
+    Works on integer codes (Arrow hashing), so 2.5 million records take seconds.
     """
-    prev = previous[["record_key", "registry_id"]]
-    joined = membership.merge(prev, on="record_key", how="left")
-    overlap = (joined[joined["registry_id"].notna()]
-               .groupby(["registry_id", "cluster_id"], sort=True).size().rename("n")
-               .reset_index())
-    # 1. home cluster of each previous id: most of its records, ties to the smaller cluster_id
-    homes = (overlap.sort_values(["registry_id", "n", "cluster_id"],
-                                 ascending=[True, False, True], kind="stable")
-             .drop_duplicates("registry_id"))
-    homes = homes.assign(seq=registry_id_sequence(homes["registry_id"]).to_numpy())
-    # 2. a cluster keeps the oldest of the ids that chose it
-    homes = homes.sort_values(["cluster_id", "seq"], kind="stable")
-    keeper = ~homes["cluster_id"].duplicated()
-    kept = homes[keeper][["cluster_id", "registry_id"]]
-    merged = homes[~keeper].merge(kept.rename(columns={"registry_id": "into"}), on="cluster_id")
+    membership = membership.reset_index(drop=True)
+    previous = previous.reset_index(drop=True)
+    cluster, cluster_names = codes_of(membership["cluster_id"], sort=True)
+    n_clusters = len(cluster_names)
+    # registry ids have a fixed width, so sorted text order is sequence (age) order
+    prev_id, id_names = codes_of(previous["registry_id"], sort=True)
+    n_ids = len(id_names)
+    at = positions(membership["record_key"], previous["record_key"])
+    old = np.full(len(at), -1, np.int64)  # previous id code per record
+    old[at >= 0] = prev_id[at[at >= 0]]
+    has = old >= 0
+    pair, n = np.unique(old[has] * max(n_clusters, 1) + cluster[has], return_counts=True)
+    o_id, o_cluster = pair // max(n_clusters, 1), pair % max(n_clusters, 1)
+    # 1. home of each previous id: the cluster with most of its records (ties: smaller cluster)
+    home_rows = _first_per_group(o_id, -n, o_cluster)
+    home_id, home_cluster = o_id[home_rows], o_cluster[home_rows]
+    # 2. each cluster keeps the oldest id among those that chose it
+    keep_rows = _first_per_group(home_cluster, home_id)
+    keeper = np.full(n_clusters, -1, np.int64)
+    keeper[home_cluster[keep_rows]] = home_id[keep_rows]
+    merged = np.ones(len(home_id), bool)
+    merged[keep_rows] = False
+    merged_id, merged_into = home_id[merged], keeper[home_cluster[merged]]
     # 3. clusters nobody calls home get new ids, in cluster_id order (stable across runs)
-    clusters = pd.DataFrame({"cluster_id": np.sort(membership["cluster_id"].unique())})
-    clusters = clusters.merge(kept, on="cluster_id", how="left")
-    new = clusters["registry_id"].isna().to_numpy()
-    sequences = np.arange(next_sequence, next_sequence + int(new.sum()))
-    clusters.loc[new, "registry_id"] = format_registry_ids(sequences)
-    new_ids = clusters[new]
-    origin = (overlap.sort_values(["cluster_id", "n", "registry_id"],
-                                  ascending=[True, False, True], kind="stable")
-              .drop_duplicates("cluster_id").set_index("cluster_id")["registry_id"])
-    split_from = new_ids["cluster_id"].map(origin)
+    new = np.flatnonzero(keeper < 0)
+    registry = np.empty(n_clusters, dtype=object)
+    registry[keeper >= 0] = id_names.to_numpy(object)[keeper[keeper >= 0]]
+    registry[new] = format_registry_ids(np.arange(next_sequence, next_sequence + len(new)))
+    origin = np.full(n_clusters, -1, np.int64)  # the previous id a cluster overlaps most
+    origin_rows = _first_per_group(o_cluster, -n, o_id)
+    origin[o_cluster[origin_rows]] = o_id[origin_rows]
+    split = new[origin[new] >= 0]
+    created = new[origin[new] < 0]
     # 4. previous ids with no record left in the input
-    gone_ids = sorted(set(prev["registry_id"]) - set(homes["registry_id"]))
-    retired = pd.concat([
-        pd.DataFrame({"registry_id": merged["registry_id"].to_numpy(object),
-                      "retired_into": merged["into"].to_numpy(object)}),
-        pd.DataFrame({"registry_id": gone_ids, "retired_into": [None] * len(gone_ids)}),
-    ], ignore_index=True)
+    seen = np.zeros(n_ids, bool)
+    seen[o_id] = True
+    gone_id = np.flatnonzero(~seen)
+    names = id_names.to_numpy(object)
+    retired = pd.DataFrame({
+        "registry_id": np.concatenate([names[merged_id], names[gone_id]]),
+        "retired_into": np.concatenate([registry[merged_into],
+                                        np.full(len(gone_id), None, dtype=object)]),
+    })
     # 5. record-level events
-    now = joined.merge(clusters, on="cluster_id", suffixes=("_old", ""))
-    old_id = now["registry_id_old"]
-    moved = now[old_id.notna() & (old_id != now["registry_id"])
-                & ~old_id.isin(merged["registry_id"])]
-    added = now[old_id.isna() & ~now["cluster_id"].isin(new_ids["cluster_id"])]
-    removed = prev[~prev["record_key"].isin(membership["record_key"])]
-    events = pd.concat([
-        _events(new_ids[split_from.isna().to_numpy()], kind="created",
+    is_merged = np.zeros(n_ids + 1, bool)
+    is_merged[merged_id] = True
+    kept = keeper[cluster]
+    moved = np.flatnonzero(has & (kept != old) & ~is_merged[old])
+    added = np.flatnonzero(~has & (keeper[cluster] >= 0))
+    present = np.zeros(len(previous), bool)
+    present[at[has]] = True
+    removed = np.flatnonzero(~present)
+    removed_keys = split_record_keys(previous["record_key"].iloc[removed])
+    parts = [
+        _events(pd.DataFrame({"registry_id": registry[created]}), kind="created",
                 reason="new business: its records were in no earlier business"),
-        _events(new_ids[split_from.notna().to_numpy()]
-                .assign(other_registry_id=split_from[split_from.notna()].to_numpy(object)),
-                kind="split", reason="split from other_registry_id, which kept its largest part"),
-        _events(merged.assign(registry_id=merged["into"], other_registry_id=merged["registry_id"]),
-                kind="merged", reason="absorbed other_registry_id (the older id survives)"),
-        _events(merged.assign(other_registry_id=merged["into"]), kind="retired",
+        _events(pd.DataFrame({"registry_id": registry[split],
+                              "other_registry_id": names[origin[split]]}), kind="split",
+                reason="split from other_registry_id, which kept its largest part"),
+        _events(pd.DataFrame({"registry_id": registry[merged_into],
+                              "other_registry_id": names[merged_id]}), kind="merged",
+                reason="absorbed other_registry_id (the older id survives)"),
+        _events(pd.DataFrame({"registry_id": names[merged_id],
+                              "other_registry_id": registry[merged_into]}), kind="retired",
                 reason="merged into other_registry_id"),
-        _events(pd.DataFrame({"registry_id": gone_ids}), kind="retired",
+        _events(pd.DataFrame({"registry_id": names[gone_id]}), kind="retired",
                 reason="all its source records left the input"),
-        _events(moved.assign(other_registry_id=moved["registry_id_old"]), kind="record_moved",
-                reason="record moved from other_registry_id"),
-        _events(added, kind="record_added", reason="new source record joined the business"),
-        _events(_split_keys(removed), kind="record_removed",
-                reason="source record no longer in the input"),
-    ], ignore_index=True)
-    return IdAssignment(clusters[["cluster_id", "registry_id"]], retired,
-                        events.astype(object).where(events.notna(), None),
-                        next_sequence + int(new.sum()))
-
-
-def _split_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """source and source_record_id from record keys (`source:source_record_id`)."""
-    parts = split_record_keys(frame["record_key"])
-    return frame.assign(source=parts["source"].to_numpy(object),
-                        source_record_id=parts["source_record_id"].to_numpy(object))
+        _events(pd.DataFrame({"registry_id": registry[cluster[moved]],
+                              "other_registry_id": names[old[moved]],
+                              "source": membership["source"].to_numpy(object)[moved],
+                              "source_record_id":
+                                  membership["source_record_id"].to_numpy(object)[moved]}),
+                kind="record_moved", reason="record moved from other_registry_id"),
+        _events(pd.DataFrame({"registry_id": registry[cluster[added]],
+                              "source": membership["source"].to_numpy(object)[added],
+                              "source_record_id":
+                                  membership["source_record_id"].to_numpy(object)[added]}),
+                kind="record_added", reason="new source record joined the business"),
+        _events(pd.DataFrame({"registry_id": names[prev_id[removed]],
+                              "source": removed_keys["source"].to_numpy(object),
+                              "source_record_id":
+                                  removed_keys["source_record_id"].to_numpy(object)}),
+                kind="record_removed", reason="source record no longer in the input"),
+    ]
+    events = pd.concat(parts, ignore_index=True)
+    cluster_ids = pd.DataFrame({"cluster_id": cluster_names.reset_index(drop=True),
+                                "registry_id": _text(registry)})
+    return IdAssignment(cluster_ids, retired, events.astype(object).where(events.notna(), None),
+                        next_sequence + len(new))

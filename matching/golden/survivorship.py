@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching.golden.settings import FieldRule, SurvivorshipSettings
+from matching.golden.keys import codes_of, constant_text, positions, split_text
+from matching.golden.settings import CRITERIA, FieldRule, SurvivorshipSettings
 
 # Rules recorded when no criterion had to decide.
 ONLY_CANDIDATE = "only_candidate"  # a single source record had a value
 CONSENSUS = "consensus"  # several records, all with the same value
 TIEBREAK = "tiebreak"  # criteria tied: smallest (source, source_record_id)
+RULE_NAMES = [*CRITERIA, ONLY_CANDIDATE, CONSENSUS, TIEBREAK]
 PROVENANCE_COLUMNS = ["cluster_id", "field", "value", "source", "source_record_id", "rule"]
 _SEP = "\x1f"
 
@@ -49,84 +51,103 @@ def _date_number(records: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return out
 
 
-def _criterion_key(name: str, rule: FieldRule, cand: pd.DataFrame,
-                   dates: np.ndarray) -> np.ndarray:
+@dataclass
+class _Candidates:
+    """Candidate values of one field: one entry per (record, value), aligned arrays."""
+
+    row: np.ndarray  # position of the source record in the base frame
+    key: np.ndarray  # integer code of the value (equal codes: equal values)
+    length: np.ndarray  # length of the value text (completeness)
+    filled: np.ndarray  # how many of the field's columns are filled (completeness)
+    valid: np.ndarray  # validity flag (valid_column), True where not configured
+    values: dict[str, pd.Series]  # column -> text, aligned with `row`
+
+
+def _text_column(base: pd.DataFrame, column: str) -> pd.Series:
+    if column not in base.columns:
+        return pd.Series(pd.NA, index=base.index, dtype="string")
+    return as_text(base[column]).str.strip().replace("", pd.NA)
+
+
+def _explode(value: pd.Series, rows: np.ndarray, sep: str) -> tuple[pd.Series, np.ndarray]:
+    """One candidate per part of the values that hold `sep` (others unchanged)."""
+    parts, parent = split_text(value, sep)
+    frame = pd.DataFrame({"v": parts, "r": rows[parent]}).drop_duplicates()
+    return frame["v"].reset_index(drop=True), frame["r"].to_numpy()
+
+
+def _candidates(base: pd.DataFrame, linked: np.ndarray, name: str,
+                rule: FieldRule) -> tuple[_Candidates, list[str]]:
+    """Candidates of one field among the `linked` records (those in a cluster)."""
+    columns = rule.columns or [name]
+    if rule.columns:
+        texts = {c: _text_column(base, c) for c in columns}
+        present = (texts[rule.required].notna() if rule.required
+                   else pd.DataFrame(texts).notna().any(axis=1)).to_numpy(bool) & linked
+        rows = np.flatnonzero(present)
+        values = {c: t[present].reset_index(drop=True) for c, t in texts.items()}
+        filled = sum(v.notna().to_numpy(int) for v in values.values())
+        joined = values[columns[0]].fillna("")
+        for column in columns[1:]:
+            joined = joined + _SEP + values[column].fillna("")
+    else:
+        value = _text_column(base, rule.value_column or name)
+        present = value.notna().to_numpy(bool) & linked
+        rows = np.flatnonzero(present)
+        value = value[present].reset_index(drop=True)
+        if rule.split:
+            value, rows = _explode(value, rows, rule.split)
+        values = {name: value}
+        filled = np.ones(len(rows), int)
+        joined = value
+    key = codes_of(joined)[0] if len(rows) else np.zeros(0, np.int64)
+    length = joined.str.len().to_numpy(dtype=float, na_value=0.0) if len(rows) \
+        else np.zeros(0)
+    valid = np.ones(len(rows), bool)
+    if rule.valid_column:
+        flags = base[rule.valid_column].astype("boolean") if rule.valid_column in base.columns \
+            else pd.Series(pd.NA, index=base.index, dtype="boolean")
+        valid = flags.fillna(False).to_numpy(bool)[rows]
+    cand = _Candidates(rows, key, length, np.asarray(filled), valid, values)
+    if rule.require_valid and not valid.all():
+        keep = np.flatnonzero(valid)
+        cand = _Candidates(rows[keep], key[keep], length[keep], cand.filled[keep], valid[keep],
+                           {c: v.iloc[keep].reset_index(drop=True) for c, v in values.items()})
+    return cand, columns
+
+
+def _criterion_key(name: str, rule: FieldRule, cand: _Candidates, source_code: np.ndarray,
+                   sources: np.ndarray, dates: np.ndarray) -> np.ndarray:
     """Sort key for one criterion over the candidates: smaller is better."""
     if name == "trust":
-        rank = {source: k for k, source in enumerate(rule.trust)}
-        return cand["source"].map(rank).fillna(len(rule.trust)).to_numpy(float)
+        rank = np.array([rule.trust.index(s) if s in rule.trust else len(rule.trust)
+                         for s in sources], dtype=float)
+        return rank[source_code[cand.row]]
     if name == "valid":
-        return np.where(cand["_valid"].to_numpy(bool), 0.0, 1.0)
+        return np.where(cand.valid, 0.0, 1.0)
     if name in ("newest", "oldest"):
-        when = dates[cand["_row"].to_numpy()]
+        when = dates[cand.row]
         key = -when if name == "newest" else when
         return np.where(np.isnan(key), np.inf, key)
     if name == "complete":
-        return -(cand["_filled"].to_numpy(float) * 1e6 + cand["_key"].str.len().to_numpy(float))
+        return -(cand.filled * 1e6 + cand.length)
     raise ValueError(f"unknown survivorship criterion {name!r}")
 
 
-def _candidates(base: pd.DataFrame, name: str, rule: FieldRule) -> tuple[pd.DataFrame, list[str]]:
-    """One row per (record, candidate value): _row, _code, source, _key, _filled, columns."""
-    columns = rule.columns or [name]
-    if rule.columns:
-        values = {c: as_text(base[c]) if c in base.columns
-                  else pd.Series(pd.NA, index=base.index, dtype="string") for c in columns}
-        frame = pd.DataFrame(values)
-        present = frame[rule.required].notna() if rule.required else frame.notna().any(axis=1)
-        filled = frame.notna().sum(axis=1)
-        key = frame[columns[0]].fillna("")
-        for column in columns[1:]:
-            key = key + _SEP + frame[column].fillna("")
-    else:
-        source_column = rule.value_column or name
-        if source_column in base.columns:
-            value = as_text(base[source_column])
-        else:
-            value = pd.Series(pd.NA, index=base.index, dtype="string")
-        value = value.str.strip().replace("", pd.NA)
-        frame = pd.DataFrame({name: value})
-        present = value.notna()
-        filled = present.astype(int)
-        key = value
-    cand = frame[present.to_numpy()].copy()
-    cand["_key"] = key[present.to_numpy()].astype("string")
-    cand["_filled"] = filled[present.to_numpy()].to_numpy()
-    cand["_row"] = np.flatnonzero(present.to_numpy())
-    if rule.split and not rule.columns:
-        cand[name] = cand[name].str.split(rule.split, regex=False)
-        cand = cand.explode(name)
-        cand[name] = cand[name].astype("string").str.strip().replace("", pd.NA)
-        cand = cand[cand[name].notna()].drop_duplicates(["_row", name])
-        cand["_key"] = cand[name]
-    if rule.valid_column:
-        valid = base[rule.valid_column] if rule.valid_column in base.columns \
-            else pd.Series(pd.NA, index=base.index, dtype="boolean")
-        cand["_valid"] = valid.astype("boolean").fillna(False).to_numpy(bool)[cand["_row"]]
-        if rule.require_valid:
-            cand = cand[cand["_valid"]]
-    rows = cand["_row"].to_numpy()
-    cand["_code"] = base["_code"].to_numpy()[rows]
-    cand["source"] = base["source"].to_numpy(object)[rows]
-    return cand.reset_index(drop=True), columns
-
-
-def _decided_rule(cand: pd.DataFrame, keys: list[np.ndarray], names: list[str],
-                  order: np.ndarray) -> pd.DataFrame:
-    """Winner row per business and the rule that decided, from candidates sorted by `order`."""
-    code = cand["_code"].to_numpy()[order]
-    value_key = cand["_key"].to_numpy(object)[order]
+def _decided_rule(code: np.ndarray, value_key: np.ndarray, keys: list[np.ndarray],
+                  names: list[str], order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Winner candidate per business and the rule that decided, given the sort `order`."""
+    code, value_key = code[order], value_key[order]
     first = np.r_[True, code[1:] != code[:-1]]
     starts = np.flatnonzero(first)
     group = np.cumsum(first) - 1
-    winner_key = value_key[starts][group]
-    differs = value_key != winner_key
-    runner_pos = pd.Series(np.flatnonzero(differs)).groupby(group[differs]).first()
-    counts = np.bincount(group)
-    rule = np.where(counts > 1, CONSENSUS, ONLY_CANDIDATE).astype(object)
-    if len(runner_pos):
-        g = runner_pos.index.to_numpy()
-        win, run = order[starts[g]], order[runner_pos.to_numpy()]
+    differs = value_key != value_key[starts][group]
+    where = np.flatnonzero(differs)
+    runner = pd.Series(where).groupby(group[where]).first()
+    rule = np.where(np.bincount(group) > 1, CONSENSUS, ONLY_CANDIDATE).astype(object)
+    if len(runner):
+        g = runner.index.to_numpy()
+        win, run = order[starts[g]], order[runner.to_numpy()]
         decided = np.full(len(g), TIEBREAK, dtype=object)
         undecided = np.ones(len(g), bool)
         for key, name in zip(keys, names, strict=True):
@@ -134,7 +155,7 @@ def _decided_rule(cand: pd.DataFrame, keys: list[np.ndarray], names: list[str],
             decided[here] = name
             undecided &= ~here
         rule[g] = decided
-    return pd.DataFrame({"_pos": order[starts], "_code": code[starts], "rule": rule})
+    return order[starts], rule
 
 
 def survive(records: pd.DataFrame, clusters: pd.DataFrame,
@@ -144,40 +165,49 @@ def survive(records: pd.DataFrame, clusters: pd.DataFrame,
     `records`: record_key, source, source_record_id and the canonical (plus standardised)
     columns the settings name; `clusters`: record_key, cluster_id (one row per record).
     """
-    base = records.merge(clusters[["record_key", "cluster_id"]], on="record_key", how="inner",
-                         validate="one_to_one")
-    codes, names = pd.factorize(base["cluster_id"], sort=True)
-    base = base.assign(_code=codes)
+    base = records.reset_index(drop=True)
+    if not clusters["record_key"].is_unique:
+        raise ValueError("clusters must hold each record_key once")
+    at = positions(base["record_key"], clusters["record_key"])
+    cluster_codes, names = codes_of(clusters["cluster_id"], sort=True)
+    codes = np.where(at >= 0, cluster_codes[np.maximum(at, 0)], -1)
+    linked = codes >= 0
+    source_code, source_names = codes_of(base["source"], sort=True)
+    sources = source_names.to_numpy(object)
+    record_ids = base["source_record_id"].astype("string").reset_index(drop=True)
     # Stable tiebreak: rank of (source, source_record_id), the same on every run.
-    tiebreak = np.empty(len(base), np.int64)
-    tiebreak[np.lexsort((base["source_record_id"].to_numpy(str),
-                         base["source"].to_numpy(str)))] = np.arange(len(base))
-    golden = pd.DataFrame({"cluster_id": names.astype(object)})
+    id_code = codes_of(record_ids, sort=True)[0]
+    tiebreak = source_code.astype(np.int64) * (int(id_code.max(initial=0)) + 1) + id_code
+    index = pd.RangeIndex(len(names))
+    golden: dict[str, pd.Series] = {"cluster_id": names}
     provenance: list[pd.DataFrame] = []
     for name, rule in settings.fields.items():
-        cand, columns = _candidates(base, name, rule)
+        cand, columns = _candidates(base, linked, name, rule)
         for column in columns:
-            golden[column] = pd.Series(pd.NA, index=golden.index, dtype="string")
-        if cand.empty:
+            golden[column] = pd.Series(pd.NA, index=index, dtype="string")
+        if len(cand.row) == 0:
             continue
         dates = _date_number(base, rule.date_columns or settings.date_columns)
-        keys = [_criterion_key(c, rule, cand, dates) for c in rule.rules]
-        tb = tiebreak[cand["_row"].to_numpy()]
-        order = np.lexsort((tb, *reversed(keys), cand["_code"].to_numpy()))
-        win = _decided_rule(cand, keys, list(rule.rules), order)
-        chosen = cand.iloc[win["_pos"].to_numpy()]
-        rows = chosen["_row"].to_numpy()
+        keys = [_criterion_key(c, rule, cand, source_code, sources, dates) for c in rule.rules]
+        cluster = codes[cand.row]
+        order = np.lexsort((tiebreak[cand.row], *reversed(keys), cluster))
+        win, decided = _decided_rule(cluster, cand.key, keys, list(rule.rules), order)
+        decided_text = pd.Series(RULE_NAMES, dtype="string").iloc[
+            pd.Index(RULE_NAMES).get_indexer(decided)].reset_index(drop=True)
+        rows, win_cluster = cand.row[win], cluster[win]
         for column in columns:
-            value = chosen[column].astype("string").to_numpy(object)
-            golden.loc[win["_code"].to_numpy(), column] = value
+            value = cand.values[column].iloc[win].reset_index(drop=True)
+            golden[column] = pd.Series(value.array, index=win_cluster).reindex(index)
             provenance.append(pd.DataFrame({
-                "cluster_id": names.to_numpy(object)[win["_code"].to_numpy()],
-                "field": column, "value": value,
-                "source": base["source"].to_numpy(object)[rows],
-                "source_record_id": base["source_record_id"].to_numpy(object)[rows],
-                "rule": win["rule"].to_numpy(object),
+                "cluster_id": names.iloc[win_cluster].reset_index(drop=True),
+                "field": constant_text(column, len(rows)), "value": value,
+                "source": source_names.iloc[source_code[rows]].reset_index(drop=True),
+                "source_record_id": record_ids.iloc[rows].reset_index(drop=True),
+                "rule": decided_text, "_c": win_cluster, "_f": len(provenance),
             }))
     prov = pd.concat(provenance, ignore_index=True) if provenance else \
-        pd.DataFrame(columns=PROVENANCE_COLUMNS)
-    prov = prov[prov["value"].notna()].sort_values(["cluster_id", "field"], kind="stable")
-    return GoldenRecords(golden, prov.reset_index(drop=True).astype("string"))
+        pd.DataFrame({c: pd.Series(dtype="string") for c in PROVENANCE_COLUMNS})
+    if len(prov):  # by business, then field in configuration order
+        prov = prov.iloc[np.lexsort((prov["_f"].to_numpy(), prov["_c"].to_numpy()))]
+        prov = prov[prov["value"].notna().to_numpy()].drop(columns=["_c", "_f"])
+    return GoldenRecords(pd.DataFrame(golden), prov.reset_index(drop=True))
