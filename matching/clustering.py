@@ -109,7 +109,9 @@ def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray]
     i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
     prob = pairs["match_probability"].to_numpy(float).copy()
     if "rule" in pairs.columns:
-        prob[np.isin(pairs["rule"].to_numpy(object), CANNOT_LINK_RULES)] = 0.0
+        rule = pairs["rule"].to_numpy(object)
+        prob[np.isin(rule, CANNOT_LINK_RULES)] = 0.0
+        prob[rule == "same_bn"] = 1.0  # a fact, not a score: full support in the chain guard
     auto = pairs["decision"].to_numpy(object) == MATCH
     graph = coo_matrix((np.ones(int(auto.sum())), (i[auto], j[auto])), shape=(n, n))
     _, comp = connected_components(graph, directed=False)

@@ -28,7 +28,8 @@ SCORERS = {
 }
 
 STANDARD_COLUMNS = (
-    "name_std", "operating_name_std", "name_key", "numbered_company", "street_number",
+    "name_std", "operating_name_std", "name_key", "name_legal_form", "numbered_company",
+    "street_number",
     "street_name", "address_std", "city_std", "postal_code_std", "fsa", "phone_e164",
     "email_std", "email_domain", "bn_root", "bn_valid",
 )
@@ -67,8 +68,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     bn_root_valid: the BN root only when it passed its check digit (invalid roots never link);
     postal_code_std / phone_e164 fall back to bare characters where the standardiser gave up;
     street_key: first word of the street name (typo-tolerant blocking with the number);
-    name_token / name_any: lists exploded by blocking; chain_name: a name held by many records
-    at several addresses (a franchise), which the franchise rule reads.
+    name_token / name_any: lists exploded by blocking; chain_name: a name without a legal
+    form held by many records at several places (a brand), which the franchise rule reads.
     """
     out = records.reset_index(drop=True).copy()
     for col in STANDARD_COLUMNS:
@@ -97,7 +98,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     chains = per_name.index[
         (per_name["n"] >= franchise_min_records) & (per_name["places"] >= franchise_min_addresses)
     ]
-    out["chain_name"] = legal.isin(set(chains)).to_numpy(bool)
+    # a registered legal name ('... Limited') names one corporation, never a chain of them
+    out["chain_name"] = (legal.isin(set(chains)) & out["name_legal_form"].isna()).to_numpy(bool)
     return out
 
 
@@ -324,9 +326,9 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
             todo &= ~hit
         gamma[null] = -1
         columns[f"{comp.name}_gamma"] = gamma
-        if s.term_frequency and comp.exact_gamma is not None:
+        if s.term_frequency and comp.exact_gammas:
             columns[f"{comp.name}_tf_count"] = part.shared_count(
-                s.columns, s.cross, gamma == comp.exact_gamma
+                s.columns, s.cross, np.isin(gamma, comp.exact_gammas)
             )
     return pd.DataFrame(columns, index=pd.RangeIndex(part.n))
 

@@ -45,12 +45,10 @@ class Comparison:
         return NULL_LABEL if gamma < 0 else self.labels[gamma]
 
     @property
-    def exact_gamma(self) -> int | None:
-        """Gamma of the exact level (used by term-frequency adjustment), if any."""
-        for index, level in enumerate(self.settings.levels):
-            if level.scorer == "exact":
-                return self.gamma_of(index)
-        return None
+    def exact_gammas(self) -> list[int]:
+        """Gammas of the exact-value levels (term-frequency adjustment applies to them)."""
+        return [self.gamma_of(index) for index, level in enumerate(self.settings.levels)
+                if level.scorer == "exact"]
 
     @property
     def starting_m(self) -> list[float]:

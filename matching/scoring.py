@@ -46,8 +46,9 @@ def score_partition(
         w = np.where(g >= 0, weights[np.maximum(g, 0)], 0.0)
         tf_col = f"{comp.name}_tf_count"
         if tf_col in out.columns:
-            u_exact = model.u[comp.name][comp.labels[comp.exact_gamma or 0]]
-            adj = tf_adjustment(out[tf_col].to_numpy(float), u_exact, n_records)
+            u_by_gamma = np.array([model.u[comp.name][label] for label in comp.labels])
+            adj = tf_adjustment(out[tf_col].to_numpy(float), u_by_gamma[np.maximum(g, 0)],
+                                n_records)
             out[f"{comp.name}_tf_adjustment"] = adj
             w = w + adj
         out[f"{comp.name}_level"] = pd.Categorical.from_codes(

@@ -21,7 +21,8 @@ def tf_table(records: pd.DataFrame, columns: list[str]) -> pd.Series:
     return stacked["value"].value_counts()
 
 
-def tf_adjustment(counts: np.ndarray, u_exact: float, n_records: int) -> np.ndarray:
+def tf_adjustment(counts: np.ndarray, u_exact: float | np.ndarray,
+                  n_records: int) -> np.ndarray:
     """log2(u_exact / tf) per pair from the shared value's record count; 0 where none.
 
     tf is the chance that another record holds the value: (count - 1) / n, leaving out the
@@ -29,11 +30,12 @@ def tf_adjustment(counts: np.ndarray, u_exact: float, n_records: int) -> np.ndar
     only raise the weight; a penalty needs a third record sharing the value.
     """
     out = np.zeros(len(counts))
-    present = ~np.isnan(counts)
-    if not present.any() or u_exact <= 0 or n_records < 2:
+    u = np.broadcast_to(np.asarray(u_exact, float), counts.shape)
+    present = ~np.isnan(counts) & (u > 0)
+    if not present.any() or n_records < 2:
         return out
     held = np.maximum(counts[present], 2.0)
-    adjustment = np.log2(u_exact * n_records / (held - 1))
+    adjustment = np.log2(u[present] * n_records / (held - 1))
     out[present] = np.where(held >= 3, adjustment, np.maximum(adjustment, 0.0))
     return out
 
