@@ -36,3 +36,13 @@ def test_union_without_duplicates_and_giant_blocks_dropped() -> None:
     assert report.total_pairs == len(pairs)
     truth = pd.Series([f"law{n}" for n in range(6)] + ["acme", "acme"])
     assert blocking_recall(pairs, truth) == {"true_pairs": 1, "kept": 1, "recall": 1.0}
+
+
+def test_chain_names_exclude_registered_legal_names() -> None:
+    rows = [business(f"t{k}", "tim hortons", str(k), "main", f"B3K{k}A1") for k in range(4)]
+    rows += [business(f"p{k}", "power seafoods", str(k), "water", f"B5A{k}L4",
+                      name_legal_form="ltd") for k in range(4)]
+    records = prepare_records(records_frame(rows))
+    chain = records.set_index("record_key")["chain_name"]
+    assert chain[[f"t{k}" for k in range(4)]].all()
+    assert not chain[[f"p{k}" for k in range(4)]].any()

@@ -58,3 +58,11 @@ def test_complete_component_is_kept_and_output_has_one_row_per_record() -> None:
     assert frame.set_index("record_key").loc[["r0", "r1", "r2"], "cluster_id"].nunique() == 1
     assert frame.set_index("record_key").loc["r2", "cluster_id"] == "r0"
     assert frame.set_index("record_key").loc["r5", "cluster_size"] == 1
+
+
+def test_same_bn_pair_is_full_support_whatever_its_score() -> None:
+    # registered office vs site: the same BN root, but the score alone is low
+    pairs = _pairs([(0, 1, 0.02), (1, 2, 0.99), (0, 2, 0.6)])
+    pairs.loc[0, ["rule", "decision"]] = ["same_bn", "match"]
+    labels = cluster_positions(3, pairs, [], SETTINGS)
+    assert labels[0] == labels[1] == labels[2]
