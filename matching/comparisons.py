@@ -94,7 +94,8 @@ def name_comparison(columns: list[str], term_frequency: bool = True) -> Comparis
     return ComparisonSettings(
         name="name", columns=columns, cross=True, term_frequency=term_frequency, else_m=0.07,
         levels=[
-            LevelSettings(label="exact", scorer="exact", m=0.5),
+            LevelSettings(label="exact_legal", scorer="exact", same=["name_legal_form"], m=0.3),
+            LevelSettings(label="exact", scorer="exact", m=0.3),
             LevelSettings(label="jw_0.95", scorer="jaro_winkler", min=0.95, m=0.15),
             LevelSettings(label="token_set_90", scorer="token_set_ratio", min=90, m=0.15),
             LevelSettings(label="token_sort_80", scorer="token_sort_ratio", min=80, m=0.08),
