@@ -8,13 +8,14 @@ is written, so a re-run on unchanged input writes no business, no cross-referenc
 event (only the run's own review queue, match evidence and summary).
 """
 
+import functools
 from collections import Counter
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from matching.golden.keys import split_record_keys, with_record_keys
+from matching.golden.keys import codes_of, positions, split_record_keys, with_record_keys
 from matching.golden.registry_ids import EVENT_COLUMNS, EVENT_KINDS, assign_registry_ids
 from matching.golden.settings import SurvivorshipSettings, load_survivorship
 from matching.golden.steward import (
@@ -41,21 +42,27 @@ class LinkLike(Protocol):
     model: Any
 
 
-def _hash_per_business(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Order-independent hash of a business's rows (sum of 53-bit row hashes)."""
+def _hash_per_business(ids: pd.Series, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Order-independent hash of each business's rows (sum of 53-bit row hashes), per id."""
+    out = np.zeros(len(ids), np.int64)
     if frame.empty:
-        return pd.Series(dtype=np.int64)
-    rows = pd.util.hash_pandas_object(frame[columns].astype("string"), index=False)
-    return (pd.Series((rows.to_numpy() >> np.uint64(11)).astype(np.int64), index=frame.index)
-            .groupby(frame["registry_id"].to_numpy()).sum())
+        return out
+    rows = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+    at = positions(frame["registry_id"], ids)
+    sums = pd.Series((rows >> np.uint64(11)).astype(np.int64)).groupby(at).sum()
+    keep = sums.index.to_numpy() >= 0
+    out[sums.index.to_numpy()[keep]] = sums.to_numpy()[keep]
+    return out
 
 
-def _state_hashes(ids: pd.Index, provenance: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
-    a = _hash_per_business(provenance, ["field", "value", "source", "source_record_id", "rule"])
-    b = _hash_per_business(values, ["kind", "value", "detail", "source", "source_record_id"])
-    a = a.reindex(ids, fill_value=0).to_numpy() & 0xFFFFFFFFFFFFFFF
-    b = b.reindex(ids, fill_value=0).to_numpy() & 0xFFFFFFFFFFFFFFF
-    return pd.Series([f"{x:016x}{y:016x}" for x, y in zip(a, b, strict=True)], index=ids)
+def _state_hashes(ids: pd.Series, provenance: pd.DataFrame, values: pd.DataFrame) -> np.ndarray:
+    """One hex digest per business of its golden fields, provenance and multi-valued facts."""
+    a = _hash_per_business(ids, provenance, ["field", "value", "source", "source_record_id",
+                                             "rule"]) & 0xFFFFFFFFFFFFFFF
+    b = _hash_per_business(ids, values, ["kind", "value", "detail", "source",
+                                         "source_record_id"]) & 0xFFFFFFFFFFFFFFF
+    return np.array([f"{x:016x}{y:016x}" for x, y in zip(a.tolist(), b.tolist(), strict=True)],
+                    dtype=object)
 
 
 def _updated_events(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -81,84 +88,108 @@ def _ensure_standardised(records: pd.DataFrame) -> pd.DataFrame:
     return standardise_records(records)
 
 
-def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFrame, link: LinkLike,
+def _lookup(keys: pd.Series, index: pd.Series, values: pd.Series) -> pd.Series:
+    """values[position of each key in index] (<NA> where absent), by Arrow hashing."""
+    at = positions(keys, index)
+    if len(values) == 0:
+        return pd.Series(pd.NA, index=range(len(keys)), dtype=values.dtype)
+    out = values.reset_index(drop=True).iloc[np.maximum(at, 0)].reset_index(drop=True)
+    return out.mask(at < 0)
+
+
+def _match_evidence(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The match and review pairs with their evidence as JSON, for the match_evidence table."""
+    rows = pairs[pairs["decision"].isin(["match", "review"])]
+    rule = rows["rule"].astype("string") if "rule" in rows.columns else pd.Series(
+        pd.NA, index=rows.index, dtype="string")
+    return pd.DataFrame({
+        "record_key_l": rows["record_key_l"].astype("string").to_numpy(object),
+        "record_key_r": rows["record_key_r"].astype("string").to_numpy(object),
+        "decision": rows["decision"].to_numpy(object),
+        "rule": rule.mask(rule == "").to_numpy(object, na_value=None),
+        "match_probability": rows["match_probability"].to_numpy(float),
+        "match_weight": rows["match_weight"].to_numpy(float),
+        "evidence": evidence_json(rows),
+    })
+
+
+def _pending(queue: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray:
+    """Review pairs with no `same` or `different` judgement in force."""
+    judged = judgements_in_force(decisions)
+    decided = judged[judged["judgement"].isin([SAME, DIFFERENT])]
+    if queue.empty or decided.empty:
+        return np.ones(len(queue), bool)
+    pair = pd.MultiIndex.from_frame(queue[["record_key_l", "record_key_r"]].astype(object))
+    done = pd.MultiIndex.from_frame(decided[["record_key_l", "record_key_r"]].astype(object))
+    return ~pair.isin(done)
+
+
+def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFrame,
+                           link: LinkLike,
                            settings: SurvivorshipSettings | None = None) -> dict[str, Any]:
     """Build and persist golden records, ids, events and the review queue for one run.
 
-    `store`: a registry.golden_store.GoldenStore; `records`: the canonical records that were
-    linked (with or without `record_key` and standardised columns). Returns the counts:
-    businesses, records, events by kind, review pairs, pending reviews, steward constraints.
+    `records`: the canonical records that were linked (with or without `record_key` and the
+    standardised columns); `link`: their LinkResult. Writes everything in one transaction and
+    returns the counts: businesses, records, events by kind, review pairs, pending reviews,
+    steward constraints applied.
     """
     settings = settings or load_survivorship()
     records = _ensure_standardised(with_record_keys(records))
     decisions = store.steward_decisions()
     clusters, constraint_counts = apply_steward_constraints(link.clusters, link.pairs, decisions)
+    clusters = clusters.reset_index(drop=True)
     keys = split_record_keys(clusters["record_key"])
-    membership = clusters.assign(source=keys["source"], source_record_id=keys["source_record_id"])
+    membership = clusters.assign(source=keys["source"].to_numpy(object),
+                                 source_record_id=keys["source_record_id"].to_numpy(object))
     state = store.previous_state()
     ids = assign_registry_ids(membership, state.cross_reference, state.next_sequence)
-    cluster_to_id = ids.cluster_ids.set_index("cluster_id")["registry_id"]
     golden = survive(records, clusters, settings)
     split = settings.fields["operating_name"].split if "operating_name" in settings.fields \
         else None
     values = multi_values(records, clusters, split)
-    provenance = golden.provenance.assign(
-        registry_id=cluster_to_id.reindex(golden.provenance["cluster_id"]).to_numpy(object))
-    values = values.assign(registry_id=cluster_to_id.reindex(values["cluster_id"]).to_numpy(object))
-    rows = golden.golden.assign(
-        registry_id=cluster_to_id.reindex(golden.golden["cluster_id"]).to_numpy(object))
-    size = clusters.groupby("cluster_id")["record_key"].size()
-    rows["member_count"] = size.reindex(rows["cluster_id"]).to_numpy(np.int64)
-    rows = rows.set_index("registry_id")
-    rows["state_hash"] = _state_hashes(rows.index, provenance, values)
+    id_of = functools.partial(_lookup, index=ids.cluster_ids["cluster_id"],
+                              values=ids.cluster_ids["registry_id"])
+    provenance = golden.provenance.assign(registry_id=id_of(golden.provenance["cluster_id"]))
+    values = values.assign(registry_id=id_of(values["cluster_id"]))
+    rows = golden.golden.assign(registry_id=id_of(golden.golden["cluster_id"]))
+    codes, names = codes_of(clusters["cluster_id"], sort=True)
+    rows["member_count"] = _lookup(rows["cluster_id"], names, pd.Series(np.bincount(codes)))
+    rows["state_hash"] = _state_hashes(rows["registry_id"], provenance, values)
     # what changed against the previous state
-    before = state.businesses.set_index("registry_id")
-    existing = rows.index.isin(before.index)
-    same_hash = existing & (rows["state_hash"].to_numpy(object) == before["state_hash"].reindex(
-        rows.index).to_numpy(object))
-    same_size = rows["member_count"].to_numpy() == before["member_count"].reindex(
-        rows.index).to_numpy(dtype=float, na_value=np.nan)
-    write = ~(same_hash & same_size)
-    replaced = rows.index[write & existing].tolist()
-    rows["first_run_id"] = before["first_run_id"].reindex(rows.index).fillna(run_id).to_numpy(
-        object)
+    before = state.businesses
+    previous_hash = _lookup(rows["registry_id"], before["registry_id"], before["state_hash"])
+    previous_size = _lookup(rows["registry_id"], before["registry_id"],
+                            before["member_count"].astype("Int64"))
+    existing = previous_hash.notna().to_numpy(bool)
+    unchanged = existing & (previous_hash.fillna("").to_numpy(object) == rows["state_hash"]
+                            .to_numpy(object)) & (previous_size.fillna(-1).to_numpy(np.int64)
+                                                  == rows["member_count"].to_numpy(np.int64))
+    write = ~unchanged
+    replaced = rows.loc[write & existing, "registry_id"].astype(str).tolist()
+    first_run = _lookup(rows["registry_id"], before["registry_id"],
+                        before["first_run_id"].astype("string"))
+    rows["first_run_id"] = first_run.fillna(run_id).to_numpy(object)
     old_prov = store.provenance(replaced) if replaced else pd.DataFrame(
         columns=["registry_id", "field", "value"])
-    new_prov_changed = provenance[provenance["registry_id"].isin(replaced)]
-    updated = _updated_events(old_prov, new_prov_changed)
-    business_rows = rows[write].reset_index()
-    business_rows = business_rows.assign(status="active", retired_into=None)
+    updated = _updated_events(old_prov, provenance[provenance["registry_id"].isin(replaced)])
+    business_rows = rows[write].assign(status="active", retired_into=None)
     columns = ["registry_id", "status", "retired_into",
                *[c for c in GOLDEN_COLUMNS if c in business_rows.columns],
                "member_count", "state_hash", "first_run_id"]
-    written = set(business_rows["registry_id"])
-    xref_now = membership.assign(registry_id=cluster_to_id.reindex(
-        membership["cluster_id"]).to_numpy(object))
-    previous_id = state.cross_reference.set_index("record_key")["registry_id"].reindex(
-        xref_now["record_key"]).to_numpy(object)
-    xref_changed = xref_now[xref_now["registry_id"].to_numpy(object) != previous_id]
-    gone = state.cross_reference[~state.cross_reference["record_key"].isin(
-        membership["record_key"])]
-    judged = judgements_in_force(decisions)
-    decided = judged[judged["judgement"].isin([SAME, DIFFERENT])]
-    record_ids = xref_now.set_index("record_key")["registry_id"]
-    record_size = xref_now.set_index("record_key")["cluster_size"]
-    thresholds = link.model.thresholds
-    queue = review_pairs(link.pairs, record_ids, record_size, thresholds.auto_match)
-    pending = ~pd.MultiIndex.from_frame(queue[["record_key_l", "record_key_r"]]).isin(
-        pd.MultiIndex.from_frame(decided[["record_key_l", "record_key_r"]])) \
-        if len(queue) and len(decided) else np.ones(len(queue), bool)
-    evidence_rows = link.pairs[link.pairs["decision"].isin(["match", "review"])]
-    evidence = pd.DataFrame({
-        "record_key_l": evidence_rows["record_key_l"].to_numpy(object),
-        "record_key_r": evidence_rows["record_key_r"].to_numpy(object),
-        "decision": evidence_rows["decision"].to_numpy(object),
-        "rule": evidence_rows["rule"].where(evidence_rows["rule"] != "", None).to_numpy(object)
-        if "rule" in evidence_rows.columns else None,
-        "match_probability": evidence_rows["match_probability"].to_numpy(float),
-        "match_weight": evidence_rows["match_weight"].to_numpy(float),
-        "evidence": evidence_json(evidence_rows),
-    })
+    written = business_rows["registry_id"]
+    # cross-reference: rows whose business changed, and records gone from the input
+    xref = state.cross_reference
+    now_id = id_of(membership["cluster_id"])
+    before_id = _lookup(membership["record_key"], xref["record_key"], xref["registry_id"])
+    moved = (before_id.fillna("").to_numpy(object) != now_id.to_numpy(object))
+    xref_changed = membership[moved].assign(registry_id=now_id[moved].to_numpy(object))
+    gone = xref[positions(xref["record_key"], membership["record_key"]) < 0]
+    record_ids = pd.Series(now_id.to_numpy(object), index=membership["record_key"].to_numpy())
+    record_size = pd.Series(membership["cluster_size"].to_numpy(),
+                            index=membership["record_key"].to_numpy())
+    queue = review_pairs(link.pairs, record_ids, record_size, link.model.thresholds.auto_match)
+    pending = _pending(queue, decisions)
     all_events = pd.concat([ids.events, updated[EVENT_COLUMNS]], ignore_index=True)
     kinds = Counter(all_events["kind"])
     summary = {
@@ -168,11 +199,11 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
         "review_pairs": int(len(queue)), "pending_reviews": int(np.sum(pending)),
         "steward": constraint_counts,
     }
-    gone_keys = split_record_keys(gone["record_key"])
     store.apply_run(run_id, _changes(
-        business_rows[columns], replaced, ids.retired, xref_changed, gone_keys,
-        provenance[provenance["registry_id"].isin(written)],
-        values[values["registry_id"].isin(written)], all_events, queue, evidence, summary))
+        business_rows[columns], replaced, ids.retired, xref_changed,
+        split_record_keys(gone["record_key"]), provenance[provenance["registry_id"].isin(written)],
+        values[values["registry_id"].isin(written)], all_events, queue,
+        _match_evidence(link.pairs), summary))
     return summary
 
 
