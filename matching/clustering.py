@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching.model import ClusterSettings
-from matching.rules import CANNOT_LINK_RULES
+from matching.rules import NON_MATCH_RULES
 from matching.scoring import MATCH
 
 
@@ -110,7 +110,7 @@ def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray]
     prob = pairs["match_probability"].to_numpy(float).copy()
     if "rule" in pairs.columns:
         rule = pairs["rule"].to_numpy(object)
-        prob[np.isin(rule, CANNOT_LINK_RULES)] = 0.0
+        prob[np.isin(rule, NON_MATCH_RULES)] = 0.0
         prob[rule == "same_bn"] = 1.0  # a fact, not a score: full support in the chain guard
     auto = pairs["decision"].to_numpy(object) == MATCH
     graph = coo_matrix((np.ones(int(auto.sum())), (i[auto], j[auto])), shape=(n, n))

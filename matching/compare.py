@@ -62,7 +62,8 @@ def _fallback(out: pd.DataFrame, std: str, raw: str, drop: str, min_length: int,
 
 
 def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
-                    franchise_min_addresses: int = 2) -> pd.DataFrame:
+                    franchise_min_addresses: int = 3,
+                    shared_office_min_records: int = 10) -> pd.DataFrame:
     """Add the matching-only columns to standardised records (positions 0..n-1).
 
     bn_root_valid: the BN root only when it passed its check digit (invalid roots never link);
@@ -98,6 +99,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     chains = per_name.index[
         (per_name["n"] >= franchise_min_records) & (per_name["places"] >= franchise_min_addresses)
     ]
+    held = out["address_std"].map(out["address_std"].value_counts())
+    out["shared_office"] = (held >= shared_office_min_records).fillna(False).to_numpy(bool)
     # a registered legal name ('... Limited') names one corporation, never a chain of them
     out["chain_name"] = (legal.isin(set(chains)) & out["name_legal_form"].isna()).to_numpy(bool)
     return out

@@ -75,7 +75,8 @@ class Linker:
         start = time.perf_counter()
         frame = records if "name_std" in records.columns else _standardise(records)
         rules = self.settings.rules
-        out = prepare_records(frame, rules.franchise_min_records, rules.franchise_min_addresses)
+        out = prepare_records(frame, rules.franchise_min_records, rules.franchise_min_addresses,
+                              rules.shared_office_min_records)
         out["record_key"] = keys.to_numpy()
         out.attrs[PREPARED] = True
         self.timings["prepare"] = time.perf_counter() - start
@@ -212,7 +213,7 @@ class Linker:
         i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
         out: dict[str, np.ndarray] = {}
         for col in RULE_COLUMNS:
-            if col == "chain_name":
+            if col in ("chain_name", "shared_office"):
                 flags = prepared[col].to_numpy(bool)
                 out[f"{col}_l"], out[f"{col}_r"] = flags[i], flags[j]
             else:

@@ -84,6 +84,14 @@ class RuleSettings(_Strict):
     different_numbered_company_cannot_link: bool = True
     franchise_min_records: int = Field(3, ge=2)
     franchise_min_addresses: int = Field(3, ge=2)
+    # unlike names are never linked on a shared office alone (registered offices at law firms,
+    # accountants): where both records sit at an address held by at least
+    # shared_office_min_records records and the name level is 'else', a match needs an
+    # identifier comparison at 'exact'
+    different_names_need_identifier: bool = True
+    shared_office_min_records: int = Field(10, ge=2)
+    identifier_comparisons: list[str] = Field(
+        default_factory=lambda: ["business_number", "phone", "email"])
 
 
 class ThresholdSettings(_Strict):

@@ -13,8 +13,12 @@ import pandas as pd
 
 from matching.model import RuleSettings
 
-RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name", "street_number"]
+RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name", "street_number",
+                "shared_office"]
 CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
+# rules whose pairs give no support in clustering (a franchise pair keeps its score: the
+# rule stops the direct link, but two sites strongly tied to the same records may still join)
+NON_MATCH_RULES = (*CANNOT_LINK_RULES, "different_names")
 
 
 def _both(frame: Mapping[str, np.ndarray], col: str) -> tuple[np.ndarray, ...]:
@@ -32,7 +36,7 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
     """Name of the rule that decides each pair ('' where the score decides).
 
     Precedence: cannot-link first (a conflict is never overruled), then the same BN,
-    then the franchise rule.
+    then unlike names without a shared identifier, then the franchise rule.
     """
     rule = np.full(len(scored), "", dtype=object)
     if len(scored) == 0:
@@ -50,6 +54,13 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
         if "phone_level" in scored.columns:
             different_place &= scored["phone_level"].to_numpy(object) != "exact"
         rule[chain & same_name & different_place] = "franchise"
+    if settings.different_names_need_identifier and "name_level" in scored.columns:
+        unlike = (scored["name_level"].to_numpy(object) == "else") & np.asarray(
+            attached["shared_office_l"], bool) & np.asarray(attached["shared_office_r"], bool)
+        for name in settings.identifier_comparisons:
+            if f"{name}_level" in scored.columns:
+                unlike &= scored[f"{name}_level"].to_numpy(object) != "exact"
+        rule[unlike] = "different_names"
     if settings.same_bn_is_match:
         rule[bn_both & (bn_a == bn_b)] = "same_bn"
     if settings.different_numbered_company_cannot_link:

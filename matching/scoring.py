@@ -68,5 +68,6 @@ def decide(probability: np.ndarray, rule: np.ndarray, thresholds: ThresholdSetti
     ).astype(object)
     rule = np.asarray(rule, dtype=object)
     decision[rule == "same_bn"] = MATCH
-    decision[np.isin(rule, ["different_bn", "different_numbered_company", "franchise"])] = NON_MATCH
+    decision[np.isin(rule, ["different_bn", "different_numbered_company", "franchise",
+                            "different_names"])] = NON_MATCH
     return decision

@@ -147,3 +147,21 @@ def test_cluster_accepts_evidence_keyed_by_record_key() -> None:
     clusters = linker.cluster(records, pairs)
     assert len(clusters) == len(records)
     assert set(clusters["record_key"]) == set(records["record_key"])
+
+
+def test_unlike_names_at_a_shared_office_are_not_linked() -> None:
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+             "juliet", "kilo", "lima"]
+    trades = ["roofing", "dental", "bakery", "marine", "optics", "forestry", "grocery",
+              "welding", "pharmacy", "plumbing", "realty", "textiles"]
+    office = [business(f"lf{k}", f"{words[k]} {trades[k]}", "1801", "hollis", "B3J3N4")
+              for k in range(12)]
+    office += [business("fb_a", "fundy fisheries", "1801", "hollis", "B3J3N4", "+19025557777"),
+               business("fb_b", "bluenose catch", "1801", "hollis", "B3J3N4", "+19025557777")]
+    base, _ = synthetic_registry(120, seed=8)
+    res = link_records(pd.concat([base, records_frame(office)], ignore_index=True))
+    pair = _pair(res.pairs, "lf0", "lf1")
+    assert pair["rule"] == "different_names" and pair["decision"] == "non_match"
+    assert _pair(res.pairs, "fb_a", "fb_b")["rule"] != "different_names"  # shared phone
+    cluster = res.clusters.set_index("record_key")["cluster_id"]
+    assert cluster[[f"lf{k}" for k in range(12)]].nunique() == 12
