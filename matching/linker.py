@@ -272,9 +272,11 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     say(f"blocking: {report.total_pairs:,} candidate pairs from {len(report.rules)} rules "
         f"in {linker.timings['block']:.2f}s")
     if report.blocks_dropped:
-        say(f"warning: {report.blocks_dropped:,} blocking keys shared by more than "
-            f"{linker.settings.blocking.max_block_size} records were skipped "
-            f"({report.records_in_dropped_blocks:,} record memberships); see blocking report")
+        dropped = ", ".join(f"{r.rule} {r.blocks_dropped:,}" for r in report.rules
+                            if r.blocks_dropped)
+        say(f"warning: {report.blocks_dropped:,} blocking keys held by more records than their "
+            f"rule's max_block_size were skipped ({dropped}; "
+            f"{report.records_in_dropped_blocks:,} record memberships)")
     start = time.perf_counter()
     gammas = linker._gammas(pairs, prepared)
     linker.timings["compare"] = time.perf_counter() - start
