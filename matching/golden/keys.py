@@ -26,13 +26,27 @@ def with_record_keys(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def split_record_keys(keys: pd.Series) -> pd.DataFrame:
-    """source and source_record_id columns from record keys."""
-    keys = keys.astype("string")
-    parts = keys.str.split(RECORD_KEY_SEP, n=1, expand=True)
-    if parts.shape[1] < 2:
-        parts = parts.reindex(columns=[0, 1])
-    return pd.DataFrame({"source": parts[0].to_numpy(object),
-                         "source_record_id": parts[1].to_numpy(object)}, index=keys.index)
+    """source and source_record_id columns (text) from record keys."""
+    lists = pc.split_pattern(arrow_text(keys), pattern=RECORD_KEY_SEP, max_splits=1)
+    source = pc.list_element(lists, 0) if len(keys) else pa.array([], pa.string())
+    record_id = pc.list_element(lists, 1) if len(keys) else pa.array([], pa.string())
+    return pd.DataFrame({"source": pd.Series(source.to_pandas(), dtype="string").to_numpy(),
+                         "source_record_id": pd.Series(record_id.to_pandas(),
+                                                       dtype="string").to_numpy()},
+                        index=keys.index).astype("string")
+
+
+def text_hash(values: pd.Series) -> np.ndarray:
+    """A stable 64-bit hash per value (same text, same hash on every run and machine).
+
+    Only the distinct values are hashed (Arrow dictionary encoding), so a column with few
+    distinct values (field names, sources, rules) costs almost nothing.
+    """
+    codes, uniques = codes_of(values)
+    hashed = pd.util.hash_array(uniques.to_numpy(dtype=object, na_value=""), categorize=False)
+    out = np.full(len(codes), np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)  # null
+    out[codes >= 0] = hashed[codes[codes >= 0]]
+    return out
 
 
 def arrow_text(values: pd.Series) -> pa.Array:

@@ -15,7 +15,13 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from matching.golden.keys import codes_of, positions, split_record_keys, with_record_keys
+from matching.golden.keys import (
+    codes_of,
+    positions,
+    split_record_keys,
+    text_hash,
+    with_record_keys,
+)
 from matching.golden.registry_ids import EVENT_COLUMNS, EVENT_KINDS, assign_registry_ids
 from matching.golden.settings import SurvivorshipSettings, load_survivorship
 from matching.golden.steward import (
@@ -47,7 +53,10 @@ def _hash_per_business(ids: pd.Series, frame: pd.DataFrame, columns: list[str]) 
     out = np.zeros(len(ids), np.int64)
     if frame.empty:
         return out
-    rows = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+    rows = np.zeros(len(frame), np.uint64)
+    with np.errstate(over="ignore"):
+        for column in columns:  # FNV-style mixing of per-column hashes, wrapping uint64
+            rows = rows * np.uint64(1099511628211) ^ text_hash(frame[column])
     at = positions(frame["registry_id"], ids)
     sums = pd.Series((rows >> np.uint64(11)).astype(np.int64)).groupby(at).sum()
     keep = sums.index.to_numpy() >= 0

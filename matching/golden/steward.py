@@ -77,14 +77,16 @@ def apply_steward_constraints(clusters: pd.DataFrame, pairs: pd.DataFrame,
     `decisions`: the steward log (DECISION_COLUMNS). Returns the new clusters and counts.
     """
     current = judgements_in_force(decisions)
+    counts = {"must_link": 0, "cannot_link": 0, "clusters_merged": 0, "clusters_split": 0}
+    if current.empty:
+        return clusters, counts
     keys = clusters["record_key"].to_numpy(object)
     position = pd.Series(np.arange(len(keys)), index=keys)
     known = current["record_key_l"].isin(position.index) & current["record_key_r"].isin(
         position.index)
     current = current[known]
-    counts = {"must_link": int((current["judgement"] == SAME).sum()),
-              "cannot_link": int((current["judgement"] == DIFFERENT).sum()),
-              "clusters_merged": 0, "clusters_split": 0}
+    counts["must_link"] = int((current["judgement"] == SAME).sum())
+    counts["cannot_link"] = int((current["judgement"] == DIFFERENT).sum())
     if current.empty:
         return clusters, counts
     label = pd.factorize(clusters["cluster_id"])[0]

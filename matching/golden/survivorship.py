@@ -40,12 +40,12 @@ def as_text(values: pd.Series) -> pd.Series:
 
 
 def _date_number(records: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Seconds since epoch of the first non-null date column, NaN where none."""
+    """Days since epoch of the first non-null date column, NaN where none."""
     out = np.full(len(records), np.nan)
     for column in reversed(columns):
         if column not in records.columns:
             continue
-        values = pd.to_datetime(records[column]).to_numpy("datetime64[s]")
+        values = pd.to_datetime(records[column]).to_numpy("datetime64[D]")
         have = ~np.isnat(values)
         out[have] = values[have].astype(np.int64)
     return out
@@ -130,8 +130,30 @@ def _criterion_key(name: str, rule: FieldRule, cand: _Candidates, source_code: n
         key = -when if name == "newest" else when
         return np.where(np.isnan(key), np.inf, key)
     if name == "complete":
-        return -(cand.filled * 1e6 + cand.length)
+        return -(cand.filled * 4096.0 + np.minimum(cand.length, 4095))
     raise ValueError(f"unknown survivorship criterion {name!r}")
+
+
+def _sort_order(cluster: np.ndarray, keys: list[np.ndarray], tiebreak: np.ndarray) -> np.ndarray:
+    """Candidates sorted by business, then criteria (smaller first), then tiebreak.
+
+    The criteria are integer-valued (ranks, days, counts), so they are packed with the
+    business code into one int64 and the sort has two keys instead of 2 + criteria.
+    """
+    packed = cluster.astype(np.int64)
+    bits = max(int(cluster.max(initial=0)).bit_length(), 1)
+    for key in keys:
+        finite = np.isfinite(key)
+        low = key[finite].min() if finite.any() else 0.0
+        value = np.where(finite, key - low, 0).astype(np.int64)
+        top = int(value.max(initial=0)) + 1
+        value[~finite] = top
+        width = top.bit_length()
+        bits += width
+        if bits > 62:
+            return np.lexsort((tiebreak, *reversed(keys), cluster))
+        packed = (packed << width) | value
+    return np.lexsort((tiebreak, packed))
 
 
 def _decided_rule(code: np.ndarray, value_key: np.ndarray, keys: list[np.ndarray],
@@ -190,7 +212,7 @@ def survive(records: pd.DataFrame, clusters: pd.DataFrame,
         dates = _date_number(base, rule.date_columns or settings.date_columns)
         keys = [_criterion_key(c, rule, cand, source_code, sources, dates) for c in rule.rules]
         cluster = codes[cand.row]
-        order = np.lexsort((tiebreak[cand.row], *reversed(keys), cluster))
+        order = _sort_order(cluster, keys, tiebreak[cand.row])
         win, decided = _decided_rule(cluster, cand.key, keys, list(rule.rules), order)
         decided_text = pd.Series(RULE_NAMES, dtype="string").iloc[
             pd.Index(RULE_NAMES).get_indexer(decided)].reset_index(drop=True)
