@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/ingest_speed.py                       # 1,000,000 businesses
     .venv/bin/python benchmarks/ingest_speed.py --businesses 100000
 
-Generates the demo registers once into .bench_cache/demo-<N> (reused when present), then
+Generates the demo registers once into .bench_cache/ (shared with benchmarks/speed.py), then
 ingests and validates each source in its own process, so that peak memory (ru_maxrss) is that
 source's own. Prints, per source, ingestion rows/s, validation seconds (GX suite included, its
 import excluded) next to ingestion seconds, and peak memory.
@@ -19,18 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def ensure_registers(businesses: int, seed: int) -> Path:
-    from sources.demo import generate_demo_registers
-
-    out = ROOT / ".bench_cache" / f"demo-{businesses}-{seed}"
-    if not (out / "manifest.json").exists():
-        started = time.perf_counter()
-        generate_demo_registers(out, businesses=businesses, seed=seed,
-                                progress=lambda line: print("  " + line, flush=True))
-        print(f"generated {businesses:,} businesses in {time.perf_counter() - started:.1f} s")
-    return out
 
 
 def ingest_one(source_id: str, data_dir: Path) -> dict[str, object]:
@@ -68,7 +56,11 @@ def main() -> None:
     if args.child:
         print(json.dumps(ingest_one(args.child[0], Path(args.child[1]))))
         return
-    data_dir = ensure_registers(args.businesses, args.seed)
+    from benchmarks.datasets import demo_registers_dir
+
+    started = time.perf_counter()
+    data_dir = demo_registers_dir(args.businesses, args.seed)  # generated once, then cached
+    print(f"demo registers ready in {data_dir} ({time.perf_counter() - started:.0f} s)")
     print(f"\nIngestion and validation of the demo registers, {args.businesses:,} businesses")
     print(f"{'source':<8} {'format':<7} {'rows':>10} {'ingest s':>9} {'rows/s':>9} "
           f"{'validate s':>10} {'quarantined':>11} {'peak MiB':>9}")
