@@ -61,15 +61,29 @@ def _fallback(out: pd.DataFrame, std: str, raw: str, drop: str, min_length: int,
     out.loc[missing, std] = _text(bare[missing])
 
 
+def _rarest(token_lists: list[list[str]], keep: int) -> list[list[str] | None]:
+    """Each record's `keep` rarest name words (by how many records use them).
+
+    Blocking on every word makes pairs grow with the square of common words ('services',
+    'nova scotia'); the same business shares its distinctive words, so the rarest suffice.
+    """
+    counts = pd.Series([t for tokens in token_lists for t in tokens]).value_counts()
+    frequency = counts.to_dict()
+    return [sorted(sorted(tokens, key=lambda t: (frequency[t], t))[:keep]) or None
+            for tokens in token_lists]
+
+
 def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
                     franchise_min_addresses: int = 3,
-                    shared_office_min_records: int = 10) -> pd.DataFrame:
+                    shared_office_min_records: int = 10,
+                    name_tokens_per_record: int = 3) -> pd.DataFrame:
     """Add the matching-only columns to standardised records (positions 0..n-1).
 
     bn_root_valid: the BN root only when it passed its check digit (invalid roots never link);
     postal_code_std / phone_e164 fall back to bare characters where the standardiser gave up;
     street_key: first word of the street name (typo-tolerant blocking with the number);
-    name_token / name_any: lists exploded by blocking; chain_name: a name without a legal
+    name_token: the record's rarest name words; name_any: its names (lists exploded by
+    blocking); chain_name: a name without a legal
     form held by many records at several places (a brand), which the franchise rule reads.
     """
     out = records.reset_index(drop=True).copy()
@@ -84,9 +98,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     out["bn_root_valid"] = out["bn_root"].where(valid, None)
     legal, operating = out["name_std"], out["operating_name_std"]
     tokens_l, tokens_o = _tokens(legal), _tokens(operating)
-    out["name_token"] = [
-        sorted(set((a or []) + (b or []))) or None for a, b in zip(tokens_l, tokens_o, strict=True)
-    ]
+    every = [sorted(set((a or []) + (b or []))) for a, b in zip(tokens_l, tokens_o, strict=True)]
+    out["name_token"] = _rarest(every, name_tokens_per_record)
     out["name_any"] = [
         sorted({v for v in (a, b) if v}) or None for a, b in zip(legal, operating, strict=True)
     ]

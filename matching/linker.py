@@ -76,7 +76,8 @@ class Linker:
         frame = records if "name_std" in records.columns else _standardise(records)
         rules = self.settings.rules
         out = prepare_records(frame, rules.franchise_min_records, rules.franchise_min_addresses,
-                              rules.shared_office_min_records)
+                              rules.shared_office_min_records,
+                              self.settings.blocking.name_tokens_per_record)
         out["record_key"] = keys.to_numpy()
         out.attrs[PREPARED] = True
         self.timings["prepare"] = time.perf_counter() - start

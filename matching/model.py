@@ -62,6 +62,7 @@ class BlockingRuleSettings(_Strict):
 
 class BlockingSettings(_Strict):
     max_block_size: int = Field(300, ge=2)
+    name_tokens_per_record: int = Field(3, ge=1)  # rarest name words used as name_token keys
     rules: list[BlockingRuleSettings]
 
 
