@@ -48,15 +48,21 @@ class LinkLike(Protocol):
     model: Any
 
 
-def _hash_per_business(ids: pd.Series, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Order-independent hash of each business's rows (sum of 53-bit row hashes), per id."""
+def _row_hashes(frame: pd.DataFrame, value_hash: np.ndarray, record_hash: np.ndarray,
+                labels: list[str]) -> np.ndarray:
+    """Hash of each row: its value, its source record and its low-cardinality labels."""
+    with np.errstate(over="ignore"):
+        rows = value_hash * np.uint64(1099511628211) ^ record_hash[frame["_row"].to_numpy()]
+        for column in labels:  # field / rule / kind / detail: few distinct values, cheap
+            rows = rows * np.uint64(1099511628211) ^ text_hash(frame[column])
+    return rows
+
+
+def _sum_per_business(ids: pd.Series, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Order-independent combination (sum of 53-bit row hashes) per business, aligned to ids."""
     out = np.zeros(len(ids), np.int64)
     if frame.empty:
         return out
-    rows = np.zeros(len(frame), np.uint64)
-    with np.errstate(over="ignore"):
-        for column in columns:  # FNV-style mixing of per-column hashes, wrapping uint64
-            rows = rows * np.uint64(1099511628211) ^ text_hash(frame[column])
     at = positions(frame["registry_id"], ids)
     sums = pd.Series((rows >> np.uint64(11)).astype(np.int64)).groupby(at).sum()
     keep = sums.index.to_numpy() >= 0
@@ -64,12 +70,18 @@ def _hash_per_business(ids: pd.Series, frame: pd.DataFrame, columns: list[str]) 
     return out
 
 
-def _state_hashes(ids: pd.Series, provenance: pd.DataFrame, values: pd.DataFrame) -> np.ndarray:
-    """One hex digest per business of its golden fields, provenance and multi-valued facts."""
-    a = _hash_per_business(ids, provenance, ["field", "value", "source", "source_record_id",
-                                             "rule"]) & 0xFFFFFFFFFFFFFFF
-    b = _hash_per_business(ids, values, ["kind", "value", "detail", "source",
-                                         "source_record_id"]) & 0xFFFFFFFFFFFFFFF
+def _state_hashes(ids: pd.Series, provenance: pd.DataFrame, values: pd.DataFrame,
+                  record_hash: np.ndarray) -> np.ndarray:
+    """One hex digest per business of its golden fields, provenance and multi-valued facts.
+
+    The value texts of both frames are hashed in one pass over their distinct values, and a
+    source record by its key once: the expensive text hashing is done once per distinct text.
+    """
+    both = text_hash(pd.concat([provenance["value"], values["value"]], ignore_index=True))
+    prov_rows = _row_hashes(provenance, both[:len(provenance)], record_hash, ["field", "rule"])
+    value_rows = _row_hashes(values, both[len(provenance):], record_hash, ["kind", "detail"])
+    a = _sum_per_business(ids, provenance, prov_rows) & 0xFFFFFFFFFFFFFFF
+    b = _sum_per_business(ids, values, value_rows) & 0xFFFFFFFFFFFFFFF
     return np.array([f"{x:016x}{y:016x}" for x, y in zip(a.tolist(), b.tolist(), strict=True)],
                     dtype=object)
 
@@ -164,7 +176,8 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     rows = golden.golden.assign(registry_id=id_of(golden.golden["cluster_id"]))
     codes, names = codes_of(clusters["cluster_id"], sort=True)
     rows["member_count"] = _lookup(rows["cluster_id"], names, pd.Series(np.bincount(codes)))
-    rows["state_hash"] = _state_hashes(rows["registry_id"], provenance, values)
+    record_hash = text_hash(records["record_key"])
+    rows["state_hash"] = _state_hashes(rows["registry_id"], provenance, values, record_hash)
     # what changed against the previous state
     before = state.businesses
     previous_hash = _lookup(rows["registry_id"], before["registry_id"], before["state_hash"])

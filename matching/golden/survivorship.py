@@ -21,6 +21,8 @@ CONSENSUS = "consensus"  # several records, all with the same value
 TIEBREAK = "tiebreak"  # criteria tied: smallest (source, source_record_id)
 RULE_NAMES = [*CRITERIA, ONLY_CANDIDATE, CONSENSUS, TIEBREAK]
 PROVENANCE_COLUMNS = ["cluster_id", "field", "value", "source", "source_record_id", "rule"]
+# Provenance and value frames also carry `_row`: the position of the source record in the
+# `records` frame given, so callers can join record-level data without text look-ups.
 _SEP = "\x1f"
 
 
@@ -225,7 +227,8 @@ def survive(records: pd.DataFrame, clusters: pd.DataFrame,
                 "field": constant_text(column, len(rows)), "value": value,
                 "source": source_names.iloc[source_code[rows]].reset_index(drop=True),
                 "source_record_id": record_ids.iloc[rows].reset_index(drop=True),
-                "rule": decided_text, "_c": win_cluster, "_f": len(provenance),
+                "rule": decided_text, "_row": rows, "_c": win_cluster,
+                "_f": len(provenance),
             }))
     prov = pd.concat(provenance, ignore_index=True) if provenance else \
         pd.DataFrame({c: pd.Series(dtype="string") for c in PROVENANCE_COLUMNS})

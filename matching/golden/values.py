@@ -63,7 +63,7 @@ def _address(base: pd.DataFrame) -> pd.Series:
 
 def multi_values(records: pd.DataFrame, clusters: pd.DataFrame,
                  operating_name_split: str | None = " | ") -> pd.DataFrame:
-    """All values per business with their sources (VALUE_COLUMNS), one row per fact.
+    """All values per business with their sources (VALUE_COLUMNS + `_row`), one per fact.
 
     Ordered by business, kind and (source, source_record_id): the same input gives the
     same frame whatever order the records came in.
@@ -106,4 +106,5 @@ def multi_values(records: pd.DataFrame, clusters: pd.DataFrame,
         "value": out["value"].astype("string"), "detail": out["detail"].astype("string"),
         "source": sources.iloc[source_code[rows]].reset_index(drop=True),
         "source_record_id": record_ids.iloc[rows].reset_index(drop=True),
+        "_row": rows,
     })
