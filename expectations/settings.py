@@ -8,11 +8,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sources.canonical import CANONICAL_COLUMNS
-from sources.config import ConfigError
+from sources.config import ConfigError, load_yaml_model
 
 DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "config" / "expectations.yaml"
 
@@ -108,35 +107,11 @@ class ExpectationSettings(BaseModel):
         return SourceRules.model_validate(merged)
 
 
-def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "top level"
-
-
 def load_expectation_settings(path: str | Path = DEFAULT_SETTINGS_PATH) -> ExpectationSettings:
     """Read and validate config/expectations.yaml; raise ConfigError naming file and key."""
     from expectations.catalogue import EXPECTATION_NAMES  # late: catalogue imports settings
 
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: expectation settings file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'version', 'defaults', 'sources'")
-    try:
-        settings = ExpectationSettings.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif error["type"] == "enum":
-                message = f"{message} (got {error.get('input')!r})"
-            problems.append(f"key '{_where(error['loc'])}': {message}")
-        raise ConfigError(f"{path}: {'; '.join(problems)}") from None
+    settings = load_yaml_model(path, ExpectationSettings)
     blocks = [("defaults", settings.defaults.severity)]
     blocks += [(f"sources.{k}", v.severity or {}) for k, v in settings.sources.items()]
     for where, severity in blocks:

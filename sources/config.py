@@ -6,9 +6,10 @@ what was allowed, because the people who edit this file are data engineers, not 
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import (
@@ -22,6 +23,8 @@ from pydantic import (
 )
 
 from sources.canonical import DATE_FIELDS, MAPPABLE_FIELDS
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ConfigError(ValueError):
@@ -177,38 +180,56 @@ def expand(value: str, data_dir: Path, where: str) -> str:
     return _VARIABLE.sub(replace, value)
 
 
-def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+def describe_validation_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as "key 'a.b': what is wrong", in words a config editor follows."""
+    key = ".".join(str(part) for part in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] in ("enum", "literal_error"):
+        message = f"{message} (got {error.get('input')!r})"
+    return f"key '{key}': {message}" if key else message
+
+
+def load_yaml_model(
+    path: str | Path,
+    model: type[ModelT],
+    error: type[Exception] = ConfigError,
+    describe: Callable[[Mapping[str, Any], Any], str] | None = None,
+) -> ModelT:
+    """Read a YAML file and validate it with a pydantic model.
+
+    Every problem is reported, each naming the key, in one `error` that starts with the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: configuration file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise error(f"{path}: expected a mapping of keys to values at the top level")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        explain = describe or (lambda problem, _raw: describe_validation_error(problem))
+        raise error(f"{path}: " + "; ".join(explain(e, raw) for e in exc.errors())) from None
+
+
+def _describe_source_error(error: Mapping[str, Any], raw: Any) -> str:
+    """Like describe_validation_error, naming the source entry by number and id."""
     loc = list(error["loc"])
-    where = []
     if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
         entries = raw.get("sources") or []
         entry = entries[loc[1]] if loc[1] < len(entries) else {}
         name = entry.get("id") if isinstance(entry, dict) else None
-        where.append(f"entry {loc[1] + 1}" + (f" (id '{name}')" if name else ""))
-        loc = loc[2:]
-    if loc:
-        where.append("key '" + ".".join(str(p) for p in loc) + "'")
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "enum":
-        message = f"{message} (got {error.get('input')!r})"
-    return f"{', '.join(where) or 'top level'}: {message}"
+        where = f"entry {loc[1] + 1}" + (f" (id '{name}')" if name else "")
+        rest = describe_validation_error({**error, "loc": tuple(loc[2:])})
+        return f"{where}, {rest}" if loc[2:] else f"{where}: {rest}"
+    return describe_validation_error(error)
 
 
 def load_sources(path: str | Path) -> SourcesFile:
     """Read and validate config/sources.yaml; raise ConfigError naming file, entry and key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: source configuration file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'version' and 'sources'")
-    try:
-        return SourcesFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(_describe(e, raw) for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+    return load_yaml_model(path, SourcesFile, describe=_describe_source_error)
