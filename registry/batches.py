@@ -4,7 +4,6 @@ Kept apart from `registry.store` (the facade) so each rule is a small function t
 inside the caller's transaction and can be read, tested and replaced on its own.
 """
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from registry.schema import quarantine as quarantine_table
 from registry.schema import source_batches, source_files, source_records
 from sources.canonical import conform
+from sources.locate import combined_checksum
 from sources.quarantine import QUARANTINE_COLUMNS, STAGES
 
 WRITTEN_BATCH_STATUSES: tuple[str, ...] = ("accepted", "failed", "blocked")
@@ -41,10 +41,8 @@ FileLike = SourceFile | tuple[str, str, int, int]
 
 def files_checksum(files: Iterable[FileLike]) -> str | None:
     """One SHA-256 over a source's files (path and content hash, order-independent)."""
-    entries = sorted(f"{SourceFile(*item).path}\t{SourceFile(*item).sha256}\n" for item in files)
-    if not entries:
-        return None
-    return hashlib.sha256("".join(entries).encode("utf-8")).hexdigest()
+    listed = [SourceFile(*item) for item in files]
+    return combined_checksum(listed) if listed else None
 
 
 
