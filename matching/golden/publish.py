@@ -17,6 +17,7 @@ import pandas as pd
 
 from matching.golden.keys import (
     codes_of,
+    make_record_keys,
     positions,
     split_record_keys,
     text_hash,
@@ -58,19 +59,18 @@ def _row_hashes(frame: pd.DataFrame, value_hash: np.ndarray, record_hash: np.nda
     return rows
 
 
-def _sum_per_business(ids: pd.Series, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Order-independent combination (sum of 53-bit row hashes) per business, aligned to ids."""
-    out = np.zeros(len(ids), np.int64)
+def _sum_per_business(n: int, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Order-independent combination (sum of 53-bit row hashes) per business `_cluster`."""
+    out = np.zeros(n, np.int64)
     if frame.empty:
         return out
-    at = positions(frame["registry_id"], ids)
-    sums = pd.Series((rows >> np.uint64(11)).astype(np.int64)).groupby(at).sum()
-    keep = sums.index.to_numpy() >= 0
-    out[sums.index.to_numpy()[keep]] = sums.to_numpy()[keep]
+    sums = pd.Series((rows >> np.uint64(11)).astype(np.int64)).groupby(
+        frame["_cluster"].to_numpy()).sum()
+    out[sums.index.to_numpy()] = sums.to_numpy()
     return out
 
 
-def _state_hashes(ids: pd.Series, provenance: pd.DataFrame, values: pd.DataFrame,
+def _state_hashes(n: int, provenance: pd.DataFrame, values: pd.DataFrame,
                   record_hash: np.ndarray) -> np.ndarray:
     """One hex digest per business of its golden fields, provenance and multi-valued facts.
 
@@ -80,8 +80,8 @@ def _state_hashes(ids: pd.Series, provenance: pd.DataFrame, values: pd.DataFrame
     both = text_hash(pd.concat([provenance["value"], values["value"]], ignore_index=True))
     prov_rows = _row_hashes(provenance, both[:len(provenance)], record_hash, ["field", "rule"])
     value_rows = _row_hashes(values, both[len(provenance):], record_hash, ["kind", "detail"])
-    a = _sum_per_business(ids, provenance, prov_rows) & 0xFFFFFFFFFFFFFFF
-    b = _sum_per_business(ids, values, value_rows) & 0xFFFFFFFFFFFFFFF
+    a = _sum_per_business(n, provenance, prov_rows) & 0xFFFFFFFFFFFFFFF
+    b = _sum_per_business(n, values, value_rows) & 0xFFFFFFFFFFFFFFF
     return np.array([f"{x:016x}{y:016x}" for x, y in zip(a.tolist(), b.tolist(), strict=True)],
                     dtype=object)
 
@@ -157,6 +157,10 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     """
     settings = settings or load_survivorship()
     records = _ensure_standardised(with_record_keys(records))
+    if not (records["record_key"].astype("string") == make_record_keys(records)).all():
+        raise ValueError("record_key must be 'source:source_record_id' (see "
+                         "matching.golden.keys.with_record_keys): steward decisions and the "
+                         "cross-reference name records that way across runs")
     decisions = store.steward_decisions()
     clusters, constraint_counts = apply_steward_constraints(link.clusters, link.pairs, decisions)
     clusters = clusters.reset_index(drop=True)
@@ -171,13 +175,22 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     values = multi_values(records, clusters, split)
     id_of = functools.partial(_lookup, index=ids.cluster_ids["cluster_id"],
                               values=ids.cluster_ids["registry_id"])
-    provenance = golden.provenance.assign(registry_id=id_of(golden.provenance["cluster_id"]))
-    values = values.assign(registry_id=id_of(values["cluster_id"]))
-    rows = golden.golden.assign(registry_id=id_of(golden.golden["cluster_id"]))
+    # golden, provenance and values number businesses as ids.cluster_ids does (sorted ids)
+    if not golden.golden["cluster_id"].reset_index(drop=True).equals(
+            ids.cluster_ids["cluster_id"].reset_index(drop=True)):
+        raise AssertionError("golden records and registry ids disagree on the clusters")
+    registry = ids.cluster_ids["registry_id"].reset_index(drop=True)
+    provenance = golden.provenance.reset_index(drop=True)
+    provenance["registry_id"] = registry.iloc[provenance["_cluster"].to_numpy()].reset_index(
+        drop=True)
+    values = values.reset_index(drop=True)
+    values["registry_id"] = registry.iloc[values["_cluster"].to_numpy()].reset_index(drop=True)
+    rows = golden.golden.reset_index(drop=True)
+    rows["registry_id"] = registry
     codes, names = codes_of(clusters["cluster_id"], sort=True)
     rows["member_count"] = _lookup(rows["cluster_id"], names, pd.Series(np.bincount(codes)))
     record_hash = text_hash(records["record_key"])
-    rows["state_hash"] = _state_hashes(rows["registry_id"], provenance, values, record_hash)
+    rows["state_hash"] = _state_hashes(len(rows), provenance, values, record_hash)
     # what changed against the previous state
     before = state.businesses
     previous_hash = _lookup(rows["registry_id"], before["registry_id"], before["state_hash"])

@@ -172,7 +172,8 @@ def evidence_columns(pairs: pd.DataFrame) -> list[str]:
 
 def evidence_json(pairs: pd.DataFrame) -> np.ndarray:
     """One JSON text per pair: comparison levels, weights and the rule (vectorised)."""
-    columns = [*evidence_columns(pairs), *(["rule"] if "rule" in pairs.columns else [])]
+    extra = [c for c in ("blocking_rule", "rule") if c in pairs.columns]
+    columns = [*evidence_columns(pairs), *extra]
     if not len(pairs):
         return np.array([], dtype=object)
     text = pairs[columns].to_json(orient="records", lines=True, double_precision=6)

@@ -21,8 +21,9 @@ CONSENSUS = "consensus"  # several records, all with the same value
 TIEBREAK = "tiebreak"  # criteria tied: smallest (source, source_record_id)
 RULE_NAMES = [*CRITERIA, ONLY_CANDIDATE, CONSENSUS, TIEBREAK]
 PROVENANCE_COLUMNS = ["cluster_id", "field", "value", "source", "source_record_id", "rule"]
-# Provenance and value frames also carry `_row`: the position of the source record in the
-# `records` frame given, so callers can join record-level data without text look-ups.
+# Provenance and value frames also carry `_row` (position of the source record in the
+# `records` frame given) and `_cluster` (position of the business in the golden frame, i.e.
+# in the sorted distinct cluster ids), so callers join without text look-ups.
 _SEP = "\x1f"
 
 
@@ -227,12 +228,12 @@ def survive(records: pd.DataFrame, clusters: pd.DataFrame,
                 "field": constant_text(column, len(rows)), "value": value,
                 "source": source_names.iloc[source_code[rows]].reset_index(drop=True),
                 "source_record_id": record_ids.iloc[rows].reset_index(drop=True),
-                "rule": decided_text, "_row": rows, "_c": win_cluster,
+                "rule": decided_text, "_row": rows, "_cluster": win_cluster,
                 "_f": len(provenance),
             }))
     prov = pd.concat(provenance, ignore_index=True) if provenance else \
         pd.DataFrame({c: pd.Series(dtype="string") for c in PROVENANCE_COLUMNS})
     if len(prov):  # by business, then field in configuration order
-        prov = prov.iloc[np.lexsort((prov["_f"].to_numpy(), prov["_c"].to_numpy()))]
-        prov = prov[prov["value"].notna().to_numpy()].drop(columns=["_c", "_f"])
+        prov = prov.iloc[np.lexsort((prov["_f"].to_numpy(), prov["_cluster"].to_numpy()))]
+        prov = prov[prov["value"].notna().to_numpy()].drop(columns="_f")
     return GoldenRecords(pd.DataFrame(golden), prov.reset_index(drop=True))

@@ -106,5 +106,5 @@ def multi_values(records: pd.DataFrame, clusters: pd.DataFrame,
         "value": out["value"].astype("string"), "detail": out["detail"].astype("string"),
         "source": sources.iloc[source_code[rows]].reset_index(drop=True),
         "source_record_id": record_ids.iloc[rows].reset_index(drop=True),
-        "_row": rows,
+        "_row": rows, "_cluster": code[rows],
     })
