@@ -53,7 +53,7 @@ class RunChanges:
     replaced_ids: list[str]  # existing businesses whose provenance/values are rewritten
     retired: pd.DataFrame  # registry_id, retired_into
     cross_reference: pd.DataFrame  # source, source_record_id, registry_id: new or moved
-    removed_records: pd.DataFrame  # source, source_record_id: gone from the input
+    stale_records: pd.DataFrame  # source, source_record_id: rows to delete (moved or gone)
     provenance: pd.DataFrame  # field_provenance rows of the written businesses
     values: pd.DataFrame  # business_values rows of the written businesses
     events: pd.DataFrame  # registry_id, kind, other_registry_id, source, source_record_id, reason
@@ -134,9 +134,8 @@ class GoldenStore:
                 connection.execute(businesses.update().where(
                     businesses.c.registry_id == row.registry_id).values(
                     status="retired", retired_into=row.retired_into, last_run_id=run_id))
-            moved = pd.concat([changes.cross_reference[["source", "source_record_id"]],
-                               changes.removed_records[["source", "source_record_id"]]])
-            pairs = list(moved.itertuples(index=False, name=None))
+            stale = changes.stale_records[["source", "source_record_id"]].astype(object)
+            pairs = list(stale.itertuples(index=False, name=None))
             key = sa.tuple_(cross_reference.c.source, cross_reference.c.source_record_id)
             for chunk in _chunks(pairs):
                 connection.execute(cross_reference.delete().where(key.in_(chunk)))

@@ -220,6 +220,9 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     moved = (before_id.fillna("").to_numpy(object) != now_id.to_numpy(object))
     xref_changed = membership[moved].assign(registry_id=now_id[moved].to_numpy(object))
     gone = xref[positions(xref["record_key"], membership["record_key"]) < 0]
+    relinked = membership[moved & before_id.notna().to_numpy(bool)]
+    stale = pd.concat([relinked[["source", "source_record_id"]],
+                       split_record_keys(gone["record_key"])], ignore_index=True)
     record_ids = pd.Series(now_id.to_numpy(object), index=membership["record_key"].to_numpy())
     record_size = pd.Series(membership["cluster_size"].to_numpy(),
                             index=membership["record_key"].to_numpy())
@@ -236,20 +239,20 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     }
     store.apply_run(run_id, _changes(
         business_rows[columns], replaced, ids.retired, xref_changed,
-        split_record_keys(gone["record_key"]), provenance[provenance["registry_id"].isin(written)],
+        stale, provenance[provenance["registry_id"].isin(written)],
         values[values["registry_id"].isin(written)], all_events, queue,
         _match_evidence(link.pairs), summary))
     return summary
 
 
 def _changes(business_rows: pd.DataFrame, replaced: list[str], retired: pd.DataFrame,
-             xref: pd.DataFrame, gone: pd.DataFrame, provenance: pd.DataFrame,
+             xref: pd.DataFrame, stale: pd.DataFrame, provenance: pd.DataFrame,
              values: pd.DataFrame, events: pd.DataFrame, queue: pd.DataFrame,
              evidence: pd.DataFrame, summary: dict[str, Any]) -> RunChanges:
     return RunChanges(
         businesses=business_rows, replaced_ids=replaced, retired=retired,
         cross_reference=xref[["source", "source_record_id", "registry_id"]],
-        removed_records=gone[["source", "source_record_id"]],
+        stale_records=stale[["source", "source_record_id"]],
         provenance=provenance[["registry_id", "field", "value", "source", "source_record_id",
                                "rule"]],
         values=values[["registry_id", *VALUE_COLUMNS[1:]]],
