@@ -4,13 +4,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sources.config import SourceConfig
 from sources.readers.raw import (
+    LINE_COLUMN,
     RawFile,
     bad_bytes_column,
     bad_encoding_reason,
     decode_file,
-    string_frame,
     unreadable,
     visible,
 )
@@ -52,6 +54,18 @@ def read_jsonl(config: SourceConfig, path: Path) -> RawFile:
             continue
         objects.append(value)
         lines.append(number)
-    columns = list(dict.fromkeys(key for obj in objects for key in obj))
-    records = [[_as_text(obj.get(c)) for c in columns] for obj in objects]
-    return RawFile(config.id, str(path), string_frame(records, columns, lines), columns, problems)
+    # Key orders are few (usually one), so collect them once rather than per object.
+    columns = list(dict.fromkeys(k for keys in set(map(tuple, objects)) for k in keys))
+    frame = pd.DataFrame({
+        column: pd.array([_text(obj.get(column)) for obj in objects], dtype="string")
+        for column in columns
+    })
+    for column in columns:
+        frame[column] = frame[column].mask(frame[column] == "")
+    frame[LINE_COLUMN] = pd.array(lines, dtype="Int64")
+    return RawFile(config.id, str(path), frame, columns, problems)
+
+
+def _text(value: Any) -> str | None:
+    """Strings (nearly every value) pass untouched; the rest are flattened."""
+    return value if value.__class__ is str else _as_text(value)
