@@ -243,10 +243,27 @@ def prepare_registers(data_dir: Path) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def _cached_registers(data_dir: Path) -> dict[str, pd.DataFrame]:
+    """`prepare_registers`, kept as parquet next to the registers (a million businesses take
+    about ten minutes to read through the project's readers; the result never changes)."""
+    cache = data_dir / "prepared"
+    done = cache / "done.txt"
+    if done.exists():
+        names = done.read_text().split()
+        return {name: pd.read_parquet(cache / f"{name}.parquet").astype("string")
+                for name in names}
+    files = prepare_registers(data_dir)
+    cache.mkdir(exist_ok=True)
+    for name, frame in files.items():
+        frame.to_parquet(cache / f"{name}.parquet", index=False)
+    done.write_text("\n".join(files))
+    return files
+
+
 def load_demo_registers(businesses: int, seed: int = 42) -> Dataset:
     """The generated multi-register set (rjsc, wcb, revenue, permits) with its answer key."""
     data_dir = demo_registers_dir(businesses, seed)
-    files = prepare_registers(data_dir)
+    files = _cached_registers(data_dir)
     key = pd.read_csv(data_dir / "answer_key.csv", dtype=str)
     truths = []
     for file_name, frame in files.items():

@@ -87,10 +87,13 @@ def run_measured(cmd: list[str], log_path: Path, timeout: float | None = None) -
 
 def tool_command(
     tool: str, dataset: Dataset, mapping: Path, files: list[Path], out_dir: Path,
-    extra_thresholds: tuple[float, ...] = (),
+    extra_thresholds: tuple[float, ...] = (), ubr_options: tuple[str, ...] = ("--all-pairs",),
 ) -> list[str]:
+    """The tool's command line. UBR's pairs.csv keeps only the pairs that matter unless
+    `--all-pairs` (quality runs: blocking recall from pairs.csv) or `--candidates` (speed
+    runs: candidate_pairs.parquet, cheap at a million businesses) is passed."""
     if tool == "ubr":
-        return ubr_runner.command(mapping, out_dir, files)
+        return ubr_runner.command(mapping, out_dir, files, extra=ubr_options)
     if tool == "splink":
         cmd = [sys.executable, str(SPLINK_RUNNER), "--profile", dataset.profile,
                "--mapping", str(mapping), "--out", str(out_dir)]
@@ -116,10 +119,51 @@ def evaluate(dataset: Dataset, out_dir: Path, clusters_name: str = "clusters.csv
         "records_missing": int((~truth.index.isin(predicted.index)).sum()),
     }
     pairs_path = out_dir / "pairs.csv"
-    if pairs_path.exists():  # out of core: a million businesses make hundreds of millions
+    candidates_path = out_dir / "candidate_pairs.parquet"
+    if candidates_path.exists():  # UBR's compact list of every pair it scored (--candidates)
+        candidates, recall = candidate_recall(candidates_path, truth)
+        row.update(candidate_pairs=candidates, blocking_recall=recall)
+    elif pairs_path.exists():  # out of core: a million businesses make hundreds of millions
         block = metrics.blocking_from_csv(pairs_path, truth)
         row.update(candidate_pairs=block.candidate_pairs, blocking_recall=block.recall)
     return row
+
+
+def candidate_recall(path: Path, truth: pd.Series) -> tuple[int, float]:
+    """Blocking recall from UBR's candidate_pairs.parquet (`ubr dedupe --candidates`).
+
+    Rows with `identical` map a record to the representative it was collapsed into (records
+    identical on every compared field are linked once); other rows are the pairs of
+    representatives UBR scored, each standing for every pair of records they represent. A true
+    pair is kept when both records share a representative or their representatives were a
+    candidate pair. Returns (pairs scored, recall); computed by DuckDB out of core.
+    """
+    import duckdb
+
+    keys = pd.DataFrame({"key": truth.index.astype(str), "entity": truth.astype(str).to_numpy()})
+    con = duckdb.connect()
+    con.register("truth_keys", keys)
+    query = f"""
+        WITH cand AS (
+            SELECT file_l || '/' || record_id_l AS a, file_r || '/' || record_id_r AS b,
+                   identical FROM read_parquet('{path}')
+        ), repmap AS (SELECT b AS member, any_value(a) AS rep FROM cand WHERE identical
+                      GROUP BY b),
+        rec AS (SELECT coalesce(m.rep, t.key) AS rep, t.entity FROM truth_keys t
+                LEFT JOIN repmap m ON m.member = t.key),
+        cnt AS (SELECT rep, entity, count(*) AS c FROM rec GROUP BY rep, entity),
+        pairs AS (SELECT DISTINCT least(a, b) AS lo, greatest(a, b) AS hi FROM cand
+                  WHERE NOT identical AND a <> b)
+        SELECT (SELECT count(*) FROM pairs),
+               (SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM cnt),
+               (SELECT coalesce(sum(x.c * y.c), 0) FROM pairs p JOIN cnt x ON x.rep = p.lo
+                JOIN cnt y ON y.rep = p.hi AND y.entity = x.entity)
+    """
+    scored, within, across = con.execute(query).fetchall()[0]
+    con.close()
+    sizes = truth.astype(str).value_counts()
+    true_pairs = float((sizes * (sizes - 1) / 2).sum())
+    return int(scored), float((within + across) / true_pairs) if true_pairs else 1.0
 
 
 def run_one(tool: str, dataset: Dataset, work: Path, oracle: bool = False) -> list[dict]:

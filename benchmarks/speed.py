@@ -45,7 +45,8 @@ def run_size(
                 continue
         out_dir = work / f"demo-{businesses}" / tool
         measured = run_measured(
-            tool_command(tool, dataset, mapping, files, out_dir), out_dir.with_suffix(".log"),
+            tool_command(tool, dataset, mapping, files, out_dir, ubr_options=("--candidates",)),
+            out_dir.with_suffix(".log"),
             timeout,
         )
         row.update(seconds=measured.seconds, peak_mb=measured.peak_mb)

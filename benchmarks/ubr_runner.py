@@ -1,9 +1,11 @@
 """Run UBR's matching engine the way a user would: the `ubr dedupe` command, in a subprocess.
 
 Contract (stable): `ubr dedupe --mapping MAPPING.yaml --out DIR FILE.csv [FILE.csv ...]` writes
-DIR/clusters.csv (file,record_id,cluster_id; one row per input row) and DIR/pairs.csv (every
-scored candidate pair: file_l,record_id_l,file_r,record_id_r,match_probability,decision, plus
-evidence). Going through the command keeps the benchmark honest: it times the whole engine,
+DIR/clusters.csv (file,record_id,cluster_id; one row per input row), DIR/pairs.csv
+(file_l,record_id_l,file_r,record_id_r,match_probability,decision, plus evidence: the pairs that
+matter, every candidate pair with `--all-pairs`) and DIR/blocking.json; `--candidates` adds
+DIR/candidate_pairs.parquet (every pair scored) for blocking recall at scale. Going through
+the command keeps the benchmark honest: it times the whole engine,
 imports and I/O included, exactly as Splink's runner is timed.
 """
 
@@ -15,9 +17,11 @@ REPO = Path(__file__).resolve().parents[1]
 UBR = REPO / ".venv" / "bin" / "ubr"
 
 
-def command(mapping: Path, out_dir: Path, files: list[Path]) -> list[str]:
-    """The command line that deduplicates and links `files` into `out_dir`."""
-    return [str(UBR), "dedupe", "--mapping", str(mapping), "--out", str(out_dir),
+def command(mapping: Path, out_dir: Path, files: list[Path],
+            extra: tuple[str, ...] = ()) -> list[str]:
+    """The command line that deduplicates and links `files` into `out_dir`; `extra` options
+    such as `--all-pairs` (every candidate pair in pairs.csv) or `--candidates`."""
+    return [str(UBR), "dedupe", "--mapping", str(mapping), "--out", str(out_dir), *extra,
             *[str(f) for f in files]]
 
 

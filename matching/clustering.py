@@ -26,6 +26,14 @@ def _codes(values: np.ndarray) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _isin(values: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
+    """values in wanted, on a categorical's one-byte codes when it is one (no string array)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        hits = [k for k, c in enumerate(values.cat.categories) if c in wanted]
+        return np.isin(values.cat.codes.to_numpy(), hits)
+    return np.isin(values.to_numpy(object), wanted)
+
+
 def _conflicts(codes: list[np.ndarray]) -> np.ndarray:
     conflict = None
     for c in codes:
@@ -109,10 +117,10 @@ def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray]
     i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
     prob = pairs["match_probability"].to_numpy(float).copy()
     if "rule" in pairs.columns:
-        rule = pairs["rule"].to_numpy(object)
-        prob[np.isin(rule, NON_MATCH_RULES)] = 0.0
-        prob[rule == "same_bn"] = 1.0  # a fact, not a score: full support in the chain guard
-    auto = pairs["decision"].to_numpy(object) == MATCH
+        prob[_isin(pairs["rule"], NON_MATCH_RULES)] = 0.0
+        # a fact, not a score: full support in the chain guard
+        prob[_isin(pairs["rule"], ("same_bn",))] = 1.0
+    auto = _isin(pairs["decision"], (MATCH,))
     graph = coo_matrix((np.ones(int(auto.sum())), (i[auto], j[auto])), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
     size = np.bincount(comp)

@@ -17,11 +17,17 @@ import pandas as pd
 
 from matching import blocking as blocking_mod
 from matching.clustering import cluster_positions, clusters_frame
-from matching.compare import RecordColumns, compute_levels, prepare_records
+from matching.collapse import IDENTICAL_RULE, Collapse, identical_groups
+from matching.compare import (
+    RecordColumns,
+    comparison_columns,
+    compute_levels,
+    prepare_records,
+)
 from matching.comparisons import Comparison, compile_comparisons
 from matching.em import estimate_u_stratified, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
-from matching.rules import RULE_COLUMNS, apply_rules, constraint_values
+from matching.rules import RULE_COLUMNS, RULES, apply_rules, constraint_values
 from matching.scoring import MATCH, NON_MATCH, REVIEW, decide, score_partition
 from matching.term_frequency import tf_summary, tf_table
 
@@ -33,15 +39,36 @@ PREPARED = "ubr_matching_prepared"
 # common values may be shown in the model file; any other column's values are hashed there.
 PUBLIC_COLUMNS = {"name_std", "operating_name_std"}
 Progress = Callable[[str], None]
+DECISIONS = [MATCH, REVIEW, NON_MATCH]
+RULES_ALL = [*RULES, IDENTICAL_RULE]
+CHUNK = 500_000  # pairs compared and scored at a time: bounds the memory of every stage
+
+
+@dataclass
+class Levels:
+    """Comparison levels of candidate pairs, one row per pair, in compact arrays."""
+
+    matrix: np.ndarray  # (pairs, comparisons) int8 gamma
+    tf: dict[str, np.ndarray]  # '<name>_tf_count' -> float32 per pair (NaN: nothing shared)
+
+    def frame(self, rows: slice | np.ndarray, comparisons: list[Comparison]) -> pd.DataFrame:
+        """Gamma and tf-count columns for some rows, as compute_levels gives them."""
+        out = {f"{c.name}_gamma": self.matrix[rows, k] for k, c in enumerate(comparisons)}
+        out.update({name: values[rows].astype(float) for name, values in self.tf.items()})
+        return pd.DataFrame(out)
 
 
 @dataclass
 class LinkResult:
-    pairs: pd.DataFrame  # evidence, one row per candidate pair
+    pairs: pd.DataFrame  # evidence, one row per kept pair (every pair unless a floor is set)
     clusters: pd.DataFrame  # record_key, cluster_id, cluster_size: one row per record
     model: TrainedModel
     blocking_report: blocking_mod.BlockingReport
     timings: dict[str, float] = field(default_factory=dict)
+    # every candidate pair the engine scored, as record positions (representatives only)
+    candidates: tuple[np.ndarray, np.ndarray] | None = None
+    collapse: Collapse | None = None
+    decision_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _standardise(records: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +124,7 @@ class Linker:
 
     def _gammas(self, pairs: pd.DataFrame, prepared: pd.DataFrame,
                 chunk: int = 250_000, fuzzy: bool = True) -> pd.DataFrame:
-        """Levels for the pairs, computed in chunks to bound memory."""
+        """Levels for the pairs as a frame, computed in chunks (small samples, tests)."""
         cols = self._columns(prepared)
         parts = [compute_levels(pairs.iloc[k:k + chunk], cols, self.comparisons, fuzzy)
                  for k in range(0, len(pairs), chunk)]
@@ -105,7 +132,30 @@ class Linker:
             return compute_levels(pairs, cols, self.comparisons, fuzzy)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
-    def _gamma_matrix(self, gammas: pd.DataFrame) -> np.ndarray:
+    def levels(self, pairs: pd.DataFrame, prepared: pd.DataFrame,
+               chunk: int = CHUNK) -> "Levels":
+        """Levels for every candidate pair into compact preallocated arrays, chunk by chunk:
+        one int8 per comparison and a float32 shared-value count per term-frequency one."""
+        cols = self._columns(prepared)
+        total = len(pairs)
+        matrix = np.zeros((total, len(self.comparisons)), np.int8)
+        tf: dict[str, np.ndarray] = {}
+        i_all, j_all = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+        for k in range(0, max(total, 1), chunk):
+            part = pd.DataFrame({"i": i_all[k:k + chunk], "j": j_all[k:k + chunk]})
+            found = compute_levels(part, cols, self.comparisons)
+            for c, comp in enumerate(self.comparisons):
+                matrix[k:k + len(part), c] = found[f"{comp.name}_gamma"].to_numpy(np.int8)
+                name = f"{comp.name}_tf_count"
+                if name in found.columns:
+                    if name not in tf:
+                        tf[name] = np.full(total, np.nan, np.float32)
+                    tf[name][k:k + len(part)] = found[name].to_numpy(np.float32)
+        return Levels(matrix, tf)
+
+    def _gamma_matrix(self, gammas: "pd.DataFrame | Levels") -> np.ndarray:
+        if isinstance(gammas, Levels):
+            return gammas.matrix
         names = [f"{c.name}_gamma" for c in self.comparisons]
         return gammas[names].to_numpy(np.int8).reshape(len(gammas), len(names))
 
@@ -134,7 +184,7 @@ class Linker:
             pairs, report = self.block(prepared)
             gammas = None
         if gammas is None:
-            gammas = self._gammas(pairs, prepared)
+            gammas = self.levels(pairs, prepared)
         n_levels = [c.n_levels for c in self.comparisons]
         start = time.perf_counter()
         sample = self._random_pairs(n)
@@ -222,30 +272,71 @@ class Linker:
                 out[f"{col}_l"], out[f"{col}_r"] = codes[i], codes[j]
         return out
 
-    def predict(self, records: pd.DataFrame, model: TrainedModel,
-                pairs: pd.DataFrame | None = None,
-                gammas: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Score every candidate pair and keep the evidence (levels, weights, rule, decision)."""
-        prepared = self.prepare(records)
-        if pairs is None:
-            pairs, _ = self.block(prepared)
-        if gammas is None:
-            gammas = self._gammas(pairs, prepared)
-        start = time.perf_counter()
-        scored = score_partition(pd.concat([pairs.reset_index(drop=True), gammas], axis=1),
+    def _score(self, pairs: pd.DataFrame, prepared: pd.DataFrame, model: TrainedModel,
+               levels: Levels, rows: slice | np.ndarray) -> pd.DataFrame:
+        """Evidence, rule and decision for some rows of the candidate pairs (a partition)."""
+        part = pd.DataFrame({"i": pairs["i"].to_numpy()[rows], "j": pairs["j"].to_numpy()[rows]})
+        if "blocking_rule" in pairs.columns:
+            part["blocking_rule"] = pairs["blocking_rule"].to_numpy()[rows]
+        scored = score_partition(pd.concat([part, levels.frame(rows, self.comparisons)], axis=1),
                                  self.comparisons, model, len(prepared))
-        attached = self._rule_columns(pairs, prepared)
-        scored["rule"] = apply_rules(attached, scored, self.settings.rules)
-        scored["decision"] = pd.Categorical(
-            decide(scored["match_probability"].to_numpy(), scored["rule"].to_numpy(),
-                   model.thresholds), categories=[MATCH, REVIEW, NON_MATCH])
-        scored["rule"] = pd.Categorical(scored["rule"].to_numpy(object))
+        rule = apply_rules(self._rule_columns(part, prepared), scored, self.settings.rules)
+        decision = decide(scored["match_probability"].to_numpy(), rule, model.thresholds)
+        scored["rule"] = pd.Categorical(rule, categories=RULES_ALL)
+        scored["decision"] = pd.Categorical(decision, categories=DECISIONS)
+        return scored
+
+    def score_stream(self, pairs: pd.DataFrame, prepared: pd.DataFrame, model: TrainedModel,
+                     levels: Levels, chunk: int = CHUNK) -> pd.DataFrame:
+        """Probability, rule and decision of every pair, chunk by chunk, kept compact
+        (float64 + two one-byte codes per pair): what clustering needs and nothing more."""
+        total = len(pairs)
+        prob = np.zeros(total)
+        rule = np.zeros(total, np.int8)
+        decision = np.zeros(total, np.int8)
+        for k in range(0, total, chunk):
+            rows = slice(k, min(k + chunk, total))
+            scored = self._score(pairs, prepared, model, levels, rows)
+            prob[rows] = scored["match_probability"].to_numpy()
+            rule[rows] = scored["rule"].cat.codes.to_numpy()
+            decision[rows] = scored["decision"].cat.codes.to_numpy()
+        return pd.DataFrame({
+            "i": pairs["i"].to_numpy(), "j": pairs["j"].to_numpy(), "match_probability": prob,
+            "rule": pd.Categorical.from_codes(rule, categories=RULES_ALL),
+            "decision": pd.Categorical.from_codes(decision, categories=DECISIONS)})
+
+    def evidence(self, pairs: pd.DataFrame, prepared: pd.DataFrame, model: TrainedModel,
+                 levels: Levels, rows: np.ndarray, chunk: int = CHUNK) -> pd.DataFrame:
+        """Full evidence (levels, weights, rule, decision) of the chosen rows."""
+        parts = [self._score(pairs, prepared, model, levels, rows[k:k + chunk])
+                 for k in range(0, len(rows), chunk)]
+        if not parts:
+            parts = [self._score(pairs, prepared, model, levels, rows)]
+        scored = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         keys = prepared["record_key"].to_numpy(object)
         scored.insert(0, "record_key_l", pd.Series(keys[scored["i"].to_numpy()], dtype=object))
         scored.insert(1, "record_key_r", pd.Series(keys[scored["j"].to_numpy()], dtype=object))
         drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
-        self.timings["score"] = time.perf_counter() - start
         return scored.drop(columns=drop)
+
+    def predict(self, records: pd.DataFrame, model: TrainedModel,
+                pairs: pd.DataFrame | None = None,
+                gammas: "pd.DataFrame | Levels | None" = None) -> pd.DataFrame:
+        """Score every candidate pair and keep the evidence (levels, weights, rule, decision)."""
+        prepared = self.prepare(records)
+        if pairs is None:
+            pairs, _ = self.block(prepared)
+        start = time.perf_counter()
+        if gammas is None:
+            gammas = self.levels(pairs, prepared)
+        elif not isinstance(gammas, Levels):
+            tf = {c: gammas[c].to_numpy(np.float32) for c in gammas.columns
+                  if c.endswith("_tf_count")}
+            gammas = Levels(self._gamma_matrix(gammas), tf)
+        scored = self.evidence(pairs.reset_index(drop=True), prepared, model, gammas,
+                               np.arange(len(pairs)))
+        self.timings["score"] = time.perf_counter() - start
+        return scored
 
     def cluster(self, records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         """One row per record: record_key, cluster_id, cluster_size."""
@@ -261,15 +352,65 @@ class Linker:
         self.timings["cluster"] = time.perf_counter() - start
         return clusters_frame(prepared["record_key"], labels)
 
+    def collapse_columns(self) -> list[str]:
+        """Every record column comparisons, rules, constraints and blocking keys read."""
+        cols = set(comparison_columns(self.comparisons)) | set(RULE_COLUMNS)
+        cols |= {"bn_root_valid", "numbered_company", "name_std", "operating_name_std"}
+        for rule in self.settings.blocking.rules:
+            cols |= set(rule.keys)
+        return sorted(cols - set(KEY_ALIASES))
+
+
+def _identical_evidence(keys: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:
+    """Pairs of records identical on every compared field: a match by construction."""
+    return pd.DataFrame({
+        "record_key_l": pd.Series(keys[left], dtype=object),
+        "record_key_r": pd.Series(keys[right], dtype=object),
+        "match_probability": np.ones(len(left)),
+        "rule": pd.Categorical([IDENTICAL_RULE] * len(left), categories=RULES_ALL),
+        "decision": pd.Categorical([MATCH] * len(left), categories=DECISIONS)})
+
+
+def _expand(collapse: Collapse, evidence: pd.DataFrame, reps_keys: np.ndarray,
+            keys: np.ndarray) -> pd.DataFrame:
+    """Representative pairs as pairs of every record they stand for."""
+    order, starts = collapse.members()
+    position = pd.Series(np.arange(len(reps_keys)), index=reps_keys)
+    a = position[evidence["record_key_l"].to_numpy()].to_numpy()
+    b = position[evidence["record_key_r"].to_numpy()].to_numpy()
+    size_a, size_b = starts[a + 1] - starts[a], starts[b + 1] - starts[b]
+    count = size_a * size_b
+    row = np.repeat(np.arange(len(evidence)), count)
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    left = order[starts[a[row]] + offset // size_b[row]]
+    right = order[starts[b[row]] + offset % size_b[row]]
+    out = evidence.iloc[row].reset_index(drop=True)
+    out["record_key_l"] = keys[np.minimum(left, right)]
+    out["record_key_r"] = keys[np.maximum(left, right)]
+    return out
+
 
 def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
-                 progress: Progress | None = None) -> LinkResult:
-    """Standardise, block, train (EM), score, decide and cluster in one call."""
+                 progress: Progress | None = None, min_probability: float | None = None,
+                 chunk: int = CHUNK, collapse: bool = True) -> LinkResult:
+    """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
+
+    `min_probability`: keep the evidence of match and review pairs and of non-matches at or
+    above this probability only (None: every candidate pair, each record pair written out).
+    """
     linker = Linker(settings, progress)
     say = linker.progress
     prepared = linker.prepare(records)
     say(f"prepared {len(prepared):,} records in {linker.timings['prepare']:.2f}s")
-    pairs, report = linker.block(prepared)
+    start = time.perf_counter()
+    groups = identical_groups(prepared, linker.collapse_columns()) if collapse else Collapse(
+        np.arange(len(prepared)), np.arange(len(prepared)))
+    reps = prepared.iloc[groups.reps].reset_index(drop=True) if groups.collapsed else prepared
+    reps.attrs[PREPARED] = True
+    linker.timings["collapse"] = time.perf_counter() - start
+    say(f"collapsed {groups.collapsed:,} records identical on every compared field into their "
+        f"representatives: {len(reps):,} to link")
+    pairs, report = linker.block(reps)
     say(f"blocking: {report.total_pairs:,} candidate pairs from {len(report.rules)} rules "
         f"in {linker.timings['block']:.2f}s")
     if report.blocks_dropped:
@@ -279,16 +420,48 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
             f"rule's max_block_size were skipped ({dropped}; "
             f"{report.records_in_dropped_blocks:,} record memberships)")
     start = time.perf_counter()
-    gammas = linker._gammas(pairs, prepared)
+    levels = linker.levels(pairs, reps, chunk)
     linker.timings["compare"] = time.perf_counter() - start
     rate = len(pairs) / max(linker.timings["compare"], 1e-9)
     say(f"compared {len(pairs):,} pairs in {linker.timings['compare']:.2f}s ({rate:,.0f}/s)")
-    model = linker.train(prepared, pairs, gammas, report)
-    scored = linker.predict(prepared, model, pairs, gammas)
+    model = linker.train(reps, pairs, levels, report)
+    start = time.perf_counter()
+    scored = linker.score_stream(pairs, reps, model, levels, chunk)
     counts = scored["decision"].value_counts()
-    say(f"scored: {counts.get('match', 0):,} match, {counts.get('review', 0):,} review, "
-        f"{counts.get('non_match', 0):,} non-match")
-    clusters = linker.cluster(prepared, scored)
+    linker.timings["score"] = time.perf_counter() - start
+    say(f"scored: {counts.get(MATCH, 0):,} match, {counts.get(REVIEW, 0):,} review, "
+        f"{counts.get(NON_MATCH, 0):,} non-match in {linker.timings['score']:.2f}s")
+    start = time.perf_counter()
+    labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
+                               linker.settings.clustering)
+    clusters = clusters_frame(prepared["record_key"], labels[groups.rep_of])
+    linker.timings["cluster"] = time.perf_counter() - start
     say(f"clustered {len(clusters):,} records into {clusters['cluster_id'].nunique():,} "
         f"clusters in {linker.timings['cluster']:.2f}s")
-    return LinkResult(scored.drop(columns=["i", "j"]), clusters, model, report, linker.timings)
+    start = time.perf_counter()
+    keep = (scored["decision"].cat.codes.to_numpy() != DECISIONS.index(NON_MATCH))
+    if min_probability is not None:
+        keep |= scored["match_probability"].to_numpy() >= min_probability
+    else:
+        keep[:] = True
+    evidence = linker.evidence(pairs, reps, model, levels, np.flatnonzero(keep), chunk)
+    evidence = evidence.drop(columns=["i", "j"])
+    keys = prepared["record_key"].to_numpy(object)
+    if min_probability is None:
+        if groups.collapsed:
+            evidence = _expand(groups, evidence, reps["record_key"].to_numpy(object), keys)
+        left, right = groups.group_pairs()
+    else:
+        left, right = groups.member_pairs()
+    if len(left):
+        evidence = pd.concat([evidence, _identical_evidence(keys, left, right)],
+                             ignore_index=True)
+        evidence["rule"] = pd.Categorical(evidence["rule"], categories=RULES_ALL)
+        evidence["decision"] = pd.Categorical(evidence["decision"], categories=DECISIONS)
+    linker.timings["evidence"] = time.perf_counter() - start
+    decision_counts = {d: int(counts.get(d, 0)) for d in DECISIONS}
+    decision_counts[MATCH] += len(groups.member_pairs()[0])
+    return LinkResult(evidence, clusters, model, report, linker.timings,
+                      candidates=(groups.reps[pairs["i"].to_numpy()],
+                                  groups.reps[pairs["j"].to_numpy()]),
+                      collapse=groups, decision_counts=decision_counts)

@@ -19,6 +19,9 @@ CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
 # rules whose pairs give no support in clustering (a franchise pair keeps its score: the
 # rule stops the direct link, but two sites strongly tied to the same records may still join)
 NON_MATCH_RULES = (*CANNOT_LINK_RULES, "different_names")
+# every value apply_rules can give ('' : the score decides), for compact categorical codes
+RULES = ["", "same_bn", "different_bn", "different_numbered_company", "franchise",
+         "different_names"]
 
 
 def _both(frame: Mapping[str, np.ndarray], col: str) -> tuple[np.ndarray, ...]:

@@ -17,10 +17,13 @@ def result():
              for k in range(12)]
     extra += [
         # common name shared, same place: only the name's rarity differs from the next pair
+        # (an e-mail on one side only keeps them from being collapsed as identical records)
         business("th_a", "tim hortons", "77", "quinpool", "B3L1A1", "+19025551111"),
-        business("th_b", "tim hortons", "77", "quinpool", "B3L1A1", "+19025551111"),
+        business("th_b", "tim hortons", "77", "quinpool", "B3L1A1", "+19025551111",
+                 email_std="th@example.ca"),
         business("zw_a", "zephyr widgets", "88", "quinpool", "B3L1A2", "+19025552222"),
-        business("zw_b", "zephyr widgets", "88", "quinpool", "B3L1A2", "+19025552222"),
+        business("zw_b", "zephyr widgets", "88", "quinpool", "B3L1A2", "+19025552222",
+                 email_std="zw@example.ca"),
         # same valid BN root, otherwise unlike: the rule makes it a match
         business("bn_a", "northern lights co", "1", "pine", "B0E1A0", bn_root="123456782"),
         business("bn_b", "lumieres du nord", "9", "birch", "B0E2A0", bn_root="123456782"),

@@ -4,15 +4,20 @@ Registered in ubr_cli/main.py. The command only reads files, maps columns and wr
 all matching logic lives in `matching/`.
 """
 
+import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 import yaml
 
 from ubr_cli.console import console, fail
+
+if TYPE_CHECKING:
+    from matching.linker import LinkResult
 
 # Short names accepted in MAPPING.yaml, and the canonical fields they stand for.
 FIELD_ALIASES = {
@@ -24,6 +29,7 @@ CANONICAL = (
     "address_line", "city", "province", "postal_code", "phone", "email",
 )
 KEY_SEP = "\x1f"
+PAIRS_FLOOR = 0.01  # non-matches below this probability are left out of pairs.csv by default
 
 
 def _load_mapping(path: Path) -> tuple[str, dict[str, str]]:
@@ -119,13 +125,25 @@ def dedupe(
         show_default=False)],
     config: Annotated[Path | None, typer.Option(
         "--config", help="Match settings YAML (default: config/matching.yaml).")] = None,
+    all_pairs: Annotated[bool, typer.Option(
+        "--all-pairs", help="Write every scored candidate pair to pairs.csv (for measuring "
+        "blocking recall; large on big inputs).")] = False,
+    min_probability: Annotated[float, typer.Option(
+        "--min-probability", min=0.0, max=1.0,
+        help="Without --all-pairs, pairs.csv keeps match and review pairs and the non-matches "
+             "at or above this match probability.")] = PAIRS_FLOOR,
+    candidates: Annotated[bool, typer.Option(
+        "--candidates", help="Also write candidate_pairs.parquet: every candidate pair the "
+        "engine scored (representatives), to measure blocking recall cheaply.")] = False,
 ) -> None:
     """Find the records that are the same business, within and across CSV files.
 
     FILES are CSV files with a header row; several files are deduplicated and linked to each
     other. Trains the match model on the input itself (EM, no labels), scores candidate pairs
     and clusters them. Writes DIR/clusters.csv (file,record_id,cluster_id: one row per input
-    row), DIR/pairs.csv (every scored candidate pair with its evidence) and DIR/model.json.
+    row), DIR/pairs.csv (match and review pairs and non-matches at or above
+    --min-probability, with their evidence; every candidate pair with --all-pairs),
+    DIR/blocking.json (candidate pairs per blocking rule) and DIR/model.json.
 
     Example: ubr dedupe --mapping mapping.yaml --out out/ sites_2012.csv sites_2014.csv
     """
@@ -147,35 +165,80 @@ def dedupe(
         console.print(message)
 
     try:
-        result = link_records(records.drop(columns=["file", "record_id"]), settings, say)
+        result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
+                              min_probability=None if all_pairs else min_probability)
     except ValueError as exc:
         raise fail(f"matching failed: {exc}") from None
+    write_start = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    origin = records.set_index("record_key")[["file", "record_id"]]
-    clusters = result.clusters.merge(origin, left_on="record_key", right_index=True)
+    clusters = result.clusters.assign(file=records["file"].to_numpy(),
+                                      record_id=records["record_id"].to_numpy())
     rank = clusters["cluster_id"].rank(method="dense").astype(int)
     width = len(str(int(rank.max()))) if len(rank) else 1
     clusters["cluster_id"] = "C" + rank.astype(str).str.zfill(width)
     _write_csv(clusters[["file", "record_id", "cluster_id"]], out / "clusters.csv")
     pairs = result.pairs
-    left, right = origin.loc[pairs["record_key_l"]], origin.loc[pairs["record_key_r"]]
+    position = pd.Index(records["record_key"].to_numpy())
+    left = position.get_indexer(pairs["record_key_l"].to_numpy())
+    right = position.get_indexer(pairs["record_key_r"].to_numpy())
+    file, record_id = records["file"].to_numpy(object), records["record_id"].to_numpy(object)
     head = pd.DataFrame({
-        "file_l": left["file"].to_numpy(), "record_id_l": left["record_id"].to_numpy(),
-        "file_r": right["file"].to_numpy(), "record_id_r": right["record_id"].to_numpy(),
+        "file_l": file[left], "record_id_l": record_id[left],
+        "file_r": file[right], "record_id_r": record_id[right],
         "match_probability": pairs["match_probability"].round(6).to_numpy(),
         "decision": pairs["decision"].to_numpy(),
     })
     evidence = pairs.drop(columns=["record_key_l", "record_key_r", "match_probability",
                                    "decision"]).reset_index(drop=True)
     _write_csv(pd.concat([head, evidence.round(4)], axis=1), out / "pairs.csv")
+    report = result.blocking_report
+    blocking = {"records": len(records), "linked_records": report.n_records,
+                "identical_records_collapsed": result.collapse.collapsed if result.collapse
+                else 0,
+                "candidate_pairs": int(report.total_pairs),
+                "rules": [{k: int(v) if k != "rule" else v for k, v in r.__dict__.items()}
+                          for r in report.rules]}
+    (out / "blocking.json").write_text(json.dumps(blocking, indent=2))
+    if candidates and result.candidates is not None:
+        _write_candidates(out / "candidate_pairs.parquet", result, file, record_id)
     result.model.save(out / "model.json")
-    counts = pairs["decision"].value_counts()
+    counts = result.decision_counts
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     console.print(
-        f"done in {time.perf_counter() - started:.1f}s: {len(records):,} records -> "
+        f"done in {time.perf_counter() - started:.1f}s "
+        f"(writing {time.perf_counter() - write_start:.1f}s): "
+        f"{len(records):,} records -> "
         f"{len(sizes):,} clusters ({int((sizes > 1).sum()):,} with several records, "
-        f"largest {int(sizes.max()) if len(sizes) else 0}); pairs: {len(pairs):,} scored, "
-        f"{counts.get('match', 0):,} match, {counts.get('review', 0):,} review; "
-        f"blocking kept {result.blocking_report.total_pairs:,} candidate pairs. "
-        f"Wrote {out}/clusters.csv, pairs.csv, model.json"
+        f"largest {int(sizes.max()) if len(sizes) else 0}); "
+        f"{counts.get('match', 0):,} match, {counts.get('review', 0):,} review pairs; "
+        f"blocking kept {report.total_pairs:,} candidate pairs, pairs.csv {len(pairs):,} rows. "
+        f"Wrote {out}/clusters.csv, pairs.csv, blocking.json, model.json"
     )
+
+
+def _write_candidates(path: Path, result: "LinkResult", file: np.ndarray,
+                      record_id: np.ndarray) -> None:
+    """Candidate pairs as record positions -> (file, record_id), with `identical` rows mapping
+    each collapsed record to its representative (a pair of representatives stands for every
+    pair of the records they represent)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    left, right = result.candidates
+    identical = np.zeros(len(left), bool)
+    if result.collapse is not None and result.collapse.collapsed:
+        rep, member = result.collapse.member_pairs()
+        left, right = np.concatenate([left, rep]), np.concatenate([right, member])
+        identical = np.concatenate([identical, np.ones(len(rep), bool)])
+    labels = pd.Index(pd.unique(file))
+    ids = pa.array(record_id, pa.string())
+    files = pa.array(labels.to_numpy(object), pa.string())
+    file_code = labels.get_indexer(file).astype(np.int32)
+    table = pa.table({
+        "file_l": pa.DictionaryArray.from_arrays(pa.array(file_code[left]), files),
+        "record_id_l": ids.take(pa.array(left)),
+        "file_r": pa.DictionaryArray.from_arrays(pa.array(file_code[right]), files),
+        "record_id_r": ids.take(pa.array(right)),
+        "identical": pa.array(identical),
+    })
+    pq.write_table(table, path)

@@ -1,0 +1,74 @@
+"""Collapse records identical on every field the engine reads into one representative.
+
+A revenue register keeps one line per program account (RC, RP, RT ...), so one registrant can
+appear two or three times with the same standardised name, address, phone and BN root. Such
+lines are the same business by construction: linking them costs pairs (which grow with the
+square of the copies) and buys nothing. They are linked once, as representatives; every other
+record joins its representative's cluster, with the evidence rule `identical_fields`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+IDENTICAL_RULE = "identical_fields"
+
+
+@dataclass
+class Collapse:
+    """`rep_of[k]`: position (in the representatives) of record k's representative;
+    `reps`: record position of each representative (its first record)."""
+
+    rep_of: np.ndarray
+    reps: np.ndarray
+
+    @property
+    def n_records(self) -> int:
+        return len(self.rep_of)
+
+    @property
+    def collapsed(self) -> int:
+        return len(self.rep_of) - len(self.reps)
+
+    def member_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(record, its representative's record) for every record that is not a representative."""
+        rep_record = self.reps[self.rep_of]
+        others = np.flatnonzero(rep_record != np.arange(len(self.rep_of)))
+        return rep_record[others], others
+
+    def group_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair (i < j) of records sharing a representative."""
+        from matching.blocking import pairs_within_groups
+
+        n = len(self.rep_of)
+        i, j, _, _ = pairs_within_groups(np.arange(n, dtype=np.int64),
+                                         self.rep_of.astype(np.int64), n + 1)
+        return i, j
+
+    def members(self) -> tuple[np.ndarray, np.ndarray]:
+        """Records sorted by representative, and where each representative's run starts."""
+        order = np.argsort(self.rep_of, kind="stable")
+        starts = np.searchsorted(self.rep_of[order], np.arange(len(self.reps) + 1))
+        return order, starts
+
+
+def _is_list_column(values: pd.Series) -> bool:
+    first = values.dropna()
+    return len(first) > 0 and isinstance(first.iloc[0], list)
+
+
+def identical_groups(records: pd.DataFrame, columns: list[str]) -> Collapse:
+    """Group records equal on all `columns` (missing equals missing)."""
+    n = len(records)
+    group = np.zeros(n, np.int64)
+    for col in columns:
+        if col not in records.columns or _is_list_column(records[col]):
+            continue
+        codes, uniques = pd.factorize(records[col].to_numpy(dtype=object), use_na_sentinel=True)
+        group = pd.factorize(group * (len(uniques) + 1) + (codes.astype(np.int64) + 1))[0]
+        group = group.astype(np.int64)
+    # factorize numbers groups in order of first appearance: group k's first record is its
+    # representative, and representatives keep the records' order
+    _, reps = np.unique(group, return_index=True)
+    return Collapse(rep_of=group, reps=reps.astype(np.int64))
