@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import openpyxl
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -161,3 +162,44 @@ def test_missing_sqlite_file_is_an_error_not_an_empty_database(tmp_path):
     with pytest.raises(SourceIngestError, match=r"source 'test_src': database file .* not found"):
         ingest_source(make_config(format="sql", location=None, url=url, table="t"), tmp_path)
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_fast_and_careful_csv_paths_read_the_same_rows(tmp_path):
+    from sources.readers.delimited import _read_with_arrow, _read_with_csv_module
+    from sources.readers.raw import decode_file
+
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "\ufeffid,name,date\n"
+        '007,"Pêcheries ""Le Quai"" Ltée",2020-01-02\n'
+        "\n"
+        "008,  spaced  ,\n"
+        '009,"Virgule, Inc.",2021-03-04\n', encoding="utf-8")
+    text, clean = decode_file(path, "utf-8")
+    fast = _read_with_arrow(make_config(), path, text)
+    careful = _read_with_csv_module(make_config(), path, text, clean)
+    assert fast is not None
+    assert fast.columns == careful.columns == ["id", "name", "date"]
+    pd.testing.assert_frame_equal(fast.rows, careful.rows)
+    assert fast.rows["id"].tolist() == ["007", "008", "009"]
+    assert fast.rows[LINE_COLUMN].tolist() == [2, 4, 5]
+
+    path.write_text('id,name,date\n1,"two\nlines",\n', encoding="utf-8")
+    text, _ = decode_file(path, "utf-8")
+    assert _read_with_arrow(make_config(), path, text) is None  # a record spans lines
+
+
+def test_fast_path_matches_on_the_demo_register(tmp_path):
+    from sources.config import load_sources
+    from sources.defaults import DEFAULT_SOURCES_CONFIG
+    from sources.demo import generate_demo_registers
+    from sources.readers.delimited import _read_with_arrow, _read_with_csv_module
+    from sources.readers.raw import decode_file
+
+    generate_demo_registers(tmp_path, businesses=400, seed=5)
+    config = load_sources(DEFAULT_SOURCES_CONFIG).get("rjsc")
+    path = tmp_path / "rjsc" / "companies.csv"
+    text, clean = decode_file(path, config.encoding)
+    fast = _read_with_arrow(config, path, text)
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast.rows, _read_with_csv_module(config, path, text, clean).rows)
