@@ -19,7 +19,7 @@ from matching.golden.settings import CRITERIA, FieldRule, SurvivorshipSettings
 ONLY_CANDIDATE = "only_candidate"  # a single source record had a value
 CONSENSUS = "consensus"  # several records, all with the same value
 TIEBREAK = "tiebreak"  # criteria tied: smallest (source, source_record_id)
-RULE_NAMES = [*CRITERIA, ONLY_CANDIDATE, CONSENSUS, TIEBREAK]
+RULE_NAMES = [*CRITERIA, ONLY_CANDIDATE, CONSENSUS, TIEBREAK]  # every rule a value can record
 PROVENANCE_COLUMNS = ["cluster_id", "field", "value", "source", "source_record_id", "rule"]
 # Provenance and value frames also carry `_row` (position of the source record in the
 # `records` frame given) and `_cluster` (position of the business in the golden frame, i.e.
@@ -160,8 +160,11 @@ def _sort_order(cluster: np.ndarray, keys: list[np.ndarray], tiebreak: np.ndarra
 
 
 def _decided_rule(code: np.ndarray, value_key: np.ndarray, keys: list[np.ndarray],
-                  names: list[str], order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Winner candidate per business and the rule that decided, given the sort `order`."""
+                  order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Winner candidate per business and the code (in RULE_NAMES) of the rule that decided.
+
+    Criterion k of the field's chain has code k; the others are the named constants.
+    """
     code, value_key = code[order], value_key[order]
     first = np.r_[True, code[1:] != code[:-1]]
     starts = np.flatnonzero(first)
@@ -169,15 +172,15 @@ def _decided_rule(code: np.ndarray, value_key: np.ndarray, keys: list[np.ndarray
     differs = value_key != value_key[starts][group]
     where = np.flatnonzero(differs)
     runner = pd.Series(where).groupby(group[where]).first()
-    rule = np.where(np.bincount(group) > 1, CONSENSUS, ONLY_CANDIDATE).astype(object)
+    rule = np.where(np.bincount(group) > 1, -2, -1)  # consensus / only candidate
     if len(runner):
         g = runner.index.to_numpy()
         win, run = order[starts[g]], order[runner.to_numpy()]
-        decided = np.full(len(g), TIEBREAK, dtype=object)
+        decided = np.full(len(g), -3)  # tiebreak
         undecided = np.ones(len(g), bool)
-        for key, name in zip(keys, names, strict=True):
+        for k, key in enumerate(keys):
             here = undecided & (key[win] != key[run])
-            decided[here] = name
+            decided[here] = k
             undecided &= ~here
         rule[g] = decided
     return order[starts], rule
@@ -216,9 +219,10 @@ def survive(records: pd.DataFrame, clusters: pd.DataFrame,
         keys = [_criterion_key(c, rule, cand, source_code, sources, dates) for c in rule.rules]
         cluster = codes[cand.row]
         order = _sort_order(cluster, keys, tiebreak[cand.row])
-        win, decided = _decided_rule(cluster, cand.key, keys, list(rule.rules), order)
-        decided_text = pd.Series(RULE_NAMES, dtype="string").iloc[
-            pd.Index(RULE_NAMES).get_indexer(decided)].reset_index(drop=True)
+        win, decided = _decided_rule(cluster, cand.key, keys, order)
+        names_here = [*rule.rules, TIEBREAK, CONSENSUS, ONLY_CANDIDATE]  # codes 0.., -3, -2, -1
+        decided_text = pd.Series(names_here, dtype="string").iloc[
+            np.where(decided >= 0, decided, len(names_here) + decided)].reset_index(drop=True)
         rows, win_cluster = cand.row[win], cluster[win]
         for column in columns:
             value = cand.values[column].iloc[win].reset_index(drop=True)
