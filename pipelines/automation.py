@@ -54,3 +54,14 @@ def build_source_files_sensor(job_name: str) -> dg.SensorDefinition:
             run_key=key, tags={"ubr/changed_sources": ",".join(sorted(changed))})])
 
     return _sensor
+
+
+@dg.run_failure_sensor(name="close_failed_registry_runs",
+                       default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="Marks the registry run of a failed job run as failed, so "
+                       "the runs table never shows a dead run as running.")
+def close_failed_registry_runs(context: dg.RunFailureSensorContext) -> None:
+    steps = sorted({event.step_key for event in context.get_step_failure_events()
+                    if event.step_key})
+    if RegistryStoreResource().fail_run(context.dagster_run.run_id, steps):
+        context.log.info(f"registry run of {context.dagster_run.run_id} marked failed")

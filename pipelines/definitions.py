@@ -6,7 +6,11 @@ source), so a new ministry register is a YAML entry, not new code.
 
 import dagster as dg
 
-from pipelines.automation import build_nightly_schedule, build_source_files_sensor
+from pipelines.automation import (
+    build_nightly_schedule,
+    build_source_files_sensor,
+    close_failed_registry_runs,
+)
 from pipelines.canonical import build_canonical_records_asset
 from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
 from pipelines.matching import one_cluster_per_record, record_matches
@@ -41,7 +45,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=checks,
         jobs=[job],
         schedules=[build_nightly_schedule(JOB_NAME)],
-        sensors=[build_source_files_sensor(JOB_NAME)],
+        sensors=[build_source_files_sensor(JOB_NAME), close_failed_registry_runs],
         resources={
             "catalog": SourceCatalog(config_path=str(config_path), data_dir=str(data_dir())),
             "store": RegistryStoreResource(),

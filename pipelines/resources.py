@@ -59,6 +59,15 @@ class RegistryStoreResource(dg.ConfigurableResource):
         """The registry run for this Dagster run, started on first use."""
         return self.open().run_for_dagster_run(dagster_run_id, config_hash())
 
+    def fail_run(self, dagster_run_id: str, failed_steps: list[str]) -> bool:
+        """Close the registry run of a failed Dagster run; False if there was none open."""
+        registry = self.open()
+        run = registry.find_dagster_run(dagster_run_id)
+        if run is None or run["status"] != "running":
+            return False
+        registry.finish_run(run["run_id"], "failed", {"failed_steps": failed_steps})
+        return True
+
     def record_blocked_batch(self, dagster_run_id: str, batch: "SourceBatch", why: str) -> None:
         """Keep a blocked source's quarantine for triage; its accepted records stay as they were."""
         files = [(f.path, f.sha256, f.size_bytes, f.rows) for f in batch.files]

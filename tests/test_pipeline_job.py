@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipelines.definitions import JOB_NAME, build_definitions
+from pipelines.resources import RegistryStoreResource
 from registry.store import RegistryStore
 from sources.demo import generate_demo_registers
 
@@ -107,3 +108,8 @@ def test_a_source_failing_as_a_whole_blocks_downstream_and_keeps_what_was_stored
         batches = store.latest_batches(run["run_id"]).set_index("source")
         assert batches.at["rjsc", "status"] == "blocked"
         assert batches.at["rjsc", "rows_quarantined"] >= len(frame) // 3
+        # `ubr run` and the run-failure sensor close the registry run of a failed job run.
+        resource = RegistryStoreResource(database_url=environment)
+        assert resource.fail_run(blocked.run_id, ["validated_rjsc_expectations"])
+        assert store.get_run(run["run_id"])["status"] == "failed"
+        assert not resource.fail_run(blocked.run_id, [])  # already closed

@@ -43,6 +43,7 @@ def run(
     from dagster import DagsterInstance
 
     from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.resources import RegistryStoreResource
     from sources.config import ConfigError
 
     try:
@@ -54,6 +55,9 @@ def run(
         result = job.execute_in_process(
             instance=instance, run_config=QUIET_DAGSTER, raise_on_error=False)
     seconds = time.perf_counter() - started
+    if not result.success:
+        failed = sorted({e.step_key for e in result.all_events if e.is_step_failure and e.step_key})
+        RegistryStoreResource().fail_run(result.run_id, failed)
     _print_summary(result.run_id)
     if not result.success:
         for event in result.all_events:
@@ -86,6 +90,7 @@ def _print_summary(dagster_run_id: str) -> None:
     run = store.find_dagster_run(dagster_run_id)
     if run is None:
         return
+    console.print(f"registry run {run['run_id']}: {run['status']}")
     batches = store.latest_batches(run["run_id"])
     rows = [[b.source, b.status, f"{b.rows_read:,}", f"{b.rows_accepted:,}",
              f"{b.rows_quarantined:,}"] for b in batches.itertuples()]
