@@ -32,6 +32,7 @@ from registry.schema import runs
 from registry.store import RegistryStore, StoreError
 
 KEY_CHUNK = 500  # ids per IN (...) list when deleting changed rows
+BULK_READ_IDS = 20_000  # beyond this many businesses, read a whole table instead of by id
 
 
 def _now() -> datetime:
@@ -94,10 +95,14 @@ class GoldenStore:
         return PreviousState(xref_frame, business_frame, sequence)
 
     def provenance(self, registry_ids: Sequence[str]) -> pd.DataFrame:
-        """field_provenance rows of these businesses."""
+        """field_provenance rows of these businesses (all rows, read in bulk, when many)."""
         columns = [c.name for c in field_provenance.c]
         parts = []
         with self.engine.connect() as connection:
+            if len(registry_ids) > BULK_READ_IDS:
+                every = bulk.read_frame(connection, sa.select(field_provenance))
+                return every[every["registry_id"].isin(list(registry_ids))].reset_index(
+                    drop=True)
             for chunk in _chunks(list(registry_ids)):
                 statement = sa.select(field_provenance).where(
                     field_provenance.c.registry_id.in_(chunk))

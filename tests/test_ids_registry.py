@@ -160,7 +160,10 @@ def test_merge_split_retire_and_record_events_between_two_runs(golden):
     assert sum(summary3["events"].values()) == 0 and events_of(golden, run3).empty
 
 
-def test_golden_field_change_is_an_updated_event(golden):
+@pytest.mark.parametrize("bulk_read", [False, True])
+def test_golden_field_change_is_an_updated_event(golden, monkeypatch, bulk_read):
+    if bulk_read:  # many changed businesses: the old provenance is read in one bulk query
+        monkeypatch.setattr("registry.golden_store.BULK_READ_IDS", 0)
     rows = bakery()
     records = canonical(rows)
     link = fake_link(records, [list(records["record_key"])])
