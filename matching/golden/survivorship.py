@@ -238,6 +238,7 @@ def survive(records: pd.DataFrame, clusters: pd.DataFrame,
     prov = pd.concat(provenance, ignore_index=True) if provenance else \
         pd.DataFrame({c: pd.Series(dtype="string") for c in PROVENANCE_COLUMNS})
     if len(prov):  # by business, then field in configuration order
-        prov = prov.iloc[np.lexsort((prov["_f"].to_numpy(), prov["_cluster"].to_numpy()))]
+        packed = prov["_cluster"].to_numpy().astype(np.int64) << 8 | prov["_f"].to_numpy()
+        prov = prov.iloc[np.argsort(packed, kind="stable")]
         prov = prov[prov["value"].notna().to_numpy()].drop(columns="_f")
     return GoldenRecords(pd.DataFrame(golden), prov.reset_index(drop=True))

@@ -97,7 +97,12 @@ def multi_values(records: pd.DataFrame, clusters: pd.DataFrame,
     source_code, sources = codes_of(base["source"], sort=True)
     record_ids = base["source_record_id"].astype("string")
     id_code = codes_of(record_ids, sort=True)[0]
-    order = np.lexsort((id_code[rows], source_code[rows], out["_kind"].to_numpy(), code[rows]))
+    # one packed int64 key (business, kind, source, record id rank): a single stable sort
+    rank = source_code.astype(np.int64) * (int(id_code.max(initial=0)) + 1) + id_code
+    rank_bits = max(int(rank.max(initial=0)).bit_length(), 1)
+    packed = ((code[rows].astype(np.int64) << 4 | out["_kind"].to_numpy()) << rank_bits) \
+        | rank[rows]
+    order = np.argsort(packed, kind="stable")
     out, rows = out.iloc[order].reset_index(drop=True), rows[order]
     return pd.DataFrame({
         "cluster_id": names.iloc[code[rows]].reset_index(drop=True),
