@@ -135,7 +135,7 @@ match_evidence = sa.Table(
     sa.Column("decision", sa.String(16), nullable=False),
     sa.Column("rule", sa.String(64), nullable=True),
     sa.Column("match_probability", sa.Float, nullable=False),
-    sa.Column("match_weight", sa.Float, nullable=False),
+    sa.Column("match_weight", sa.Float, nullable=True),  # null for identical records (0003)
     sa.Column("evidence", JSONType, nullable=False),
 )
 

@@ -9,10 +9,10 @@ from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
 
 
-def test_link_then_publish_twice_is_stable(sqlite_url):
+def test_link_then_publish_twice_is_stable(database_url):
     rows = sum((bakery(i, stem=f"{1000000 + i * 7919:07d}") for i in range(1, 25)), [])
     records = canonical(rows)
-    with RegistryStore(sqlite_url) as store:
+    with RegistryStore(database_url) as store:
         store.migrate()
         golden = GoldenStore(store)
         summaries = []

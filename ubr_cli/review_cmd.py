@@ -130,9 +130,12 @@ def decide(
     pair = golden.review_pair(pair_id)
     if pair is None:
         raise fail(f"no review pair {pair_id}; `ubr review list` shows the pairs")
+    from matching.golden.steward import ordered_pair
+
     try:
         (decision_id,) = golden.record_decisions(
-            [(pair["record_key_l"], pair["record_key_r"])], chosen[0], steward, reason)
+            [ordered_pair(pair["record_key_l"], pair["record_key_r"])], chosen[0], steward,
+            reason)
     except ValueError as exc:
         raise fail(str(exc)) from None
     console.print(f"Decision #{decision_id}: {pair['record_key_l']} and {pair['record_key_r']} "

@@ -129,7 +129,8 @@ def _match_evidence(pairs: pd.DataFrame) -> pd.DataFrame:
         "decision": rows["decision"].to_numpy(object),
         "rule": rule.mask(rule == "").to_numpy(object, na_value=None),
         "match_probability": rows["match_probability"].to_numpy(float),
-        "match_weight": rows["match_weight"].to_numpy(float),
+        # null for pairs matched without a score (records identical on every field)
+        "match_weight": pd.array(rows["match_weight"].to_numpy(float), dtype="Float64"),
         "evidence": evidence_json(rows),
     })
 

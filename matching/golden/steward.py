@@ -142,15 +142,18 @@ def review_pairs(pairs: pd.DataFrame, registry_ids: pd.Series, business_size: pd
     nearly linked), then the largest pair of businesses. `registry_ids` and `business_size`
     are indexed by record_key.
     """
-    review = pairs[pairs["decision"] == "review"]
+    review = pairs[(pairs["decision"] == "review").to_numpy(bool)]
+    left = review["record_key_l"].astype("string").to_numpy(object)
+    right = review["record_key_r"].astype("string").to_numpy(object)
+    swap = left > right  # stored as the decision log stores pairs: smaller key first
+    left, right = np.where(swap, right, left), np.where(swap, left, right)
     threshold = float(np.log2(auto_match_probability / (1 - auto_match_probability)))
-    size = (business_size.reindex(review["record_key_l"]).to_numpy(float)
-            + business_size.reindex(review["record_key_r"]).to_numpy(float))
+    size = (business_size.reindex(left).to_numpy(float)
+            + business_size.reindex(right).to_numpy(float))
     out = pd.DataFrame({
-        "record_key_l": review["record_key_l"].to_numpy(object),
-        "record_key_r": review["record_key_r"].to_numpy(object),
-        "registry_id_l": registry_ids.reindex(review["record_key_l"]).to_numpy(object),
-        "registry_id_r": registry_ids.reindex(review["record_key_r"]).to_numpy(object),
+        "record_key_l": left, "record_key_r": right,
+        "registry_id_l": registry_ids.reindex(left).to_numpy(object),
+        "registry_id_r": registry_ids.reindex(right).to_numpy(object),
         "match_probability": review["match_probability"].to_numpy(float),
         "match_weight": review["match_weight"].to_numpy(float),
         "business_size": np.nan_to_num(size).astype(np.int64),
