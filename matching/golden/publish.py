@@ -188,8 +188,8 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     values["registry_id"] = registry.iloc[values["_cluster"].to_numpy()].reset_index(drop=True)
     rows = golden.golden.reset_index(drop=True)
     rows["registry_id"] = registry
-    codes, names = codes_of(clusters["cluster_id"], sort=True)
-    rows["member_count"] = _lookup(rows["cluster_id"], names, pd.Series(np.bincount(codes)))
+    codes, _ = codes_of(clusters["cluster_id"], sort=True)  # the same order as `rows`
+    rows["member_count"] = np.bincount(codes, minlength=len(rows))
     record_hash = text_hash(records["record_key"])
     rows["state_hash"] = _state_hashes(len(rows), provenance, values, record_hash)
     # what changed against the previous state
@@ -208,12 +208,12 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     rows["first_run_id"] = first_run.fillna(run_id).to_numpy(object)
     old_prov = store.provenance(replaced) if replaced else pd.DataFrame(
         columns=["registry_id", "field", "value"])
-    updated = _updated_events(old_prov, provenance[provenance["registry_id"].isin(replaced)])
+    in_prov, in_values = provenance["_cluster"].to_numpy(), values["_cluster"].to_numpy()
+    updated = _updated_events(old_prov, provenance[(write & existing)[in_prov]])
     business_rows = rows[write].assign(status="active", retired_into=None)
     columns = ["registry_id", "status", "retired_into",
                *[c for c in GOLDEN_COLUMNS if c in business_rows.columns],
                "member_count", "state_hash", "first_run_id"]
-    written = business_rows["registry_id"]
     # cross-reference: rows whose business changed, and records gone from the input
     xref = state.cross_reference
     now_id = id_of(membership["cluster_id"])
@@ -240,8 +240,7 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     }
     store.apply_run(run_id, _changes(
         business_rows[columns], replaced, ids.retired, xref_changed,
-        stale, provenance[provenance["registry_id"].isin(written)],
-        values[values["registry_id"].isin(written)], all_events, queue,
+        stale, provenance[write[in_prov]], values[write[in_values]], all_events, queue,
         _match_evidence(link.pairs), summary))
     return summary
 
