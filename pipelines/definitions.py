@@ -12,6 +12,7 @@ from pipelines.automation import (
     close_failed_registry_runs,
 )
 from pipelines.canonical import build_canonical_records_asset
+from pipelines.golden import golden_records
 from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
 from pipelines.matching import one_cluster_per_record, record_matches
 from pipelines.resources import RegistryStoreResource, SourceCatalog
@@ -30,6 +31,7 @@ def build_definitions() -> dg.Definitions:
         *[build_validation_asset(s) for s in sources],
         build_canonical_records_asset(sources),
         record_matches,
+        golden_records,
     ]
     checks = [
         *[build_reconciliation_check(s) for s in sources],

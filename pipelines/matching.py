@@ -21,10 +21,11 @@ MATCHING_GROUP = "matching"
 def record_matches(
     context: dg.AssetExecutionContext, records: pd.DataFrame, store: RegistryStoreResource
 ) -> dg.Output[Any]:
+    from matching.golden.keys import with_record_keys
     from matching.linker import link_records
     from matching.model import load_settings
 
-    keyed = records.assign(record_key=records["source_record_id"])
+    keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
     result = link_records(keyed, load_settings(), progress=lambda line: stage(context, line))
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)

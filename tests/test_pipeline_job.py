@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.definitions import JOB_NAME, build_definitions
 from pipelines.resources import RegistryStoreResource
+from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
 from sources.demo import generate_demo_registers
 
@@ -67,10 +68,25 @@ def test_job_ingests_every_source_reconciles_and_rerun_changes_nothing(environme
         materialised = first.asset_materializations_for_node("ingested_rjsc")[0].metadata
         assert materialised["rows_read"].value == batches.at["rjsc", "rows_read"]
 
+        golden = GoldenStore(store)
+        xref = golden.table("cross_reference")
+        assert len(xref) == len(records)  # every accepted record in exactly one business
+        assert not xref.duplicated(["source", "source_record_id"]).any()
+        businesses = golden.table("businesses")
+        assert set(xref["registry_id"]) == set(businesses["registry_id"])
+        assert run["status"] == "succeeded"  # the golden asset closes the registry run
+
         second = run_job(instance)
         assert second.success
-        rerun = store.latest_batches(store.find_dagster_run(second.run_id)["run_id"])
+        second_run = store.find_dagster_run(second.run_id)["run_id"]
+        rerun = store.latest_batches(second_run)
         assert set(rerun["status"]) == {"unchanged"}
+        assert golden.table("events", run_id=second_run).empty  # same input: no events
+        pd.testing.assert_frame_equal(
+            xref.sort_values(["source", "source_record_id"]).reset_index(drop=True)[
+                ["source", "source_record_id", "registry_id"]],
+            golden.table("cross_reference").sort_values(["source", "source_record_id"])
+            .reset_index(drop=True)[["source", "source_record_id", "registry_id"]])
         after = store.load_source_records()
         pd.testing.assert_frame_equal(
             records.sort_values("source_record_id").reset_index(drop=True),
