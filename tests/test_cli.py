@@ -12,7 +12,7 @@ runner = CliRunner()
 def test_every_command_explains_itself():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo-data", "run", "sources", "quarantine", "dedupe"):
+    for command in ("demo-data", "run", "sources", "quarantine", "dedupe", "review"):
         assert command in result.output
         sub = runner.invoke(app, [*command.split(), "--help"])
         assert sub.exit_code == 0 and "Usage" in sub.output

@@ -29,3 +29,6 @@ app.command("demo-data")(demo_data)
 from ubr_cli.quarantine_cmd import quarantine_app  # noqa: E402
 
 app.add_typer(quarantine_app, name="quarantine")
+from ubr_cli.review_cmd import review_app  # noqa: E402
+
+app.add_typer(review_app, name="review")

@@ -96,3 +96,10 @@ def _print_summary(dagster_run_id: str) -> None:
              f"{b.rows_quarantined:,}"] for b in batches.itertuples()]
     table(f"Reconciliation (registry run {run['run_id']})",
           ["source", "batch", "read", "accepted", "quarantined"], rows)
+    summary = run.get("summary") or {}
+    if "businesses" in summary:
+        events = ", ".join(f"{kind} {count:,}" for kind, count in summary["events"].items()
+                           if count) or "none"
+        console.print(f"Registry: {summary['businesses']:,} businesses from "
+                      f"{summary['records']:,} source records; events: {events}; "
+                      f"{summary['pending_reviews']:,} pair(s) awaiting review (`ubr review list`)")
