@@ -12,7 +12,7 @@ from pipelines.automation import (
     close_failed_registry_runs,
 )
 from pipelines.canonical import build_canonical_records_asset
-from pipelines.golden import golden_records
+from pipelines.golden import golden_checks, golden_records
 from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
 from pipelines.matching import one_cluster_per_record, record_matches
 from pipelines.resources import RegistryStoreResource, SourceCatalog
@@ -37,6 +37,7 @@ def build_definitions() -> dg.Definitions:
         *[build_reconciliation_check(s) for s in sources],
         *[build_expectations_check(s) for s in sources],
         one_cluster_per_record,
+        *golden_checks,
     ]
     job = dg.define_asset_job(
         JOB_NAME, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,

@@ -43,3 +43,42 @@ def golden_records(
         "pending_reviews": summary["pending_reviews"],
         "steward_constraints": dg.MetadataValue.json(summary["steward"]),
     })
+
+
+def _golden_check(
+    name: str, description: str, audit_name: str, tables: tuple[str, ...]
+) -> dg.AssetChecksDefinition:
+    """An asset check that runs one audit of matching.golden.audit on the stored registry."""
+
+    @dg.asset_check(asset=golden_records, name=name, description=description)
+    def _check(store: RegistryStoreResource) -> dg.AssetCheckResult:
+        from matching.golden import audit
+        from registry.golden_store import GoldenStore
+
+        registry = store.open()
+        golden = GoldenStore(registry)
+        readers = {
+            "records": registry.load_source_records,
+            "cross_reference": lambda: golden.table("cross_reference"),
+            "businesses": lambda: golden.table("businesses"),
+            "events": lambda: golden.table("events"),
+        }
+        result = getattr(audit, audit_name)(*[readers[table]() for table in tables])
+        return dg.AssetCheckResult(passed=result.passed, severity=dg.AssetCheckSeverity.ERROR,
+                                   description=result.detail,
+                                   metadata={"failures": result.failures})
+
+    return _check
+
+
+golden_checks = [
+    _golden_check("one_business_per_record", "Every accepted source record belongs to exactly "
+                  "one business.", "records_in_one_business", ("records", "cross_reference")),
+    _golden_check("one_valid_bn_root", "No business holds two different valid BN roots.",
+                  "one_valid_bn_root_per_business", ("records", "cross_reference")),
+    _golden_check("registry_ids_valid", "Registry ids are unique and well formed.",
+                  "registry_ids_valid", ("businesses",)),
+    _golden_check("events_consistent", "Id events agree with the businesses table (created, "
+                  "retired, merged into an active business).", "events_consistent",
+                  ("businesses", "events")),
+]
