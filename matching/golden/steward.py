@@ -148,12 +148,14 @@ def review_pairs(pairs: pd.DataFrame, registry_ids: pd.Series, business_size: pd
     swap = left > right  # stored as the decision log stores pairs: smaller key first
     left, right = np.where(swap, right, left), np.where(swap, left, right)
     threshold = float(np.log2(auto_match_probability / (1 - auto_match_probability)))
-    size = (business_size.reindex(left).to_numpy(float)
-            + business_size.reindex(right).to_numpy(float))
+    id_l = registry_ids.reindex(left).to_numpy(object)
+    id_r = registry_ids.reindex(right).to_numpy(object)
+    size_l = business_size.reindex(left).to_numpy(float)
+    size_r = business_size.reindex(right).to_numpy(float)
+    size = np.where(id_l == id_r, size_l, size_l + size_r)  # records the decision touches
     out = pd.DataFrame({
         "record_key_l": left, "record_key_r": right,
-        "registry_id_l": registry_ids.reindex(left).to_numpy(object),
-        "registry_id_r": registry_ids.reindex(right).to_numpy(object),
+        "registry_id_l": id_l, "registry_id_r": id_r,
         "match_probability": review["match_probability"].to_numpy(float),
         "match_weight": review["match_weight"].to_numpy(float),
         "business_size": np.nan_to_num(size).astype(np.int64),
