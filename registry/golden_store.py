@@ -139,6 +139,10 @@ class GoldenStore:
                 connection.execute(businesses.update().where(
                     businesses.c.registry_id == row.registry_id).values(
                     status="retired", retired_into=row.retired_into, last_run_id=run_id))
+                if row.retired_into is not None:  # earlier merges follow on: one hop to active
+                    connection.execute(businesses.update().where(
+                        businesses.c.retired_into == row.registry_id).values(
+                        retired_into=row.retired_into))
             stale = changes.stale_records[["source", "source_record_id"]].astype(object)
             pairs = list(stale.itertuples(index=False, name=None))
             key = sa.tuple_(cross_reference.c.source, cross_reference.c.source_record_id)

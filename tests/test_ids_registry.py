@@ -189,3 +189,30 @@ def test_a_new_record_joining_a_business_is_recorded(golden):
     added = events_of(golden, run2)
     assert added[added["kind"] == "record_added"]["source"].tolist() == ["permits"]
     assert summary["businesses"] == 1 and summary["events"]["created"] == 0
+
+
+def test_retired_ids_point_one_hop_to_the_active_business(golden):
+    records = canonical(bakery(1) + bakery(2) + bakery(3))
+    k = list(records["record_key"])
+    publish(golden, records, fake_link(records, [k[0:4], k[4:8], k[8:12]]))
+    ids = ids_by_record(golden)
+    oldest, middle, newest = ids[k[0]], ids[k[4]], ids[k[8]]
+    publish(golden, records, fake_link(records, [k[0:4], k[4:12]]))  # newest -> middle
+    assert golden.business(newest)["retired_into"] == middle
+    publish(golden, records, fake_link(records, [k[0:12]]))  # middle -> oldest
+    assert golden.business(middle)["retired_into"] == oldest
+    assert golden.business(newest)["retired_into"] == oldest  # re-pointed, not a chain
+
+
+def test_every_id_has_a_created_event_even_after_a_split(golden):
+    from matching.golden.audit import events_consistent
+
+    records = canonical(bakery(1))
+    k = list(records["record_key"])
+    publish(golden, records, fake_link(records, [k]))
+    run2, summary = publish(golden, records, fake_link(records, [k[0:3]]))
+    events = events_of(golden, run2)
+    born = events[events["kind"] == "created"].iloc[0]
+    assert born["other_registry_id"] == ids_by_record(golden)[k[0]]
+    assert summary["events"]["created"] == summary["events"]["split"] == 1
+    assert events_consistent(golden.table("businesses"), golden.table("events")).passed

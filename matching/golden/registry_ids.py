@@ -9,8 +9,8 @@ Rules (docs/golden-records.md), all vectorised over (cluster, previous id) overl
    (ties: the smaller cluster_id).
 2. A cluster chosen as home by several ids keeps the oldest (smallest sequence); the others
    are retired into it (events `merged` on the survivor and `retired` on the old id).
-3. A cluster that is nobody's home gets a new id: `split` if it holds records of a previous
-   business (the largest part kept the old id), else `created`.
+3. A cluster that is nobody's home gets a new id (event `created`: every id has one) and,
+   if it holds records of a previous business (whose largest part kept the old id), `split`.
 4. A previous id whose records all left the input is `retired` with no successor.
 5. A record whose id changed is `record_moved` (unless its whole business merged); a record
    new to the registry joining an existing business is `record_added`; one gone from the
@@ -163,6 +163,9 @@ def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
     parts = [
         _events(pd.DataFrame({"registry_id": registry[created]}), kind="created",
                 reason="new business: its records were in no earlier business"),
+        _events(pd.DataFrame({"registry_id": registry[split],
+                              "other_registry_id": names[origin[split]]}), kind="created",
+                reason="new business split from other_registry_id"),
         _events(pd.DataFrame({"registry_id": registry[split],
                               "other_registry_id": names[origin[split]]}), kind="split",
                 reason="split from other_registry_id, which kept its largest part"),
