@@ -38,7 +38,8 @@ from matching.golden.values import VALUE_COLUMNS, multi_values
 from registry.golden_schema import GOLDEN_COLUMNS
 from registry.golden_store import GoldenStore, RunChanges
 
-STANDARDISED_NEEDED = ("bn_root", "bn_valid", "phone_e164", "email_std", "name_legal_form")
+STANDARDISED_NEEDED = ("bn_root", "bn_valid", "bn_program_accounts", "phone_e164", "email_std",
+                       "name_legal_form")
 
 
 class LinkLike(Protocol):
@@ -102,11 +103,33 @@ def _updated_events(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ensure_standardised(records: pd.DataFrame) -> pd.DataFrame:
-    if all(c in records.columns for c in STANDARDISED_NEEDED):
-        return records
-    from matching.standardise import standardise_records
+    """Add only the standardised columns survivorship needs and the caller did not pass.
 
-    return standardise_records(records)
+    Passing the frame given to `link_records` after `standardise_records` avoids this work.
+    """
+    missing = [c for c in STANDARDISED_NEEDED if c not in records.columns]
+    if not missing:
+        return records
+    from matching import contacts, identifiers, names, standardise
+
+    def column(name: str) -> pd.Series:
+        return standardise._column(records, name)
+
+    out = records.copy()
+    if {"bn_root", "bn_valid", "bn_program_accounts"} & set(missing):
+        ids = identifiers.standardise_business_numbers(column("business_number"),
+                                                       column("program_accounts"))
+        out["bn_root"], out["bn_valid"] = ids["bn_root"], ids["bn_valid"].astype("boolean")
+        out["bn_program_accounts"] = ids["bn_program_accounts"]
+    if "phone_e164" in missing:
+        out["phone_e164"] = contacts.standardise_phones(column("phone")).astype("string")
+    if "email_std" in missing:
+        out["email_std"] = contacts.standardise_emails(column("email"))["email_std"]
+    if "name_legal_form" in missing:
+        form = names.standardise_names(column("legal_name"))["name_legal_form"]
+        out["name_legal_form"] = form.fillna(
+            standardise.legal_form_from_column(column("legal_form"))).astype("string")
+    return out
 
 
 def _lookup(keys: pd.Series, index: pd.Series, values: pd.Series) -> pd.Series:
