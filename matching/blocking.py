@@ -47,24 +47,71 @@ class BlockingReport:
         return sum(r.records_in_dropped_blocks for r in self.rules)
 
 
-def _key_codes(records: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+class _KeyColumns:
+    """Integer codes per record for each key column (-1 missing or empty), computed once and
+    shared by every rule that uses the column; list columns (name tokens) are flattened."""
+
+    def __init__(self, records: pd.DataFrame) -> None:
+        self.records = records
+        self._scalar: dict[str, np.ndarray] = {}
+        self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def is_list(self, key: str) -> bool:
+        first = self.records[key].dropna()
+        return len(first) > 0 and isinstance(first.iloc[0], list)
+
+    @staticmethod
+    def _factorize(values: np.ndarray) -> np.ndarray:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = codes.astype(np.int64)
+        empty = np.flatnonzero(pd.Index(uniques).astype(str) == "")
+        if len(empty):
+            codes[np.isin(codes, empty)] = -1
+        return codes
+
+    def scalar(self, key: str) -> np.ndarray:
+        if key not in self._scalar:
+            self._scalar[key] = self._factorize(self.records[key].to_numpy(dtype=object))
+        return self._scalar[key]
+
+    def flat(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(record position, code) for every element of a list column."""
+        if key not in self._lists:
+            values = self.records[key].to_numpy(dtype=object)
+            lengths = np.fromiter((len(v) if isinstance(v, list) else 0 for v in values),
+                                  np.int64, len(values))
+            flat = np.fromiter((t for v in values if isinstance(v, list) for t in v),
+                               object, int(lengths.sum()))
+            positions = np.repeat(np.arange(len(values), dtype=np.int64), lengths)
+            self._lists[key] = (positions, self._factorize(flat))
+        return self._lists[key]
+
+
+def _key_codes(records: pd.DataFrame, keys: list[str],
+               columns: "_KeyColumns | None" = None) -> tuple[np.ndarray, np.ndarray]:
     """Record positions and an integer code per (possibly exploded) key value."""
-    frame = pd.DataFrame({"_pos": np.arange(len(records))})
-    for key in keys:
-        if key not in records.columns:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        frame[key] = records[key].to_numpy(dtype=object)
-    for key in keys:
-        first = frame[key].dropna()
-        if len(first) and isinstance(first.iloc[0], list):
-            frame = frame.explode(key)
-    frame = frame.dropna(subset=keys)
-    for key in keys:
-        frame = frame[frame[key].astype(str) != ""]
-    if frame.empty:
+    if any(key not in records.columns for key in keys):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    codes = frame.groupby(keys, sort=False).ngroup().to_numpy(np.int64)
-    return frame["_pos"].to_numpy(np.int64), codes
+    columns = columns or _KeyColumns(records)
+    lists = [k for k in keys if columns.is_list(k)]
+    if len(lists) > 1:
+        raise ValueError(f"a blocking rule may use one list-valued key, not {lists}")
+    if lists:
+        positions, code = columns.flat(lists[0])
+    else:
+        positions, code = np.arange(len(records), dtype=np.int64), np.zeros(len(records),
+                                                                           np.int64)
+    keep = code >= 0
+    for key in keys:
+        if key in lists:
+            continue
+        other = columns.scalar(key)[positions]
+        keep &= other >= 0
+        code = pd.factorize(code * (int(other.max(initial=0)) + 1) + other)[0].astype(np.int64)
+    positions, code = positions[keep], code[keep]
+    if len(code) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return positions, pd.factorize(code)[0].astype(np.int64)
 
 
 def pairs_within_groups(
@@ -112,8 +159,9 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
     n = len(records)
     report = BlockingReport(n_records=n, total_pairs=0)
     codes_per_rule: list[np.ndarray] = []
+    columns = _KeyColumns(records)
     for rule in settings.rules:
-        positions, codes = _key_codes(records, rule.keys)
+        positions, codes = _key_codes(records, rule.keys, columns)
         i, j, dropped, dropped_records = pairs_within_groups(
             positions, codes, rule.max_block_size or settings.max_block_size
         )
@@ -121,10 +169,14 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
         report.rule_pair_codes[rule.name] = pair_code
         codes_per_rule.append(pair_code)
         report.rules.append(RuleReport(rule.name, len(pair_code), 0, dropped, dropped_records))
-    all_codes = np.concatenate(codes_per_rule) if codes_per_rule else np.empty(0, np.int64)
-    rule_index = np.repeat(np.arange(len(codes_per_rule)), [len(c) for c in codes_per_rule])
-    order = np.lexsort((rule_index, all_codes))  # by pair, earliest rule first
-    all_codes, rule_index = all_codes[order], rule_index[order]
+    n_rules = max(len(codes_per_rule), 1)
+    # pair code and rule in one int64, sorted: each rule's codes are already a sorted run, so
+    # the stable (tim)sort merges runs; ties put the earliest rule first
+    combined = np.concatenate([c * n_rules + k for k, c in enumerate(codes_per_rule)]) \
+        if codes_per_rule else np.empty(0, np.int64)
+    combined.sort(kind="stable")
+    all_codes, rule_index = combined // n_rules, combined % n_rules
+    del combined
     first = np.ones(len(all_codes), bool)
     first[1:] = all_codes[1:] != all_codes[:-1]
     all_codes, rule_index = all_codes[first], rule_index[first]

@@ -26,12 +26,20 @@ def patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(gammas) == 0:
         return gammas.reshape(0, gammas.shape[1]), np.empty(0)
     # One int64 per row (mixed radix over gamma + 1), so np.unique sorts a vector, not rows.
-    shifted = gammas.astype(np.int64) + 1
-    radix = shifted.max(axis=0) + 1
+    # Column by column, never a full int64 copy of the matrix (tens of millions of pairs).
+    radix = gammas.max(axis=0).astype(np.int64) + 2
     key = np.zeros(len(gammas), np.int64)
     for c in range(gammas.shape[1]):
-        key = key * radix[c] + shifted[:, c]
-    unique_keys, counts = np.unique(key, return_counts=True)
+        key *= radix[c]
+        key += gammas[:, c]
+        key += 1
+    space = int(np.prod(radix.astype(float)))
+    if space <= 20_000_000:  # few possible patterns: count them, no sort
+        counts = np.bincount(key, minlength=space)
+        unique_keys = np.flatnonzero(counts)
+        counts = counts[unique_keys]
+    else:
+        unique_keys, counts = np.unique(key, return_counts=True)
     unique = np.empty((len(unique_keys), gammas.shape[1]), np.int64)
     rest = unique_keys.copy()
     for c in range(gammas.shape[1] - 1, -1, -1):

@@ -42,6 +42,9 @@ Progress = Callable[[str], None]
 DECISIONS = [MATCH, REVIEW, NON_MATCH]
 RULES_ALL = [*RULES, IDENTICAL_RULE]
 CHUNK = 500_000  # pairs compared and scored at a time: bounds the memory of every stage
+# record columns the engine reads besides the compared and blocking ones
+LINK_COLUMNS = {"record_key", "name_token", "name_any", "street_key", "chain_name",
+                "shared_office", "fsa"}
 
 
 @dataclass
@@ -361,6 +364,27 @@ class Linker:
         return sorted(cols - set(KEY_ALIASES))
 
 
+def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object string columns with one Python object per distinct value (cities, postal codes
+    and street names repeat across millions of records: gigabytes of copies otherwise)."""
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype != object or _holds_lists(values):
+            continue
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        if len(uniques) == 0:
+            continue
+        shared = np.asarray(uniques, dtype=object)[np.maximum(codes, 0)]
+        shared[codes < 0] = None
+        frame[col] = shared
+    return frame
+
+
+def _holds_lists(values: pd.Series) -> bool:
+    first = values.dropna()
+    return len(first) > 0 and isinstance(first.iloc[0], list)
+
+
 def _identical_evidence(keys: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:
     """Pairs of records identical on every compared field: a match by construction."""
     return pd.DataFrame({
@@ -405,8 +429,13 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     start = time.perf_counter()
     groups = identical_groups(prepared, linker.collapse_columns()) if collapse else Collapse(
         np.arange(len(prepared)), np.arange(len(prepared)))
-    reps = prepared.iloc[groups.reps].reset_index(drop=True) if groups.collapsed else prepared
+    # only what the engine reads from here on, representatives only; the full frame goes
+    needed = [c for c in prepared.columns
+              if c in set(linker.collapse_columns()) | LINK_COLUMNS]
+    keys = prepared["record_key"].to_numpy(object)
+    reps = _shared_strings(prepared[needed].iloc[groups.reps].reset_index(drop=True))
     reps.attrs[PREPARED] = True
+    del prepared
     linker.timings["collapse"] = time.perf_counter() - start
     say(f"collapsed {groups.collapsed:,} records identical on every compared field into their "
         f"representatives: {len(reps):,} to link")
@@ -434,7 +463,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     start = time.perf_counter()
     labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
                                linker.settings.clustering)
-    clusters = clusters_frame(prepared["record_key"], labels[groups.rep_of])
+    clusters = clusters_frame(pd.Series(keys, dtype=object), labels[groups.rep_of])
     linker.timings["cluster"] = time.perf_counter() - start
     say(f"clustered {len(clusters):,} records into {clusters['cluster_id'].nunique():,} "
         f"clusters in {linker.timings['cluster']:.2f}s")
@@ -446,7 +475,6 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         keep[:] = True
     evidence = linker.evidence(pairs, reps, model, levels, np.flatnonzero(keep), chunk)
     evidence = evidence.drop(columns=["i", "j"])
-    keys = prepared["record_key"].to_numpy(object)
     if min_probability is None:
         if groups.collapsed:
             evidence = _expand(groups, evidence, reps["record_key"].to_numpy(object), keys)

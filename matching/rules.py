@@ -34,6 +34,18 @@ def _both(frame: Mapping[str, np.ndarray], col: str) -> tuple[np.ndarray, ...]:
     return a, b, present
 
 
+def _level(scored: pd.DataFrame, name: str, label: str) -> np.ndarray:
+    """Where comparison `name` is at level `label`; on the categorical's codes when it is one
+    (turning millions of categorical cells into Python strings is what a rule must not cost)."""
+    values = scored[f"{name}_level"]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = list(values.cat.categories)
+        if label not in categories:
+            return np.zeros(len(values), bool)
+        return values.cat.codes.to_numpy() == categories.index(label)
+    return values.to_numpy(object) == label
+
+
 def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
                 settings: RuleSettings) -> np.ndarray:
     """Name of the rule that decides each pair ('' where the score decides).
@@ -49,20 +61,20 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
     if "name_level" in scored.columns and "address_level" in scored.columns:
         chain = (np.asarray(attached["chain_name_l"], bool)
                  & np.asarray(attached["chain_name_r"], bool))
-        same_name = scored["name_level"].to_numpy(object) == "exact"
+        same_name = _level(scored, "name", "exact")
         # a different site: the addresses disagree outright, or carry different street numbers
         num_a, num_b, num_both = _both(attached, "street_number")
-        different_place = (scored["address_level"].to_numpy(object) == "else") | (
+        different_place = _level(scored, "address", "else") | (
             num_both & (num_a != num_b))
         if "phone_level" in scored.columns:
-            different_place &= scored["phone_level"].to_numpy(object) != "exact"
+            different_place &= ~_level(scored, "phone", "exact")
         rule[chain & same_name & different_place] = "franchise"
     if settings.different_names_need_identifier and "name_level" in scored.columns:
-        unlike = (scored["name_level"].to_numpy(object) == "else") & np.asarray(
+        unlike = _level(scored, "name", "else") & np.asarray(
             attached["shared_office_l"], bool) & np.asarray(attached["shared_office_r"], bool)
         for name in settings.identifier_comparisons:
             if f"{name}_level" in scored.columns:
-                unlike &= scored[f"{name}_level"].to_numpy(object) != "exact"
+                unlike &= ~_level(scored, name, "exact")
         rule[unlike] = "different_names"
     if settings.same_bn_is_match:
         rule[bn_both & (bn_a == bn_b)] = "same_bn"

@@ -90,3 +90,27 @@ def test_duplicate_id_is_refused(inputs) -> None:
 def test_help_explains_the_mapping() -> None:
     run = CliRunner().invoke(app, ["dedupe", "--help"])
     assert run.exit_code == 0 and "--mapping" in run.output and "clusters.csv" in run.output
+
+
+def test_all_pairs_flag_writes_every_candidate_and_blocking_json(inputs) -> None:
+    import json
+
+    tmp, mapping, files = inputs
+    runs = {}
+    for flag in ([], ["--all-pairs"], ["--candidates"]):
+        out = tmp / ("out" + "".join(flag))
+        run = CliRunner().invoke(app, ["dedupe", "--mapping", str(mapping), "--out", str(out),
+                                       *flag, *map(str, files)])
+        assert run.exit_code == 0, run.output
+        runs[tuple(flag)] = out
+    every = pd.read_csv(runs[("--all-pairs",)] / "pairs.csv", dtype=str)
+    kept = pd.read_csv(runs[()] / "pairs.csv", dtype=str)
+    blocking = json.loads((runs[()] / "blocking.json").read_text())
+    identical = int((every["rule"] == "identical_fields").sum())
+    assert identical == blocking["identical_records_collapsed"] == 1  # 'Ltd.' = 'LIMITED'
+    assert blocking["candidate_pairs"] + identical == len(every) >= len(kept)
+    assert {r["rule"] for r in blocking["rules"]} >= {"postal_code", "phone"}
+    assert (kept["decision"] != "non_match").all() or (
+        kept["match_probability"].astype(float) >= 0.01).all()
+    candidates = pd.read_parquet(runs[("--candidates",)] / "candidate_pairs.parquet")
+    assert len(candidates) == len(every) and candidates["identical"].sum() == identical

@@ -168,3 +168,39 @@ def test_unlike_names_at_a_shared_office_are_not_linked() -> None:
     assert _pair(res.pairs, "fb_a", "fb_b")["rule"] != "different_names"  # shared phone
     cluster = res.clusters.set_index("record_key")["cluster_id"]
     assert cluster[[f"lf{k}" for k in range(12)]].nunique() == 12
+
+
+def _registry_with_copies() -> pd.DataFrame:
+    base, _ = synthetic_registry(120, seed=7)
+    copies = base.iloc[:40].copy()  # a second program-account line: identical fields
+    copies["record_key"] = copies["record_key"] + "_copy"
+    records = pd.concat([base, copies], ignore_index=True)
+    records["bn_valid"] = records.get("bn_root", pd.Series(index=records.index)).notna()
+    return records
+
+
+def test_identical_records_are_collapsed_and_share_a_cluster() -> None:
+    records = _registry_with_copies()
+    res = link_records(records, load_settings(), min_probability=0.01)
+    assert res.collapse is not None and res.collapse.collapsed >= 40
+    cluster = res.clusters.set_index("record_key")["cluster_id"]
+    for key in records["record_key"].iloc[:40]:
+        assert cluster[key] == cluster[key + "_copy"]
+    identical = res.pairs[res.pairs["rule"] == "identical_fields"]
+    assert len(identical) == res.collapse.collapsed
+    assert (identical["decision"] == "match").all()
+    # every candidate pair written out: copies expanded, so each copy has its original's pairs
+    every = link_records(records, load_settings())
+    assert len(every.pairs) >= len(res.pairs)
+    keys = set(zip(every.pairs.record_key_l, every.pairs.record_key_r, strict=True))
+    for left, right in zip(res.pairs.record_key_l, res.pairs.record_key_r, strict=True):
+        assert (left, right) in keys or (right, left) in keys
+
+
+def test_chunked_scoring_equals_unchunked() -> None:
+    records = _registry_with_copies()
+    whole = link_records(records, load_settings(), chunk=10_000_000)
+    chunked = link_records(records, load_settings(), chunk=97)
+    pd.testing.assert_frame_equal(whole.clusters, chunked.clusters)
+    pd.testing.assert_frame_equal(whole.pairs, chunked.pairs)
+    assert whole.model.m == chunked.model.m

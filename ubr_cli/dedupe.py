@@ -67,6 +67,16 @@ def _file_labels(files: list[Path]) -> list[str]:
     return names if len(set(names)) == len(names) else [str(f) for f in files]
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """All columns as strings, empty cells missing. Arrow's reader is several times faster;
+    a file it cannot read goes through pandas' own parser, whose errors name the problem."""
+    options = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    try:
+        return pd.read_csv(path, engine="pyarrow", **options)
+    except Exception:  # noqa: BLE001 - any failure: let the C parser give the error sentence
+        return pd.read_csv(path, **options)
+
+
 def _read(files: list[Path], labels: list[str], id_column: str,
           fields: dict[str, str]) -> pd.DataFrame:
     frames = []
@@ -74,7 +84,7 @@ def _read(files: list[Path], labels: list[str], id_column: str,
         if not path.is_file():
             raise fail(f"input file {path} does not exist")
         try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            raw = _read_csv(path)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raise fail(f"input file {path} cannot be read as CSV: {exc}") from None
         for column in [id_column, *fields.values()]:
