@@ -171,21 +171,30 @@ class GoldenStore:
                              f"not {judgement!r}")
         if not steward.strip() or not reason.strip():
             raise ValueError("a decision needs the steward's name and a reason")
-        ids: list[int] = []
+        pairs = list(pairs)
+        if any(not left < right for left, right in pairs):
+            raise ValueError("record keys must be ordered (left < right)")
+        if len(set(pairs)) != len(pairs):
+            raise ValueError("a pair is listed twice")
         now = _now()
         table = steward_decisions
+        key = sa.tuple_(table.c.record_key_l, table.c.record_key_r)
+        ids: list[int] = []
         with write_transaction(self.engine) as connection:
-            for left, right in pairs:
-                if not left < right:
-                    raise ValueError("record keys must be ordered (left < right)")
-                previous = connection.scalar(
-                    sa.select(sa.func.max(table.c.decision_id)).where(
-                        table.c.record_key_l == left, table.c.record_key_r == right))
-                result = connection.execute(table.insert().values(
-                    record_key_l=left, record_key_r=right, judgement=judgement,
-                    steward=steward.strip(), reason=reason.strip(), at=now,
-                    supersedes=previous, scope=scope, registry_id=registry_id))
-                ids.append(int(result.inserted_primary_key[0]))
+            for chunk in _chunks(pairs):  # an unmerge may judge thousands of pairs at once
+                previous = dict(((left, right), latest) for left, right, latest in
+                                connection.execute(sa.select(
+                                    table.c.record_key_l, table.c.record_key_r,
+                                    sa.func.max(table.c.decision_id)).where(key.in_(chunk))
+                                    .group_by(table.c.record_key_l, table.c.record_key_r)))
+                rows = [{"record_key_l": left, "record_key_r": right, "judgement": judgement,
+                         "steward": steward.strip(), "reason": reason.strip(), "at": now,
+                         "supersedes": previous.get((left, right)), "scope": scope,
+                         "registry_id": registry_id} for left, right in chunk]
+                inserted = connection.execute(
+                    table.insert().returning(table.c.decision_id, sort_by_parameter_order=True),
+                    rows)
+                ids.extend(int(value) for value in inserted.scalars())
         return ids
 
     # -- queries for the review command and the demo -----------------------------------------

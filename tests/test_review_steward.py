@@ -192,3 +192,15 @@ def test_decisions_are_validated_and_never_logged_with_values(golden):
         golden.record_decisions([("a:1", "b:1")], "same", " ", "x")
     with pytest.raises(ValueError, match="ordered"):
         golden.record_decisions([("b:1", "a:1")], "same", "ana", "x")
+
+
+def test_many_decisions_in_one_call_supersede_in_bulk(golden):
+    members = [f"rjsc:R{i:03d}" for i in range(60)]
+    first = golden.record_decisions(unmerge_pairs(members), "different", "ana", "unmerge",
+                                    scope="unmerge", registry_id="UBR-000000018")
+    assert len(first) == 60 * 59 // 2 and first == sorted(first)
+    again = golden.record_decisions(unmerge_pairs(members[:3]), "same", "bo", "re-merge")
+    log = golden.steward_decisions().set_index("decision_id")
+    assert log.loc[again, "supersedes"].tolist() == first[:2] + [first[59]]
+    with pytest.raises(ValueError, match="listed twice"):
+        golden.record_decisions([("a:1", "b:1"), ("a:1", "b:1")], "same", "ana", "x")
