@@ -6,13 +6,14 @@ operator can fix the YAML without reading this code.
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sources.canonical import CANONICAL_COLUMNS, DATE_FIELDS
+from sources.config import describe_validation_error, load_yaml_model
 
 DEFAULT_SURVIVORSHIP = Path(__file__).resolve().parents[2] / "config" / "survivorship.yaml"
 
@@ -93,27 +94,19 @@ class SurvivorshipSettings(BaseModel):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _describe(error: Mapping[str, Any], _raw: Any) -> str:
+    """The shared wording, plus the allowed criteria or keys where the editor needs them."""
+    message = describe_validation_error(error)
+    if error["type"] == "literal_error" and "rules" in error["loc"]:
+        message += f" (allowed: {', '.join(CRITERIA)})"
+    elif error["type"] == "extra_forbidden":
+        allowed = FieldRule.model_fields if "fields" in error["loc"] \
+            else SurvivorshipSettings.model_fields
+        message += f" (allowed: {', '.join(allowed)})"
+    return message
+
+
 def load_survivorship(path: str | Path | None = None) -> SurvivorshipSettings:
     """Read and validate the survivorship rules; errors name the file and the key."""
-    path = Path(path) if path is not None else DEFAULT_SURVIVORSHIP
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SurvivorshipError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise SurvivorshipError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return SurvivorshipSettings.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "<root>"
-            message = err["msg"]
-            if err["type"] == "literal_error" and "rules" in err["loc"]:
-                message = f"{message} (allowed: {', '.join(CRITERIA)})"
-            if err["type"] == "extra_forbidden":
-                allowed = FieldRule.model_fields if "fields" in err["loc"] \
-                    else SurvivorshipSettings.model_fields
-                message = f"unknown key (allowed: {', '.join(allowed)})"
-            lines.append(f"{path}: key '{key}': {message}")
-        raise SurvivorshipError("\n".join(lines)) from None
+    return load_yaml_model(path if path is not None else DEFAULT_SURVIVORSHIP,
+                           SurvivorshipSettings, error=SurvivorshipError, describe=_describe)
