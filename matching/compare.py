@@ -149,8 +149,11 @@ class RecordColumns:
     token-sorted strings are built over the n records; a pair then costs integer indexing.
     """
 
-    def __init__(self, records: pd.DataFrame) -> None:
+    def __init__(self, records: pd.DataFrame, weights: np.ndarray | None = None) -> None:
         self.records = records
+        # records a row stands for (identical records collapsed into it): term frequencies
+        # count them all, as if the copies were there
+        self.weights = weights
         self._values: dict[str, np.ndarray] = {}
         self._present: dict[str, np.ndarray] = {}
         self._codes: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
@@ -188,7 +191,8 @@ class RecordColumns:
             keep = joint >= 0
             size = int(joint.max()) + 1 if keep.any() else 1
             held = np.unique(rows[keep] * size + joint[keep])  # a record counts once per value
-            per_code = np.bincount(held % size, minlength=size).astype(float)
+            weights = None if self.weights is None else self.weights[held // size]
+            per_code = np.bincount(held % size, weights=weights, minlength=size).astype(float)
             self._counts[group] = {
                 c: np.where(joint[k * n:(k + 1) * n] >= 0,
                             per_code[np.maximum(joint[k * n:(k + 1) * n], 0)], np.nan)
@@ -336,6 +340,14 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
             if level.scorer is not None:
                 used = level.using or s.columns
                 threshold = 1.0 if level.scorer == "exact" else float(level.min or 0)
+                if level.scorer == "token_sort_ratio" and cutoffs.get(
+                        "token_set_ratio", np.inf) <= threshold:
+                    # token_set_ratio >= token_sort_ratio (sets drop repeats, the common words
+                    # count fully), so token sort is scored only where token set reaches the
+                    # level: a few percent of the pairs; token set's score is reused below
+                    bound = part.best("token_set_ratio", used, s.cross, hit,
+                                      cutoffs["token_set_ratio"])
+                    hit &= bound >= threshold - 1e-9
                 score = part.best(level.scorer, used, s.cross, hit, cutoffs.get(level.scorer))
                 hit &= score >= threshold - 1e-9
             gamma[hit] = comp.gamma_of(index)

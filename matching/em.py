@@ -21,8 +21,10 @@ class EMResult:
     converged: bool
 
 
-def patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct gamma rows and how many pairs have each."""
+def patterns(gammas: np.ndarray,
+             weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct gamma rows and how many pairs have each (a row counts `weights` pairs: a pair
+    of representatives stands for every pair of the identical records they represent)."""
     if len(gammas) == 0:
         return gammas.reshape(0, gammas.shape[1]), np.empty(0)
     # One int64 per row (mixed radix over gamma + 1), so np.unique sorts a vector, not rows.
@@ -35,11 +37,12 @@ def patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key += 1
     space = int(np.prod(radix.astype(float)))
     if space <= 20_000_000:  # few possible patterns: count them, no sort
-        counts = np.bincount(key, minlength=space)
-        unique_keys = np.flatnonzero(counts)
+        counts = np.bincount(key, weights=weights, minlength=space)
+        unique_keys = np.flatnonzero(np.bincount(key, minlength=space))
         counts = counts[unique_keys]
     else:
-        unique_keys, counts = np.unique(key, return_counts=True)
+        unique_keys, inverse = np.unique(key, return_inverse=True)
+        counts = np.bincount(inverse, weights=weights, minlength=len(unique_keys))
     unique = np.empty((len(unique_keys), gammas.shape[1]), np.int64)
     rest = unique_keys.copy()
     for c in range(gammas.shape[1] - 1, -1, -1):
@@ -122,9 +125,10 @@ def run_em(
     active: list[bool] | None = None,
     max_iterations: int = 50,
     tolerance: float = 1e-5,
+    weights: np.ndarray | None = None,
 ) -> EMResult:
     """EM for m (of the active comparisons) and lambda, with u held fixed."""
-    pats, counts = patterns(gammas)
+    pats, counts = patterns(gammas, weights)
     active = active if active is not None else [True] * len(n_levels)
     m = [np.asarray(v, float).copy() for v in m_start]
     lam = float(lam_start)
@@ -156,14 +160,14 @@ def run_em(
 
 def population_lambda(
     blocked_gammas: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], total_pairs: float,
-    iterations: int = 200,
+    iterations: int = 200, weights: np.ndarray | None = None,
 ) -> float:
     """Probability that two random records match, as a fixed point over the blocked pairs.
 
     lambda = (expected matches among blocked pairs) / (all pairs), where each pair's
     posterior uses that same lambda; pairs blocking never produced are taken as non-matches.
     """
-    pats, counts = patterns(blocked_gammas)
+    pats, counts = patterns(blocked_gammas, weights)
     if len(pats) == 0 or total_pairs <= 0:
         return 1e-6
     bf = log_bayes_factors(pats, m, u)

@@ -91,6 +91,8 @@ class Linker:
         self.progress = progress or (lambda _msg: None)
         self.timings: dict[str, float] = {}
         self._record_columns: RecordColumns | None = None
+        # records each representative stands for (set by link_records when it collapses)
+        self.record_weight: np.ndarray | None = None
 
     # -- stages ---------------------------------------------------------------------------
     def prepare(self, records: pd.DataFrame) -> pd.DataFrame:
@@ -119,10 +121,23 @@ class Linker:
         self.timings["block"] = time.perf_counter() - start
         return pairs, report
 
+    def _weights(self, prepared: pd.DataFrame) -> np.ndarray | None:
+        """Records each row stands for, when `prepared` holds collapsed representatives."""
+        weight = self.record_weight
+        return weight if weight is not None and len(weight) == len(prepared) else None
+
+    def _weights_for(self, n: int) -> np.ndarray | None:
+        weight = self.record_weight
+        return weight if weight is not None and len(weight) == n else None
+
+    def _represented(self, prepared: pd.DataFrame) -> int:
+        weight = self._weights(prepared)
+        return len(prepared) if weight is None else int(weight.sum())
+
     def _columns(self, prepared: pd.DataFrame) -> RecordColumns:
         """Record-level arrays, cached on the prepared frame for train and predict."""
         if self._record_columns is None or self._record_columns.records is not prepared:
-            self._record_columns = RecordColumns(prepared)
+            self._record_columns = RecordColumns(prepared, self._weights(prepared))
         return self._record_columns
 
     def _gammas(self, pairs: pd.DataFrame, prepared: pd.DataFrame,
@@ -167,6 +182,16 @@ class Linker:
         total = n * (n - 1) // 2
         want = min(self.settings.em.u_sample_pairs, total)
         rng = np.random.default_rng(self.settings.em.seed)
+        weight = self._weights_for(n)
+        if weight is not None and total > want:
+            # random record pairs, not representative pairs: a representative is drawn as
+            # often as the records it stands for
+            p = weight / weight.sum()
+            a = rng.choice(n, int(want * 1.1) + 10, p=p)
+            b = rng.choice(n, len(a), p=p)
+            keep = a != b
+            i, j = np.minimum(a, b)[keep][:want], np.maximum(a, b)[keep][:want]
+            return pd.DataFrame({"i": i, "j": j})
         if total <= want:
             i, j, _, _ = blocking_mod.pairs_within_groups(
                 np.arange(n, dtype=np.int64), np.zeros(n, np.int64), n + 1)
@@ -202,6 +227,8 @@ class Linker:
         matrix = self._gamma_matrix(gammas)
         codes = pairs["i"].to_numpy() * n + pairs["j"].to_numpy()
         order = np.argsort(codes)
+        pair_weight, same_matrix, same_weight, same_rows = self._collapsed_pairs(
+            prepared, pairs)
         m_start = [np.array(c.starting_m) for c in self.comparisons]
         estimates: list[list[tuple[np.ndarray, float]]] = [[] for _ in self.comparisons]
         sessions: list[dict[str, float | int | str]] = []
@@ -221,9 +248,18 @@ class Linker:
             active = [not (c.record_columns & keys) for c in self.comparisons]
             if not any(active):
                 continue
-            result = run_em(matrix[rows], n_levels, m_start, u, 0.3, active,
-                            self.settings.em.max_iterations, self.settings.em.tolerance)
-            weight = result.lam * len(rule_codes)
+            session, weights = matrix[rows], None
+            if pair_weight is not None:
+                # identical records blocked together by this rule: all their keys present
+                has_keys = np.ones(len(same_rows), bool)
+                for key in rule.keys:
+                    has_keys &= prepared[key].notna().to_numpy()[same_rows]
+                session = np.concatenate([session, same_matrix[has_keys]])
+                weights = np.concatenate([pair_weight[rows], same_weight[has_keys]])
+            result = run_em(session, n_levels, m_start, u, 0.3, active,
+                            self.settings.em.max_iterations, self.settings.em.tolerance,
+                            weights)
+            weight = result.lam * (len(rule_codes) if weights is None else weights.sum())
             for c, is_active in enumerate(active):
                 if is_active:
                     estimates[c].append((result.m[c], weight))
@@ -237,7 +273,13 @@ class Linker:
             stacked = np.average(np.stack([v for v, _ in found]), axis=0,
                                  weights=[max(w, 1e-12) for _, w in found])
             m.append(stacked / stacked.sum())
-        lam = population_lambda(matrix, m, u, n * (n - 1) / 2)
+        if pair_weight is None:
+            lam = population_lambda(matrix, m, u, n * (n - 1) / 2)
+        else:
+            total = self._represented(prepared)
+            lam = population_lambda(np.concatenate([matrix, same_matrix]), m, u,
+                                    total * (total - 1) / 2,
+                                    weights=np.concatenate([pair_weight, same_weight]))
         self.timings["em"] = time.perf_counter() - start
         self.progress(f"EM: {len(sessions)} sessions over {len(pairs):,} blocked pairs; "
                       f"P(two random records match) = {lam:.2e}")
@@ -256,6 +298,19 @@ class Linker:
                                            hashed=not set(c.settings.columns) <= PUBLIC_COLUMNS)
                         for c in self.comparisons if c.name in tf_names},
         )
+
+    def _collapsed_pairs(self, prepared: pd.DataFrame, pairs: pd.DataFrame) -> tuple:
+        """For training on collapsed records as if every record were there: the record pairs
+        each candidate pair stands for (w_i * w_j), and the levels of the pairs of identical
+        records (a representative with itself) with their count, w * (w - 1) / 2."""
+        weight = self._weights(prepared)
+        if weight is None:
+            return None, None, None, None
+        pair_weight = (weight[pairs["i"].to_numpy()] * weight[pairs["j"].to_numpy()]
+                       ).astype(float)
+        rows = np.flatnonzero(weight >= 2)
+        same = self._gamma_matrix(self._gammas(pd.DataFrame({"i": rows, "j": rows}), prepared))
+        return pair_weight, same, (weight[rows] * (weight[rows] - 1) / 2).astype(float), rows
 
     def _tf_tables(self, prepared: pd.DataFrame) -> dict[str, pd.Series]:
         return {c.name: tf_table(prepared, c.settings.columns)
@@ -282,7 +337,7 @@ class Linker:
         if "blocking_rule" in pairs.columns:
             part["blocking_rule"] = pairs["blocking_rule"].to_numpy()[rows]
         scored = score_partition(pd.concat([part, levels.frame(rows, self.comparisons)], axis=1),
-                                 self.comparisons, model, len(prepared))
+                                 self.comparisons, model, self._represented(prepared))
         rule = apply_rules(self._rule_columns(part, prepared), scored, self.settings.rules)
         decision = decide(scored["match_probability"].to_numpy(), rule, model.thresholds)
         scored["rule"] = pd.Categorical(rule, categories=RULES_ALL)
@@ -376,7 +431,7 @@ def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         shared = np.asarray(uniques, dtype=object)[np.maximum(codes, 0)]
         shared[codes < 0] = None
-        frame[col] = shared
+        frame[col] = pd.Series(shared, index=frame.index, dtype=object)  # None stays None
     return frame
 
 
@@ -435,6 +490,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     keys = prepared["record_key"].to_numpy(object)
     reps = _shared_strings(prepared[needed].iloc[groups.reps].reset_index(drop=True))
     reps.attrs[PREPARED] = True
+    linker.record_weight = np.bincount(groups.rep_of, minlength=len(groups.reps))
     del prepared
     linker.timings["collapse"] = time.perf_counter() - start
     say(f"collapsed {groups.collapsed:,} records identical on every compared field into their "
