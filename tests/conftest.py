@@ -57,3 +57,14 @@ def database_url(request) -> str:
     """A fresh database URL; tests using it run once on SQLite and once on PostgreSQL."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def golden(database_url):
+    """A GoldenStore over a fresh, migrated database (SQLite and PostgreSQL)."""
+    from registry.golden_store import GoldenStore
+    from registry.store import RegistryStore
+
+    with RegistryStore(database_url) as store:
+        store.migrate()
+        yield GoldenStore(store)

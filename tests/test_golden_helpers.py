@@ -97,3 +97,20 @@ def bakery(n: int = 1, stem: str = "1234567") -> list[dict[str, Any]]:
          "registration_date": "2015-03-03", "address_line": "14 Water St", "city": "Halifax",
          "province": "NS", "phone": "(902) 555-0199", "address_type": "site"},
     ]
+
+
+def publish(golden, records, link) -> tuple[str, dict]:
+    """Publish one run of `link` over `records` as a finished registry run."""
+    from matching.golden.publish import publish_golden_records
+
+    run_id = golden.store.start_run("cfg", "test")
+    summary = publish_golden_records(golden, run_id, records, link)
+    golden.store.finish_run(run_id, "succeeded", summary)
+    return run_id, summary
+
+
+def ids_by_record(golden) -> dict[str, str]:
+    """registry_id by record key ('source:source_record_id') from the cross-reference."""
+    xref = golden.table("cross_reference")
+    return dict(zip(xref["source"] + ":" + xref["source_record_id"], xref["registry_id"],
+                    strict=True))

@@ -3,9 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from test_golden_helpers import bakery, canonical, fake_link
+from test_golden_helpers import bakery, canonical, fake_link, ids_by_record, publish
 
-from matching.golden.publish import publish_golden_records
 from matching.golden.registry_ids import (
     assign_registry_ids,
     format_registry_id,
@@ -13,27 +12,6 @@ from matching.golden.registry_ids import (
     is_valid_registry_id,
 )
 from registry.golden_store import GoldenStore
-from registry.store import RegistryStore
-
-
-@pytest.fixture
-def golden(database_url):
-    with RegistryStore(database_url) as store:
-        store.migrate()
-        yield GoldenStore(store)
-
-
-def publish(golden: GoldenStore, records, link) -> tuple[str, dict]:
-    run_id = golden.store.start_run("cfg", "test")
-    summary = publish_golden_records(golden, run_id, records, link)
-    golden.store.finish_run(run_id, "succeeded", summary)
-    return run_id, summary
-
-
-def ids_by_record(golden: GoldenStore) -> dict[str, str]:
-    xref = golden.table("cross_reference")
-    return dict(zip(xref["source"] + ":" + xref["source_record_id"], xref["registry_id"],
-                    strict=True))
 
 
 def events_of(golden: GoldenStore, run_id: str) -> pd.DataFrame:

@@ -2,9 +2,8 @@
 
 import pandas as pd
 import pytest
-from test_golden_helpers import bakery, canonical, fake_link, pair_rows
+from test_golden_helpers import bakery, canonical, fake_link, ids_by_record, pair_rows, publish
 
-from matching.golden.publish import publish_golden_records
 from matching.golden.steward import (
     MASK,
     apply_steward_constraints,
@@ -13,28 +12,6 @@ from matching.golden.steward import (
     ordered_pair,
     unmerge_pairs,
 )
-from registry.golden_store import GoldenStore
-from registry.store import RegistryStore
-
-
-@pytest.fixture
-def golden(database_url):
-    with RegistryStore(database_url) as store:
-        store.migrate()
-        yield GoldenStore(store)
-
-
-def publish(golden: GoldenStore, records, link) -> tuple[str, dict]:
-    run_id = golden.store.start_run("cfg", "test")
-    summary = publish_golden_records(golden, run_id, records, link)
-    golden.store.finish_run(run_id, "succeeded", summary)
-    return run_id, summary
-
-
-def business_of(golden: GoldenStore) -> dict[str, str]:
-    xref = golden.table("cross_reference")
-    return dict(zip(xref["source"] + ":" + xref["source_record_id"], xref["registry_id"],
-                    strict=True))
 
 
 def log(*rows: tuple[int, str, str, str]) -> pd.DataFrame:
@@ -131,13 +108,13 @@ def test_same_decision_forces_the_link_on_the_next_run(golden):
     records, k = two_bakeries()
     link = fake_link(records, [k[0:4], k[4:8]], review=[(k[0], k[4], 0.8)])
     publish(golden, records, link)
-    before = business_of(golden)
+    before = ids_by_record(golden)
     older = min(before[k[0]], before[k[4]])
     pair = golden.review_queue().iloc[0]
     golden.record_decisions([(pair.record_key_l, pair.record_key_r)], "same", "ana",
                             "same owner, same BN on paper")
     run2, summary = publish(golden, records, link)  # the model still says: two businesses
-    after = business_of(golden)
+    after = ids_by_record(golden)
     assert len(set(after.values())) == 1 and set(after.values()) == {older}
     assert summary["steward"]["clusters_merged"] == 1 and summary["pending_reviews"] == 0
     assert summary["events"]["merged"] == 1
@@ -149,12 +126,12 @@ def test_different_decision_forbids_the_link_and_splits_the_business(golden):
     records, k = two_bakeries()
     merged_link = fake_link(records, [k[0:8]])  # the model wrongly merged both bakeries
     publish(golden, records, merged_link)
-    (only,) = set(business_of(golden).values())
+    (only,) = set(ids_by_record(golden).values())
     golden.record_decisions([ordered_pair(k[3], k[4])], "different", "ana", "two bakeries")
     golden.record_decisions([ordered_pair(k[0], k[4])], "different", "ana", "two bakeries")
     golden.record_decisions([ordered_pair(k[0], k[7])], "different", "ana", "two bakeries")
     run2, summary = publish(golden, records, merged_link)
-    after = business_of(golden)
+    after = ids_by_record(golden)
     assert after[k[0]] != after[k[4]]
     assert only in after.values() and summary["events"]["split"] >= 1
     assert summary["steward"]["clusters_split"] == 1
@@ -162,7 +139,7 @@ def test_different_decision_forbids_the_link_and_splits_the_business(golden):
     pairs = [ordered_pair(k[3], k[4]), ordered_pair(k[0], k[4]), ordered_pair(k[0], k[7])]
     golden.record_decisions(pairs, "same", "bo", "checked again: one bakery")
     publish(golden, records, merged_link)
-    assert set(business_of(golden).values()) == {only}
+    assert set(ids_by_record(golden).values()) == {only}
     history = golden.steward_decisions()
     assert len(history) == 6
     assert history["supersedes"].notna().sum() == 3
@@ -172,17 +149,17 @@ def test_unmerge_splits_a_business_back_into_its_records(golden):
     records, k = two_bakeries()
     link = fake_link(records, [k[0:4], k[4:8]])
     publish(golden, records, link)
-    target = business_of(golden)[k[0]]
+    target = ids_by_record(golden)[k[0]]
     members = golden.members(target)
     assert members == sorted(k[0:4])
     golden.record_decisions(unmerge_pairs(members), "different", "ana", "four businesses",
                             scope="unmerge", registry_id=target)
     run2, summary = publish(golden, records, link)
-    after = business_of(golden)
+    after = ids_by_record(golden)
     assert len({after[key] for key in k[0:4]}) == 4
     assert target in {after[key] for key in k[0:4]}  # one part keeps the id
     assert summary["events"]["split"] == 3
-    assert business_of(golden)[k[4]] == after[k[4]]  # the other bakery is untouched
+    assert ids_by_record(golden)[k[4]] == after[k[4]]  # the other bakery is untouched
 
 
 def test_decisions_are_validated_and_never_logged_with_values(golden):
