@@ -482,8 +482,11 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     prepared = linker.prepare(records)
     say(f"prepared {len(prepared):,} records in {linker.timings['prepare']:.2f}s")
     start = time.perf_counter()
-    groups = identical_groups(prepared, linker.collapse_columns()) if collapse else Collapse(
-        np.arange(len(prepared)), np.arange(len(prepared)))
+    every = Collapse(np.arange(len(prepared)), np.arange(len(prepared)))
+    wanted = collapse and linker.settings.collapse.enabled
+    groups = identical_groups(prepared, linker.collapse_columns()) if wanted else every
+    if groups.collapsed < linker.settings.collapse.min_share * len(prepared):
+        groups = every
     # only what the engine reads from here on, representatives only; the full frame goes
     needed = [c for c in prepared.columns
               if c in set(linker.collapse_columns()) | LINK_COLUMNS]

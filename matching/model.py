@@ -111,6 +111,13 @@ class ClusterSettings(_Strict):
     max_dense_component: int = Field(500, ge=3)
 
 
+class CollapseSettings(_Strict):
+    enabled: bool = True
+    # collapse only when at least this share of the records are identical copies: below it
+    # the saving is small and not worth a different training sample
+    min_share: float = Field(0.05, ge=0, le=1)
+
+
 class MatchSettings(_Strict):
     blocking: BlockingSettings
     comparisons: list[ComparisonSettings]
@@ -118,6 +125,7 @@ class MatchSettings(_Strict):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     thresholds: ThresholdSettings = Field(default_factory=ThresholdSettings)
     clustering: ClusterSettings = Field(default_factory=ClusterSettings)
+    collapse: CollapseSettings = Field(default_factory=CollapseSettings)
 
     @model_validator(mode="after")
     def _training_rules_exist(self) -> "MatchSettings":
