@@ -28,7 +28,7 @@ from matching.comparisons import Comparison, compile_comparisons
 from matching.em import estimate_u_stratified, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.rules import RULE_COLUMNS, RULES, apply_rules, constraint_values
-from matching.scoring import MATCH, NON_MATCH, REVIEW, decide, score_partition
+from matching.scoring import MATCH, NON_MATCH, REVIEW, decide_codes, score_partition
 from matching.term_frequency import tf_summary, tf_table
 
 # Blocking keys that stand for other columns, so EM knows which comparison a rule fixes.
@@ -335,13 +335,21 @@ class Linker:
         """Evidence, rule and decision for some rows of the candidate pairs (a partition)."""
         part = pd.DataFrame({"i": pairs["i"].to_numpy()[rows], "j": pairs["j"].to_numpy()[rows]})
         if "blocking_rule" in pairs.columns:
-            part["blocking_rule"] = pairs["blocking_rule"].to_numpy()[rows]
+            rule_of = pairs["blocking_rule"]
+            if isinstance(rule_of.dtype, pd.CategoricalDtype):  # its codes, not its strings
+                part["blocking_rule"] = pd.Categorical.from_codes(
+                    rule_of.cat.codes.to_numpy()[rows], categories=rule_of.cat.categories)
+            else:
+                part["blocking_rule"] = rule_of.to_numpy()[rows]
         scored = score_partition(pd.concat([part, levels.frame(rows, self.comparisons)], axis=1),
                                  self.comparisons, model, self._represented(prepared))
         rule = apply_rules(self._rule_columns(part, prepared), scored, self.settings.rules)
-        decision = decide(scored["match_probability"].to_numpy(), rule, model.thresholds)
-        scored["rule"] = pd.Categorical(rule, categories=RULES_ALL)
-        scored["decision"] = pd.Categorical(decision, categories=DECISIONS)
+        decision = decide_codes(scored["match_probability"].to_numpy(), rule, model.thresholds)
+        rule_code = np.zeros(len(rule), np.int8)
+        for k, name in enumerate(RULES_ALL[1:], start=1):
+            rule_code[rule == name] = k
+        scored["rule"] = pd.Categorical.from_codes(rule_code, categories=RULES_ALL)
+        scored["decision"] = pd.Categorical.from_codes(decision, categories=DECISIONS)
         return scored
 
     def score_stream(self, pairs: pd.DataFrame, prepared: pd.DataFrame, model: TrainedModel,

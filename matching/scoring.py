@@ -60,14 +60,23 @@ def score_partition(
     return out
 
 
+DECISIONS = (MATCH, REVIEW, NON_MATCH)
+NON_MATCH_BY_RULE = ("different_bn", "different_numbered_company", "franchise",
+                     "different_names")
+
+
+def decide_codes(probability: np.ndarray, rule: np.ndarray,
+                 thresholds: ThresholdSettings) -> np.ndarray:
+    """`decide` as int8 codes into DECISIONS (no string per pair)."""
+    code = np.where(probability >= thresholds.auto_match, 0,
+                    np.where(probability >= thresholds.review, 1, 2)).astype(np.int8)
+    rule = np.asarray(rule, dtype=object)
+    code[rule == "same_bn"] = 0
+    for name in NON_MATCH_BY_RULE:
+        code[rule == name] = 2
+    return code
+
+
 def decide(probability: np.ndarray, rule: np.ndarray, thresholds: ThresholdSettings) -> np.ndarray:
     """Auto-match / review / non-match bands, after the deterministic rules."""
-    decision = np.where(
-        probability >= thresholds.auto_match, MATCH,
-        np.where(probability >= thresholds.review, REVIEW, NON_MATCH),
-    ).astype(object)
-    rule = np.asarray(rule, dtype=object)
-    decision[rule == "same_bn"] = MATCH
-    decision[np.isin(rule, ["different_bn", "different_numbered_company", "franchise",
-                            "different_names"])] = NON_MATCH
-    return decision
+    return np.array(DECISIONS, dtype=object)[decide_codes(probability, rule, thresholds)]
