@@ -42,8 +42,25 @@ def _text(series: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
+def _per_value(values: pd.Series, function) -> np.ndarray:
+    """`function` applied once per distinct value (names repeat across registers), as an
+    object array aligned with `values`; None where the value is missing."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:len(uniques)] = [function(v) for v in uniques]
+    mapped[-1] = None
+    return mapped[codes]  # code -1 (missing) picks the trailing None
+
+
+def _street_key(street: str) -> str | None:
+    """First word of a street name, when it has at least 3 letters."""
+    words = street.split()
+    return words[0] if words and len(words[0]) >= 3 else None
+
+
 def _tokens(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: sorted(set(v.split())) if isinstance(v, str) else None)
+    return pd.Series(_per_value(values, lambda v: sorted(set(v.split()))), index=values.index,
+                     dtype=object)
 
 
 def _fallback(out: pd.DataFrame, std: str, raw: str, drop: str, min_length: int,
@@ -103,8 +120,8 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     out["name_any"] = [
         sorted({v for v in (a, b) if v}) or None for a, b in zip(legal, operating, strict=True)
     ]
-    street = out["street_name"].map(lambda v: v.split()[0] if isinstance(v, str) else None)
-    out["street_key"] = street.where(street.str.len() >= 3, None)
+    out["street_key"] = pd.Series(_per_value(out["street_name"], _street_key), index=out.index,
+                                  dtype=object)
     # places are told apart by postal code (typos in a street line must not make a chain)
     place = out["postal_code_std"].fillna(out["address_std"]).fillna(out["phone_e164"])
     stats = pd.DataFrame({"name": legal, "place": place}).dropna(subset=["name"])
