@@ -103,7 +103,7 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     blocking); chain_name: a name without a legal
     form held by many records at several places (a brand), which the franchise rule reads.
     """
-    out = records.reset_index(drop=True).copy()
+    out = records.reset_index(drop=True)  # copy-on-write (pandas 3): columns copied when set
     for col in STANDARD_COLUMNS:
         if col not in out.columns:
             out[col] = None
