@@ -132,28 +132,29 @@ def evaluate(dataset: Dataset, out_dir: Path, clusters_name: str = "clusters.csv
 def candidate_recall(path: Path, truth: pd.Series) -> tuple[int, float]:
     """Blocking recall from UBR's candidate_pairs.parquet (`ubr dedupe --candidates`).
 
-    Rows with `identical` map a record to the representative it was collapsed into (records
-    identical on every compared field are linked once); other rows are the pairs of
-    representatives UBR scored, each standing for every pair of records they represent. A true
-    pair is kept when both records share a representative or their representatives were a
-    candidate pair. Returns (pairs scored, recall); computed by DuckDB out of core.
+    Pairs are record positions `l`, `r` into candidate_records.parquet (`pos`, `file`,
+    `record_id`). Rows with `identical` map a record (`r`) to the representative (`l`) it was
+    collapsed into (records identical on every compared field are linked once); other rows are
+    the pairs of representatives UBR scored, each standing for every pair of records they
+    represent. A true pair is kept when both records share a representative or their
+    representatives were a candidate pair. Returns (pairs scored, recall); DuckDB, out of core.
     """
     import duckdb
 
     keys = pd.DataFrame({"key": truth.index.astype(str), "entity": truth.astype(str).to_numpy()})
+    records = path.with_name("candidate_records.parquet")
     con = duckdb.connect()
     con.register("truth_keys", keys)
     query = f"""
-        WITH cand AS (
-            SELECT file_l || '/' || record_id_l AS a, file_r || '/' || record_id_r AS b,
-                   identical FROM read_parquet('{path}')
-        ), repmap AS (SELECT b AS member, any_value(a) AS rep FROM cand WHERE identical
-                      GROUP BY b),
-        rec AS (SELECT coalesce(m.rep, t.key) AS rep, t.entity FROM truth_keys t
-                LEFT JOIN repmap m ON m.member = t.key),
+        WITH cand AS (SELECT l, r, identical FROM read_parquet('{path}')),
+        recs AS (SELECT pos, file || '/' || record_id AS key FROM read_parquet('{records}')),
+        repmap AS (SELECT r AS member, any_value(l) AS rep FROM cand WHERE identical
+                   GROUP BY r),
+        rec AS (SELECT coalesce(m.rep, k.pos) AS rep, t.entity FROM truth_keys t
+                JOIN recs k ON k.key = t.key LEFT JOIN repmap m ON m.member = k.pos),
         cnt AS (SELECT rep, entity, count(*) AS c FROM rec GROUP BY rep, entity),
-        pairs AS (SELECT DISTINCT least(a, b) AS lo, greatest(a, b) AS hi FROM cand
-                  WHERE NOT identical AND a <> b)
+        pairs AS (SELECT DISTINCT least(l, r) AS lo, greatest(l, r) AS hi FROM cand
+                  WHERE NOT identical AND l <> r)
         SELECT (SELECT count(*) FROM pairs),
                (SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM cnt),
                (SELECT coalesce(sum(x.c * y.c), 0) FROM pairs p JOIN cnt x ON x.rep = p.lo
