@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sources.canonical import CANONICAL_COLUMNS
-from sources.config import ConfigError, load_yaml_model
+from sources.config import ConfigError, check_field_names, load_yaml_model
 
 DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "config" / "expectations.yaml"
 
@@ -26,13 +26,7 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
 def _known_columns(value: list[str], what: str) -> list[str]:
-    unknown = sorted(set(value) - set(CANONICAL_COLUMNS))
-    if unknown:
-        raise ValueError(
-            f"{what} names unknown canonical field(s) {unknown}; "
-            f"allowed: {', '.join(CANONICAL_COLUMNS)}"
-        )
-    return value
+    return check_field_names(value, CANONICAL_COLUMNS, what)
 
 
 class SourceRules(BaseModel):

@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sources.config import load_yaml_model
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "matching.yaml"
 
@@ -148,21 +149,8 @@ class SettingsError(ValueError):
 
 def load_settings(path: str | Path | None = None) -> MatchSettings:
     """Read and validate the match settings; errors name the file and the offending key."""
-    path = Path(path) if path is not None else DEFAULT_CONFIG
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return MatchSettings.model_validate(raw)
-    except ValidationError as exc:
-        lines = [
-            f"{path}: key '{'.'.join(str(p) for p in err['loc']) or '<root>'}': {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise SettingsError("\n".join(lines)) from None
+    return load_yaml_model(path if path is not None else DEFAULT_CONFIG, MatchSettings,
+                           error=SettingsError)
 
 
 class TrainedModel(BaseModel):

@@ -2,7 +2,6 @@
 
 import functools
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,9 +46,9 @@ class RegistryStoreResource(dg.ConfigurableResource):
 
     def home(self) -> Path:
         """Folder for run artefacts (data docs, trained models) beside the default store."""
-        home = Path(os.environ.get("UBR_HOME") or Path.cwd() / ".ubr").resolve()
-        home.mkdir(parents=True, exist_ok=True)
-        return home
+        from registry.database import ubr_home
+
+        return ubr_home()
 
     def open(self) -> "RegistryStore":
         """The store, its schema brought up to date once per process."""

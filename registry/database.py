@@ -22,6 +22,14 @@ SQLITE_BEGIN_OPTION = "ubr_sqlite_begin"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
+def ubr_home() -> Path:
+    """`UBR_HOME`, else `./.ubr`, absolute and created: the store and run artefacts live here."""
+    home = Path(os.environ.get(HOME_ENV, "").strip() or Path.cwd() / ".ubr").expanduser()
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
 def database_url() -> str:
     """The registry URL: `UBR_DATABASE_URL`, else an SQLite file under `UBR_HOME` or `./.ubr`.
 
@@ -31,10 +39,7 @@ def database_url() -> str:
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
     if url:
         return url
-    home = Path(os.environ.get(HOME_ENV, "").strip() or Path.cwd() / ".ubr").expanduser()
-    home = home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{home / SQLITE_FILE}"
+    return f"sqlite:///{ubr_home() / SQLITE_FILE}"
 
 
 def is_sqlite(bind: sa.Engine | sa.Connection) -> bool:

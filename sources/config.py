@@ -52,14 +52,14 @@ FORMAT_BY_EXTENSION: dict[str, SourceFormat] = {
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_fields(keys: Any, what: str) -> Any:
-    unknown = sorted(set(keys) - set(MAPPABLE_FIELDS))
+def check_field_names(names: Any, allowed: tuple[str, ...], what: str) -> Any:
+    """Refuse names outside `allowed`, listing them all (a pydantic validator's body)."""
+    unknown = sorted(set(names) - set(allowed))
     if unknown:
         raise ValueError(
-            f"{what} names unknown canonical field(s) {unknown}; "
-            f"allowed: {', '.join(MAPPABLE_FIELDS)}"
+            f"{what} names unknown canonical field(s) {unknown}; allowed: {', '.join(allowed)}"
         )
-    return keys
+    return names
 
 
 class FixedWidthColumn(BaseModel):
@@ -108,7 +108,7 @@ class SourceConfig(BaseModel):
     @field_validator("mapping", "constants", "value_maps")
     @classmethod
     def _known_fields(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        return _check_fields(value, str(info.field_name))
+        return check_field_names(value, MAPPABLE_FIELDS, str(info.field_name))
 
     @field_validator("date_formats")
     @classmethod
