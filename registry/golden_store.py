@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ from registry.golden_schema import (
     review_queue,
     steward_decisions,
 )
+from registry.publication_schema import cross_reference_history
 from registry.schema import runs
 from registry.store import RegistryStore, StoreError
 
@@ -66,6 +68,24 @@ class RunChanges:
 def _chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def xref_history(linked: pd.DataFrame, previous: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """cross_reference_history rows of one run: records linked, moved, or removed.
+
+    `linked` holds the run's new or moved rows (source, source_record_id, registry_id);
+    `previous` the rows it deleted, as they were. A deleted row written again is a move.
+    """
+    keys = ["source", "source_record_id"]
+    old = pd.DataFrame(list(previous), columns=[*keys, "previous_registry_id"], dtype=object)
+    new = linked[[*keys, "registry_id"]].astype(object)
+    both = new.merge(old, on=keys, how="outer", sort=True)
+    both["change"] = np.where(both["registry_id"].isna(), "removed",
+                              np.where(both["previous_registry_id"].isna(), "linked", "moved"))
+    unchanged = both["registry_id"].eq(both["previous_registry_id"]).fillna(False)
+    columns = [*keys, "change", "registry_id", "previous_registry_id"]
+    return both.loc[~unchanged.to_numpy(dtype=bool), columns].astype(object).where(
+        lambda frame: frame.notna(), None).reset_index(drop=True)
 
 
 class GoldenStore:
@@ -146,10 +166,16 @@ class GoldenStore:
             stale = changes.stale_records[["source", "source_record_id"]].astype(object)
             pairs = list(stale.itertuples(index=False, name=None))
             key = sa.tuple_(cross_reference.c.source, cross_reference.c.source_record_id)
+            previous = []
             for chunk in _chunks(pairs):
+                previous.extend(connection.execute(sa.select(
+                    cross_reference.c.source, cross_reference.c.source_record_id,
+                    cross_reference.c.registry_id).where(key.in_(chunk))).all())
                 connection.execute(cross_reference.delete().where(key.in_(chunk)))
             bulk.insert_frame(connection, cross_reference, changes.cross_reference,
                               {"run_id": run_id})
+            bulk.insert_frame(connection, cross_reference_history,
+                              xref_history(changes.cross_reference, previous), {"run_id": run_id})
             bulk.insert_frame(connection, events, changes.events, {"run_id": run_id, "at": now})
             bulk.insert_frame(connection, review_queue, changes.review_queue, {"run_id": run_id})
             bulk.insert_frame(connection, match_evidence, changes.match_evidence,

@@ -75,6 +75,7 @@ runs = sa.Table(
     sa.Column("code_version", sa.String(200), nullable=False),
     sa.Column("config_hash", sa.String(128), nullable=False),
     sa.Column("summary", JSONType, nullable=True),
+    sa.Column("input_checksums", JSONType, nullable=True),  # {source: files checksum} (0004)
     _status_check("status", RUN_STATUSES, "status"),
 )
 

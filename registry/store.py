@@ -127,14 +127,23 @@ class RegistryStore:
         return run_id
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any] | None = None) -> None:
-        """Close a running run as `succeeded` or `failed`, with its summary counts."""
+        """Close a running run as `succeeded` or `failed`, with its summary counts.
+
+        The run's input checksums ({source: files checksum} of its batches) are recorded
+        with it, so an auditor can tell which files a run read.
+        """
         if status not in RUN_STATUSES or status == "running":
             raise ValueError(f"a run finishes as 'succeeded' or 'failed', not {status!r}")
         with write_transaction(self.engine) as connection:
+            checksums = dict(connection.execute(
+                sa.select(source_batches.c.source, source_batches.c.files_checksum)
+                .where(source_batches.c.run_id == run_id).order_by(source_batches.c.source)
+            ).tuples().all())
             updated = connection.execute(
                 runs.update()
                 .where(runs.c.run_id == run_id, runs.c.status == "running")
-                .values(status=status, finished_at=_now(), summary=_json_ready(summary or {}))
+                .values(status=status, finished_at=_now(), summary=_json_ready(summary or {}),
+                        input_checksums=checksums)
             ).rowcount
             if updated != 1:
                 self._require_running(connection, run_id)
