@@ -30,6 +30,21 @@ def _postgres_admin_engine() -> sa.Engine:
     return engine
 
 
+TEST_SHARING_SECRETS = {
+    "UBR_SHARING_SECRET_RJSC": "test-secret-rjsc",
+    "UBR_SHARING_SECRET_WCB": "test-secret-wcb",
+    "UBR_SHARING_SECRET_PERMITS": "test-secret-permits",
+}
+
+
+@pytest.fixture(autouse=True)
+def sharing_secrets(monkeypatch) -> dict[str, str]:
+    """The pseudonym keys of config/sharing.yaml, as an operator would set them."""
+    for name, value in TEST_SHARING_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    return TEST_SHARING_SECRETS
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """URL of a new, empty PostgreSQL database, dropped after the test."""

@@ -17,3 +17,13 @@ DATABASE_URL_OPTION = typer.Option(
     None, "--database-url", envvar="UBR_DATABASE_URL",
     help="Registry database URL (SQLAlchemy). Default: SQLite file .ubr/registry.sqlite.",
 )
+
+
+def open_store(database_url: str | None):  # noqa: ANN201 - RegistryStore, imported lazily
+    """The registry store at `database_url` (default: UBR_DATABASE_URL or SQLite), migrated."""
+    from registry.database import database_url as default_url
+    from registry.store import RegistryStore
+
+    store = RegistryStore(database_url or default_url())
+    store.migrate()
+    return store
