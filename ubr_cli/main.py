@@ -32,3 +32,6 @@ app.add_typer(quarantine_app, name="quarantine")
 from ubr_cli.review_cmd import review_app  # noqa: E402
 
 app.add_typer(review_app, name="review")
+from ubr_cli.sharing_cmd import sharing_app  # noqa: E402
+
+app.add_typer(sharing_app, name="sharing")
