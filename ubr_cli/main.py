@@ -35,3 +35,6 @@ app.add_typer(review_app, name="review")
 from ubr_cli.sharing_cmd import sharing_app  # noqa: E402
 
 app.add_typer(sharing_app, name="sharing")
+from ubr_cli.provision_cmd import provision  # noqa: E402
+
+sharing_app.command("provision")(provision)
