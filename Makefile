@@ -8,6 +8,11 @@ DEMO_DIR ?= data/demo
 DEMO_BUSINESSES ?= 5000
 DEMO_SEED ?= 42
 UI_PORT ?= 3000
+# Demo-only pseudonym keys for config/sharing.yaml: production sets its own secrets in the
+# environment (docs/sharing.md); values already set win over these.
+export UBR_SHARING_SECRET_RJSC ?= demo-only-key-rjsc
+export UBR_SHARING_SECRET_WCB ?= demo-only-key-wcb
+export UBR_SHARING_SECRET_PERMITS ?= demo-only-key-permits
 
 .PHONY: demo test ui lint bench install clean
 

@@ -59,9 +59,12 @@ def build_source_files_sensor(job_name: str) -> dg.SensorDefinition:
 @dg.run_failure_sensor(name="close_failed_registry_runs",
                        default_status=dg.DefaultSensorStatus.RUNNING,
                        description="Marks the registry run of a failed job run as failed, so "
-                       "the runs table never shows a dead run as running.")
+                       "the runs table never shows a dead run as running, and emits its "
+                       "OpenLineage FAIL event.")
 def close_failed_registry_runs(context: dg.RunFailureSensorContext) -> None:
     steps = sorted({event.step_key for event in context.get_step_failure_events()
                     if event.step_key})
-    if RegistryStoreResource().fail_run(context.dagster_run.run_id, steps):
+    from pipelines.lineage import close_failed_run
+
+    if close_failed_run(context.dagster_run.run_id, steps):
         context.log.info(f"registry run of {context.dagster_run.run_id} marked failed")

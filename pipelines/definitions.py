@@ -15,7 +15,8 @@ from pipelines.canonical import build_canonical_records_asset
 from pipelines.golden import golden_checks, golden_records
 from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
 from pipelines.matching import one_cluster_per_record, record_matches
-from pipelines.resources import RegistryStoreResource, SourceCatalog
+from pipelines.publication import registry_publication, shares_honour_agreements
+from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
 from pipelines.validation import build_expectations_check, build_validation_asset
 from sources.config import load_sources
 from sources.defaults import data_dir, sources_config_path
@@ -32,16 +33,19 @@ def build_definitions() -> dg.Definitions:
         build_canonical_records_asset(sources),
         record_matches,
         golden_records,
+        registry_publication,
     ]
     checks = [
         *[build_reconciliation_check(s) for s in sources],
         *[build_expectations_check(s) for s in sources],
         one_cluster_per_record,
         *golden_checks,
+        shares_honour_agreements,
     ]
     job = dg.define_asset_job(
         JOB_NAME, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
-        description="Ingest every register, validate, match and publish the registry.",
+        description="Ingest every register, validate, match, build the golden registry and "
+        "publish it to the ministries under their data-sharing agreements.",
     )
     return dg.Definitions(
         assets=assets,
@@ -52,6 +56,7 @@ def build_definitions() -> dg.Definitions:
         resources={
             "catalog": SourceCatalog(config_path=str(config_path), data_dir=str(data_dir())),
             "store": RegistryStoreResource(),
+            "sharing": SharingConfig(),
         },
     )
 

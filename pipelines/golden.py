@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.canonical import REGISTRY_GROUP
+from pipelines.lineage import golden_column_lineage
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 
@@ -15,7 +16,8 @@ from pipelines.resources import RegistryStoreResource
     ins={"records": dg.AssetIn("canonical_records"), "matches": dg.AssetIn("record_matches")},
     description="Golden records with field provenance, registry ids kept across runs, id "
     "events (created, merged, split, retired, updated, record moved), steward decisions "
-    "applied, and the review queue. Written to the registry in one transaction.",
+    "applied, and the review queue. Written to the registry in one transaction; consumers "
+    "see it once `registry_publication` publishes it.",
     kinds={"pandas", "sqlalchemy"},
 )
 def golden_records(
@@ -33,7 +35,6 @@ def golden_records(
     stage(context, f"registry: {summary['businesses']:,} businesses from "
           f"{summary['records']:,} records; events: {happened or 'none'}; "
           f"{summary['pending_reviews']:,} pair(s) awaiting review")
-    registry.finish_run(run_id, "succeeded", summary)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": summary["businesses"],
         "registry_run_id": run_id,
@@ -42,6 +43,7 @@ def golden_records(
         "review_pairs": summary["review_pairs"],
         "pending_reviews": summary["pending_reviews"],
         "steward_constraints": dg.MetadataValue.json(summary["steward"]),
+        "dagster/column_lineage": golden_column_lineage(),
     })
 
 

@@ -16,6 +16,7 @@ from sources.defaults import (
 )
 
 if TYPE_CHECKING:
+    from registry.sharing_agreement import SharingFile
     from registry.store import RegistryStore
     from sources.ingest import SourceBatch
 
@@ -32,6 +33,25 @@ class SourceCatalog(dg.ConfigurableResource):
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()
+
+
+class SharingConfig(dg.ConfigurableResource):
+    """The data-sharing agreements (config/sharing.yaml, or UBR_SHARING_CONFIG)."""
+
+    config_path: str = ""
+
+    def path(self) -> Path | None:
+        return Path(self.config_path) if self.config_path else None
+
+    def load(self) -> "SharingFile":
+        from registry.sharing_agreement import load_sharing
+
+        return load_sharing(self.path())
+
+    def file_hash(self) -> str:
+        from registry.sharing_agreement import sharing_hash
+
+        return sharing_hash(self.path())
 
 
 class RegistryStoreResource(dg.ConfigurableResource):

@@ -226,9 +226,13 @@ def _view_statements(sql: _Sql, agreement: Agreement,
     statements = {
         "businesses": sa.select(*(shared.c[c] for c in columns)).where(
             shared.c.ministry == agreement.id, shared.c.publication_id == current),
+        # Only records of businesses in the ministry's share: a row filter (active only,
+        # no sole proprietors) must not be undone through the cross-reference.
         "cross_reference": sa.select(*(xref.c[c] for c in xref_columns)).where(
             xref.c.publication_id == current,
-            xref.c.source.in_(sources) if sources else sa.false()),
+            xref.c.source.in_(sources) if sources else sa.false(),
+            xref.c.registry_id.in_(sa.select(shared.c.registry_id).where(
+                shared.c.ministry == agreement.id, shared.c.publication_id == current))),
         "publication": sa.select(pubs.c.publication_id, pubs.c.published_at).where(
             pubs.c.publication_id == current),
     }

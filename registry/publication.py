@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from registry import bulk
 from registry.database import is_postgresql, write_transaction
-from registry.golden_schema import GOLDEN_COLUMNS, businesses, cross_reference
+from registry.golden_schema import businesses, cross_reference
 from registry.publication_schema import (
     publications,
     published_businesses,
@@ -27,12 +27,10 @@ from registry.publication_schema import (
 )
 from registry.schema import runs
 from registry.sharing_agreement import SharingFile
-from registry.sharing_policy import agreement_secret, shared_rows
+from registry.sharing_policy import SHARED_COLUMNS, agreement_secret, shared_rows
 from registry.store import RegistryStore, StoreError
 
-PUBLISHED_COLUMNS: tuple[str, ...] = ("registry_id", "status", "retired_into", *GOLDEN_COLUMNS,
-                                      "member_count")
-SHARED_COLUMNS: tuple[str, ...] = ("registry_id", "status", "retired_into", *GOLDEN_COLUMNS)
+PUBLISHED_COLUMNS: tuple[str, ...] = (*SHARED_COLUMNS, "member_count")
 _SNAPSHOTS = (shared_businesses, published_cross_reference, published_businesses)
 
 
@@ -85,10 +83,7 @@ def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
             run_id=run_id, published_at=now, business_count=0, record_count=0,
             sharing_hash=sharing_hash, shares={})).inserted_primary_key[0])
         _copy_registry(connection, publication_id)
-        published = bulk.read_frame(connection, sa.select(
-            *(published_businesses.c[name] for name in PUBLISHED_COLUMNS)).where(
-            published_businesses.c.publication_id == publication_id).order_by(
-            published_businesses.c.registry_id))
+        published = read_published(connection, publication_id)
         shares: dict[str, int] = {}
         for agreement in sharing.agreements:
             rows = shared_rows(published, agreement, secrets[agreement.id])
@@ -134,6 +129,14 @@ def prune_publications(connection: sa.Connection, keep: int) -> list[int]:
     return stale
 
 
+def read_published(connection: sa.Connection, publication_id: int) -> pd.DataFrame:
+    """The golden rows of a publication, every column, by registry id."""
+    return bulk.read_frame(connection, sa.select(
+        *(published_businesses.c[name] for name in PUBLISHED_COLUMNS)).where(
+        published_businesses.c.publication_id == publication_id).order_by(
+        published_businesses.c.registry_id))
+
+
 def read_share(engine: sa.Engine, ministry: str, columns: list[str],
                publication_id: int | None = None) -> tuple[int | None, pd.DataFrame]:
     """A ministry's shared rows of a publication (default the newest), its visible columns."""
@@ -148,15 +151,18 @@ def read_share(engine: sa.Engine, ministry: str, columns: list[str],
     return chosen, frame
 
 
-def read_shared_cross_reference(engine: sa.Engine, sources: list[str],
+def read_shared_cross_reference(engine: sa.Engine, ministry: str, sources: list[str],
                                 publication_id: int) -> pd.DataFrame:
-    """The ministry's own records in a publication's cross-reference."""
-    table = published_cross_reference
+    """The ministry's own records in a publication's cross-reference, for the businesses in
+    its share only (a row filter is not undone through the cross-reference)."""
+    table, shared = published_cross_reference, shared_businesses
+    in_share = sa.select(shared.c.registry_id).where(
+        shared.c.publication_id == publication_id, shared.c.ministry == ministry)
     with engine.connect() as connection:
         return bulk.read_frame(connection, sa.select(
             table.c.source, table.c.source_record_id, table.c.registry_id).where(
-            table.c.publication_id == publication_id, table.c.source.in_(sources)).order_by(
-            table.c.source, table.c.source_record_id))
+            table.c.publication_id == publication_id, table.c.source.in_(sources),
+            table.c.registry_id.in_(in_share)).order_by(table.c.source, table.c.source_record_id))
 
 
 def publication_exists(engine: sa.Engine, publication_id: int) -> bool:

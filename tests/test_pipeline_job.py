@@ -1,5 +1,7 @@
 """The whole Dagster job, materialised in process, on SQLite and on PostgreSQL."""
 
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -8,8 +10,11 @@ import pandas as pd
 import pytest
 
 from pipelines.definitions import JOB_NAME, build_definitions
+from pipelines.lineage import close_failed_run
 from pipelines.resources import RegistryStoreResource
 from registry.golden_store import GoldenStore
+from registry.publication import list_publications, read_share
+from registry.sharing_agreement import load_sharing
 from registry.store import RegistryStore
 from sources.demo import generate_demo_registers
 
@@ -74,11 +79,32 @@ def test_job_ingests_every_source_reconciles_and_rerun_changes_nothing(environme
         assert not xref.duplicated(["source", "source_record_id"]).any()
         businesses = golden.table("businesses")
         assert set(xref["registry_id"]) == set(businesses["registry_id"])
-        assert run["status"] == "succeeded"  # the golden asset closes the registry run
+        run = store.get_run(run["run_id"])
+        assert run["status"] == "succeeded"  # the publication asset closes the registry run
+        assert set(run["input_checksums"]) == {"rjsc", "wcb", "revenue", "permits"}
+        assert run["summary"]["publication"]["businesses"] == len(businesses)
+        checks = {e.check_name: e.passed for e in first.get_asset_check_evaluations()}
+        assert checks["shares_honour_agreements"] is True
+        published = first.asset_materializations_for_node("registry_publication")[0].metadata
+        shares = published["shares"].value
+        assert set(shares) == {"rjsc", "wcb", "revenue", "permits"}
+        assert shares["revenue"] == len(businesses) > shares["permits"] > 0
+        assert "wcb.business_number" in published["dagster/column_lineage"].value.deps_by_column
+        events = [json.loads(line) for line in
+                  (Path(os.environ["UBR_HOME"]) / "openlineage" / "events.jsonl").open()]
+        assert [(e["eventType"], e["run"]["runId"]) for e in events] == [
+            ("START", run["run_id"]), ("COMPLETE", run["run_id"])]
 
         second = run_job(instance)
         assert second.success
         second_run = store.find_dagster_run(second.run_id)["run_id"]
+        kept = list_publications(store.engine)
+        assert [p.run_id for p in kept] == [second_run, run["run_id"]]
+        for agreement in load_sharing().agreements:  # same input: the same shares
+            columns = agreement.visible_columns()
+            pd.testing.assert_frame_equal(
+                read_share(store.engine, agreement.id, columns, kept[0].publication_id)[1],
+                read_share(store.engine, agreement.id, columns, kept[1].publication_id)[1])
         rerun = store.latest_batches(second_run)
         assert set(rerun["status"]) == {"unchanged"}
         assert golden.table("events", run_id=second_run).empty  # same input: no events
@@ -125,7 +151,13 @@ def test_a_source_failing_as_a_whole_blocks_downstream_and_keeps_what_was_stored
         assert batches.at["rjsc", "status"] == "blocked"
         assert batches.at["rjsc", "rows_quarantined"] >= len(frame) // 3
         # `ubr run` and the run-failure sensor close the registry run of a failed job run.
-        resource = RegistryStoreResource(database_url=environment)
-        assert resource.fail_run(blocked.run_id, ["validated_rjsc_expectations"])
+        published = [p.run_id for p in list_publications(store.engine)]
+        assert run["run_id"] not in published and len(published) == 1
+        assert close_failed_run(blocked.run_id, ["validated_rjsc_expectations"])
         assert store.get_run(run["run_id"])["status"] == "failed"
-        assert not resource.fail_run(blocked.run_id, [])  # already closed
+        assert not close_failed_run(blocked.run_id, [])  # already closed
+        events = [json.loads(line) for line in
+                  (Path(os.environ["UBR_HOME"]) / "openlineage" / "events.jsonl").open()]
+        assert events[-1]["eventType"] == "FAIL" and events[-1]["run"]["runId"] == run["run_id"]
+        assert "validated_rjsc_expectations" in json.dumps(events[-1]["run"]["facets"])
+        assert not RegistryStoreResource(database_url=environment).fail_run(blocked.run_id, [])

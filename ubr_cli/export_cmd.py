@@ -66,7 +66,7 @@ def export(
                                publication)
     if chosen is None:
         raise fail(f"nothing has been published in {store.url} yet; run `ubr run` first")
-    xref = read_shared_cross_reference(store.engine, agreement.sources, chosen)
+    xref = read_shared_cross_reference(store.engine, agreement.id, agreement.sources, chosen)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, part in (("businesses", frame), ("cross_reference", xref)):
@@ -117,5 +117,11 @@ def access_log(
     table("Access log (newest first)",
           ["at (UTC)", "who", "ministry", "action", "purpose", "publication", "rows"],
           [[f"{row.at:%Y-%m-%d %H:%M:%S}", row.who, row.ministry or "-", row.action,
-            row.purpose, row.publication_id if row.publication_id is not None else "-",
+            _short(row.purpose), row.publication_id if row.publication_id is not None else "-",
             f"{row.row_count:,}"] for row in frame.itertuples()])
+
+
+def _short(text: str, width: int = 40) -> str:
+    """A purpose on one short line (the full text is in the access_log table)."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"

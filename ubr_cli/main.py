@@ -38,3 +38,8 @@ app.add_typer(sharing_app, name="sharing")
 from ubr_cli.provision_cmd import provision  # noqa: E402
 
 sharing_app.command("provision")(provision)
+from ubr_cli.export_cmd import access_log, export, publications  # noqa: E402
+
+app.command("export")(export)
+app.command("publications")(publications)
+app.command("access-log")(access_log)

@@ -43,7 +43,7 @@ def run(
     from dagster import DagsterInstance
 
     from pipelines.definitions import JOB_NAME, build_definitions
-    from pipelines.resources import RegistryStoreResource
+    from pipelines.lineage import close_failed_run
     from sources.config import ConfigError
 
     try:
@@ -57,7 +57,7 @@ def run(
     seconds = time.perf_counter() - started
     if not result.success:
         failed = sorted({e.step_key for e in result.all_events if e.is_step_failure and e.step_key})
-        RegistryStoreResource().fail_run(result.run_id, failed)
+        close_failed_run(result.run_id, failed)
     _print_summary(result.run_id)
     if not result.success:
         for event in result.all_events:
@@ -103,3 +103,10 @@ def _print_summary(dagster_run_id: str) -> None:
         console.print(f"Registry: {summary['businesses']:,} businesses from "
                       f"{summary['records']:,} source records; events: {events}; "
                       f"{summary['pending_reviews']:,} pair(s) awaiting review (`ubr review list`)")
+    publication = summary.get("publication")
+    if publication:
+        shares = ", ".join(f"{ministry} {rows:,}"
+                           for ministry, rows in sorted(publication["shares"].items()))
+        console.print(f"Published: publication {publication['publication_id']} "
+                      f"({publication['businesses']:,} businesses); ministry shares: "
+                      f"{shares or 'none'} (`ubr export --ministry M`, `ubr explain ID`)")
