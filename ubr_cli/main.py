@@ -43,3 +43,7 @@ from ubr_cli.export_cmd import access_log, export, publications  # noqa: E402
 app.command("export")(export)
 app.command("publications")(publications)
 app.command("access-log")(access_log)
+from ubr_cli.lineage_cmd import explain, trace  # noqa: E402
+
+app.command("explain")(explain)
+app.command("trace")(trace)
