@@ -47,3 +47,6 @@ from ubr_cli.lineage_cmd import explain, trace  # noqa: E402
 
 app.command("explain")(explain)
 app.command("trace")(trace)
+from ubr_cli.report_cmd import report_app  # noqa: E402
+
+app.add_typer(report_app, name="report")
