@@ -38,6 +38,7 @@ businesses = sa.Table(
     sa.Column("last_run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Index(None, "status"),
     sa.Index(None, "business_number"),
+    sa.Index(None, "retired_into"),  # (0005) ids merged into a business
     _status_check("status", BUSINESS_STATUSES, "status"),
 )
 
@@ -104,6 +105,7 @@ steward_decisions = sa.Table(
     sa.Column("scope", sa.String(16), nullable=False),  # 'pair' or 'unmerge'
     sa.Column("registry_id", RegistryId, nullable=True),  # the business, for an unmerge
     sa.Index(None, "record_key_l", "record_key_r"),
+    sa.Index(None, "record_key_r"),  # (0005) a record's decisions whichever side it is on
     _status_check("judgement", JUDGEMENTS, "judgement"),
     sa.CheckConstraint("record_key_l < record_key_r", name="ordered_pair"),
 )
@@ -124,6 +126,8 @@ review_queue = sa.Table(
     sa.Column("evidence", JSONType, nullable=False),
     sa.UniqueConstraint("run_id", "record_key_l", "record_key_r"),
     sa.Index(None, "run_id", "priority"),
+    sa.Index(None, "record_key_l"),  # (0005) a record's pairs, for `ubr trace`
+    sa.Index(None, "record_key_r"),
 )
 
 match_evidence = sa.Table(
@@ -137,6 +141,8 @@ match_evidence = sa.Table(
     sa.Column("match_probability", sa.Float, nullable=False),
     sa.Column("match_weight", sa.Float, nullable=True),  # null for identical records (0003)
     sa.Column("evidence", JSONType, nullable=False),
+    sa.Index(None, "record_key_l"),  # (0005) a record's pairs across runs, for `ubr trace`
+    sa.Index(None, "record_key_r"),
 )
 
 golden_runs = sa.Table(

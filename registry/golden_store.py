@@ -163,15 +163,18 @@ class GoldenStore:
                     connection.execute(businesses.update().where(
                         businesses.c.retired_into == row.registry_id).values(
                         retired_into=row.retired_into))
+            # Per source, ids in chunks: SQLite plans a multi-row `(a, b) IN (...)` as a scan
+            # of the whole table, but `source = ? AND source_record_id IN (...)` on the key.
             stale = changes.stale_records[["source", "source_record_id"]].astype(object)
-            pairs = list(stale.itertuples(index=False, name=None))
-            key = sa.tuple_(cross_reference.c.source, cross_reference.c.source_record_id)
             previous = []
-            for chunk in _chunks(pairs):
-                previous.extend(connection.execute(sa.select(
-                    cross_reference.c.source, cross_reference.c.source_record_id,
-                    cross_reference.c.registry_id).where(key.in_(chunk))).all())
-                connection.execute(cross_reference.delete().where(key.in_(chunk)))
+            for source, ids in stale.groupby("source", sort=True)["source_record_id"]:
+                for chunk in _chunks(list(ids)):
+                    where = sa.and_(cross_reference.c.source == source,
+                                    cross_reference.c.source_record_id.in_(chunk))
+                    previous.extend(connection.execute(sa.select(
+                        cross_reference.c.source, cross_reference.c.source_record_id,
+                        cross_reference.c.registry_id).where(where)).all())
+                    connection.execute(cross_reference.delete().where(where))
             bulk.insert_frame(connection, cross_reference, changes.cross_reference,
                               {"run_id": run_id})
             bulk.insert_frame(connection, cross_reference_history,

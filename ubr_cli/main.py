@@ -17,36 +17,32 @@ app = typer.Typer(
 
 # Each command lives in its own module; imports stay light so `ubr --help` answers at once.
 from ubr_cli.dedupe import dedupe  # noqa: E402
+from ubr_cli.demo_data import demo_data  # noqa: E402
+from ubr_cli.export_cmd import access_log, export, publications  # noqa: E402
+from ubr_cli.lineage_cmd import explain, trace  # noqa: E402
+from ubr_cli.provision_cmd import provision  # noqa: E402
+from ubr_cli.quarantine_cmd import quarantine_app  # noqa: E402
+from ubr_cli.report_cmd import report_app  # noqa: E402
+from ubr_cli.review_cmd import review_app  # noqa: E402
 from ubr_cli.run import run  # noqa: E402
+from ubr_cli.sharing_cmd import sharing_app  # noqa: E402
 from ubr_cli.sources_cmd import sources  # noqa: E402
 
+# Data engineers
 app.command("run")(run)
 app.command("sources")(sources)
-app.command("dedupe")(dedupe)
-from ubr_cli.demo_data import demo_data  # noqa: E402
-
 app.command("demo-data")(demo_data)
-from ubr_cli.quarantine_cmd import quarantine_app  # noqa: E402
-
 app.add_typer(quarantine_app, name="quarantine")
-from ubr_cli.review_cmd import review_app  # noqa: E402
-
+# Matching and stewards
+app.command("dedupe")(dedupe)
 app.add_typer(review_app, name="review")
-from ubr_cli.sharing_cmd import sharing_app  # noqa: E402
-
-app.add_typer(sharing_app, name="sharing")
-from ubr_cli.provision_cmd import provision  # noqa: E402
-
-sharing_app.command("provision")(provision)
-from ubr_cli.export_cmd import access_log, export, publications  # noqa: E402
-
-app.command("export")(export)
+# Publication to the ministries
 app.command("publications")(publications)
+app.command("export")(export)
 app.command("access-log")(access_log)
-from ubr_cli.lineage_cmd import explain, trace  # noqa: E402
-
+sharing_app.command("provision")(provision)
+app.add_typer(sharing_app, name="sharing")
+# Auditors and partners
 app.command("explain")(explain)
 app.command("trace")(trace)
-from ubr_cli.report_cmd import report_app  # noqa: E402
-
 app.add_typer(report_app, name="report")
