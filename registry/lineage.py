@@ -27,7 +27,7 @@ from registry.lineage_common import (
     MASK,
     MAX_HOPS,
     NAME_VALUE_KINDS,
-    PERSONAL_NAME_TYPES,
+    PERSON_BUSINESS_TYPES,
     SOURCE_COLUMN,
     as_row,
     chunks,
@@ -168,7 +168,7 @@ def explain(engine: sa.Engine, registry_id: str,
                    *(e["run_id"] for e in history), *(r["run_id"] for r in xref)}
         run_rows = read_runs(connection, run_ids)
 
-    personal_names = names_are_personal(business["business_type"])
+    personal_names = names_are_personal(business)
     hide = not include_personal
 
     def mask(value: Any, field: str) -> Any:
@@ -191,7 +191,7 @@ def explain(engine: sa.Engine, registry_id: str,
     for row in xref:
         pair = (row["source"], row["source_record_id"])
         record = records.get(pair, {})
-        names_hidden = personal_names or record.get("business_type") in PERSONAL_NAME_TYPES
+        names_hidden = personal_names or record.get("business_type") in PERSON_BUSINESS_TYPES
         members.append({"source": pair[0], "source_record_id": pair[1],
                         "record_key": record_key(*pair), "linked_run_id": row["run_id"],
                         "record": mask_record(record, names_hidden, include_personal)})

@@ -2,8 +2,8 @@
 
 Values leave these modules as JSON-ready data (ISO text for timestamps and dates). Personal
 values are masked unless the caller asks for them (the steward role): owner fields, and the
-names of businesses that may be a person: sole proprietorships, partnerships, and businesses
-of unknown type (docs/canonical-schema.md treats those names as personal).
+names of businesses that may be a person (registry/personal_names.py: sole proprietorships,
+partnerships, and businesses of unknown type without a corporate legal form).
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,12 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from registry.golden_schema import golden_runs
+from registry.personal_names import NAME_FIELDS, PERSON_BUSINESS_TYPES, name_may_be_personal
 from registry.schema import runs, source_records
 from sources.canonical import PERSONAL_FIELDS
 
 MASK = "(personal: steward role only)"
-NAME_FIELDS = frozenset({"legal_name", "operating_name"})
-PERSONAL_NAME_TYPES = frozenset({"sole_proprietorship", "partnership"})
 NAME_VALUE_KINDS = frozenset({"legal_name", "operating_name"})
 SOURCE_COLUMN = {"business_status": "status"}  # golden field -> canonical column, if different
 RECORD_COLUMNS = tuple(c.name for c in source_records.c
@@ -60,10 +59,13 @@ def chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterable[Sequence[An
         yield values[start:start + size]
 
 
-def names_are_personal(*business_types: str | None) -> bool:
-    """A business's names may be a person's: sole proprietorship, partnership, or unknown."""
-    known = [t for t in business_types if t]
-    return not known or any(t in PERSONAL_NAME_TYPES for t in known)
+def names_are_personal(business: dict[str, Any] | None,
+                       record: dict[str, Any] | None = None) -> bool:
+    """The business's (or, without one, the record's) names may be a person's."""
+    if business is not None and not name_may_be_personal(business.get("business_type"),
+                                                         business.get("legal_form")):
+        return bool(record and record.get("business_type") in PERSON_BUSINESS_TYPES)
+    return True
 
 
 def mask_value(value: Any, field: str, personal_names: bool, include_personal: bool) -> Any:

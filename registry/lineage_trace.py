@@ -82,16 +82,14 @@ def trace(engine: sa.Engine, source: str, source_record_id: str,
         if current is not None:
             business = connection.execute(sa.select(
                 businesses.c.registry_id, businesses.c.status, businesses.c.retired_into,
-                businesses.c.business_type).where(
+                businesses.c.business_type, businesses.c.legal_form).where(
                 businesses.c.registry_id == current["registry_id"])).mappings().first()
         run_rows = read_runs(connection, {*(b["run_id"] for b in batches),
                                       *(h["run_id"] for h in history),
                                       *(r["run_id"] for r in held), *golden_ids})
     steps = _trace_steps(run_rows, batches, history, held, latest_read, evidence, queued, key,
                          current, set(golden_ids))
-    personal_names = names_are_personal(
-        business["business_type"] if business else None,
-        record.get("business_type") if record else None)
+    personal_names = names_are_personal(business, record)
     return {
         "source": source, "source_record_id": source_record_id, "record_key": key,
         "current": None if current is None else {

@@ -23,14 +23,12 @@ from sources.config import ConfigError, describe_validation_error, load_yaml_mod
 from sources.defaults import PROJECT_ROOT
 
 __all__ = [
-    "ConfigError", "DEFAULT_SHARING_CONFIG", "FieldRule", "OWNER_BUSINESS_TYPES",
+    "ConfigError", "DEFAULT_SHARING_CONFIG", "FieldRule",
     "PersonalInformation", "RowFilter", "SharingAgreement", "SharingFile", "Treatment",
     "load_sharing", "sharing_config_path", "sharing_hash",
 ]
 
 DEFAULT_SHARING_CONFIG = PROJECT_ROOT / "config" / "sharing.yaml"
-# Businesses whose names are a natural person's (the owner's) name.
-OWNER_BUSINESS_TYPES: tuple[str, ...] = ("sole_proprietorship", "partnership")
 # Personal golden fields, in golden column order (sources.canonical classifies them).
 PERSONAL_GOLDEN_FIELDS: tuple[str, ...] = tuple(c for c in GOLDEN_COLUMNS if c in PERSONAL_FIELDS)
 # Keys a row filter may use: the registry status, and golden fields that are not personal.

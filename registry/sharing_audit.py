@@ -10,8 +10,9 @@ masked values that equal the published value. Counts only: never a value.
 import pandas as pd
 
 from registry.golden_schema import GOLDEN_COLUMNS
-from registry.sharing_agreement import OWNER_BUSINESS_TYPES, SharingAgreement, Treatment
-from registry.sharing_policy import OWNER_NAME_COLUMNS
+from registry.personal_names import NAME_FIELDS as OWNER_NAME_COLUMNS
+from registry.personal_names import names_may_be_personal
+from registry.sharing_agreement import SharingAgreement, Treatment
 
 
 def _allowed_rows(published: pd.DataFrame, agreement: SharingAgreement) -> pd.Series:
@@ -19,7 +20,7 @@ def _allowed_rows(published: pd.DataFrame, agreement: SharingAgreement) -> pd.Se
     for column, values in agreement.rows.items():
         keep &= published[column].isin(values).fillna(False).astype(bool)
     if agreement.personal_information == "excluded":
-        keep &= ~published["business_type"].isin(OWNER_BUSINESS_TYPES).fillna(False).astype(bool)
+        keep &= ~names_may_be_personal(published["business_type"], published["legal_form"])
     return keep
 
 
@@ -33,7 +34,8 @@ def share_violations(published: pd.DataFrame, share: pd.DataFrame,
     expected = set(published.loc[_allowed_rows(published, agreement), "registry_id"])
     held = set(share["registry_id"])
     joined = share.merge(published, on="registry_id", how="inner", suffixes=("", "_published"))
-    owner = joined["business_type_published"].isin(OWNER_BUSINESS_TYPES).fillna(False)
+    owner = names_may_be_personal(joined["business_type_published"],
+                                  joined["legal_form_published"])
     counts = {"rows_not_allowed": len(held - expected), "rows_missing": len(expected - held),
               "withheld_values": 0, "owner_names_shown": 0, "clear_values_changed": 0,
               "treated_values_in_clear": 0}

@@ -15,8 +15,8 @@ import os
 import pandas as pd
 
 from registry.golden_schema import GOLDEN_COLUMNS
+from registry.personal_names import NAME_FIELDS, names_may_be_personal
 from registry.sharing_agreement import (
-    OWNER_BUSINESS_TYPES,
     FieldRule,
     SharingAgreement,
     Treatment,
@@ -25,7 +25,7 @@ from registry.sharing_agreement import (
 ID_COLUMNS: tuple[str, ...] = ("registry_id", "status", "retired_into")
 SHARED_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *GOLDEN_COLUMNS)
 # The business's names, which for a sole proprietorship or partnership are the owner's name.
-OWNER_NAME_COLUMNS: tuple[str, ...] = ("legal_name", "operating_name")
+OWNER_NAME_COLUMNS: tuple[str, ...] = NAME_FIELDS
 MASK_CHAR = "*"
 # Characters a mask keeps so the value's shape stays readable: spaces - . @ / ( ) ,
 _MASKED_CHARACTER = r"[^\s\-.@/(),]"
@@ -69,7 +69,7 @@ def shared_rows(published: pd.DataFrame, agreement: SharingAgreement,
     for column, allowed in agreement.rows.items():
         keep &= published[column].isin(allowed).fillna(False).astype(bool)
     frame = published.loc[keep]
-    owner_rows = frame["business_type"].isin(OWNER_BUSINESS_TYPES).fillna(False).astype(bool)
+    owner_rows = names_may_be_personal(frame["business_type"], frame["legal_form"])
     if agreement.personal_information == "excluded":
         frame, owner_rows = frame.loc[~owner_rows], owner_rows.loc[~owner_rows]
     out = {c: _text(frame[c]) for c in ID_COLUMNS}
