@@ -102,6 +102,8 @@ def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
             from registry.ministry_access import provision_ministry_access
 
             provision_ministry_access(connection, sharing)
+            # Fresh statistics: with none, an export's join planned as a nested loop (quadratic)
+            connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in _SNAPSHOTS))
     return Publication(publication_id, run_id, now, business_count, int(record_count),
                        sharing_hash, shares)
 
