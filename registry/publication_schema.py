@@ -20,6 +20,13 @@ from registry.schema import JSONType, RunId, UTCDateTime, _status_check, metadat
 XREF_CHANGES: tuple[str, ...] = ("linked", "moved", "removed")
 _BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
+def _publication_key() -> sa.Column[int]:
+    """The publication a snapshot row belongs to (first part of its primary key)."""
+    return sa.Column("publication_id", sa.Integer,
+                     sa.ForeignKey("publications.publication_id", ondelete="CASCADE"),
+                     primary_key=True)
+
+
 publications = sa.Table(
     "publications",
     metadata,
@@ -35,9 +42,7 @@ publications = sa.Table(
 published_businesses = sa.Table(
     "published_businesses",
     metadata,
-    sa.Column("publication_id", sa.Integer,
-              sa.ForeignKey("publications.publication_id", ondelete="CASCADE"),
-              primary_key=True),
+    _publication_key(),
     sa.Column("registry_id", RegistryId, primary_key=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("retired_into", RegistryId, nullable=True),
@@ -48,9 +53,7 @@ published_businesses = sa.Table(
 published_cross_reference = sa.Table(
     "published_cross_reference",
     metadata,
-    sa.Column("publication_id", sa.Integer,
-              sa.ForeignKey("publications.publication_id", ondelete="CASCADE"),
-              primary_key=True),
+    _publication_key(),
     sa.Column("source", sa.String(100), primary_key=True),
     sa.Column("source_record_id", sa.Text, primary_key=True),
     sa.Column("registry_id", RegistryId, nullable=False),
@@ -59,9 +62,7 @@ published_cross_reference = sa.Table(
 shared_businesses = sa.Table(
     "shared_businesses",
     metadata,
-    sa.Column("publication_id", sa.Integer,
-              sa.ForeignKey("publications.publication_id", ondelete="CASCADE"),
-              primary_key=True),
+    _publication_key(),
     sa.Column("ministry", sa.String(64), primary_key=True),
     sa.Column("registry_id", RegistryId, primary_key=True),
     sa.Column("status", sa.String(16), nullable=False),

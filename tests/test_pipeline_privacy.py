@@ -39,11 +39,16 @@ def test_no_personal_value_in_events_and_no_sin_in_the_store(tmp_path, monkeypat
         logged = "\n".join(
             f"{record.user_message} {record.dagster_event!r}"
             for record in instance.all_logs(result.run_id))
+        built = {e.asset_key for e in result.get_asset_materialization_events()}
+        assert dg.AssetKey("registry_publication") in built  # publication metadata was logged
+    lineage = (tmp_path / "home" / "openlineage" / "events.jsonl").read_text(encoding="utf-8")
+    assert '"COMPLETE"' in lineage
     personal = set(owners) | set(homes)
-    leaked = sorted(value for value in personal if value in logged)
-    assert not leaked, f"{len(leaked)} personal value(s) in Dagster's event log"
     digits = PLANTED_SIN.replace(" ", "")
-    assert PLANTED_SIN not in logged and digits not in logged
+    for where, text in (("Dagster's event log", logged), ("the OpenLineage events", lineage)):
+        leaked = sorted(value for value in personal if value in text)
+        assert not leaked, f"{len(leaked)} personal value(s) in {where}"
+        assert PLANTED_SIN not in text and digits not in text, f"SIN in {where}"
 
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection:

@@ -14,7 +14,9 @@ SECRET_VARIABLES = ("UBR_SHARING_SECRET_RJSC", "UBR_SHARING_SECRET_WCB",
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
     """A table wide enough that no cell wraps, and no secret inherited from the shell."""
-    monkeypatch.setattr(console, "width", 300)
+    # The private attribute: undoing a set of the `width` property would pin the width that
+    # was computed at the time (80 columns) for every later test.
+    monkeypatch.setattr(console, "_width", 300)
     monkeypatch.delenv("UBR_SHARING_CONFIG", raising=False)
     for name in SECRET_VARIABLES:
         monkeypatch.delenv(name, raising=False)

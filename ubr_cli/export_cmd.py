@@ -11,14 +11,12 @@ from pathlib import Path
 import typer
 
 from ubr_cli.console import console, fail, table
-from ubr_cli.settings import DATABASE_URL_OPTION, open_store
-
-SHARING_CONFIG_OPTION = typer.Option(
-    None, "--sharing-config", envvar="UBR_SHARING_CONFIG",
-    help="The data-sharing agreements (YAML). Default: config/sharing.yaml.",
+from ubr_cli.settings import (
+    DATABASE_URL_OPTION,
+    SHARING_CONFIG_OPTION,
+    USER_OPTION,
+    open_store,
 )
-USER_OPTION = typer.Option(
-    None, "--user", help="Who is reading, for the access log. Default: UBR_USER or your login.")
 
 
 class ExportFormat(StrEnum):

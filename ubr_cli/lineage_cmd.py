@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ubr_cli.console import console, fail
-from ubr_cli.settings import DATABASE_URL_OPTION
+from ubr_cli.settings import DATABASE_URL_OPTION, USER_OPTION, open_store
 
 MEMBER_COLUMNS = ("legal_name", "operating_name", "business_number", "status", "address",
                   "phone", "owner_name")
@@ -34,20 +34,9 @@ class Role(StrEnum):
 JSON_OPTION = typer.Option(False, "--json", help="Print everything as JSON instead of tables.")
 PURPOSE_OPTION = typer.Option("audit", "--purpose", help="Why you are looking (kept in the "
                               "access log).")
-USER_OPTION = typer.Option(None, "--user", help="Who is looking (access log). Default: "
-                           "$UBR_USER, else your login.")
 ROLE_OPTION = typer.Option(Role.AUDITOR, "--role", help="auditor: personal values (owners, "
                            "names of sole proprietorships and partnerships) masked; steward: "
                            "shown.")
-
-
-def _open(database_url: str | None):  # noqa: ANN202 - RegistryStore, imported lazily
-    from registry.database import database_url as default_url
-    from registry.store import RegistryStore
-
-    store = RegistryStore(database_url or default_url())
-    store.migrate()
-    return store
 
 
 def _log(store: Any, action: str, purpose: str, user: str | None, rows: int,
@@ -217,7 +206,7 @@ def explain(
     if not is_valid_registry_id(registry_id):
         raise fail(f"{registry_id!r} is not a registry id: ids are UBR- and nine digits, the "
                    f"last a check digit, e.g. {example}")
-    store = _open(database_url)
+    store = open_store(database_url)
     result = explain_business(store.engine, registry_id,
                               include_personal=role is Role.STEWARD)
     rows = len(result["members"]) if result else 0
@@ -347,7 +336,7 @@ def trace(
     """
     from registry.lineage import trace as trace_record
 
-    store = _open(database_url)
+    store = open_store(database_url)
     result = trace_record(store.engine, source, source_record_id,
                           include_personal=role is Role.STEWARD)
     rows = len(result["runs"]) if result else 0

@@ -10,8 +10,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ubr_cli.console import console, errors, fail, table
-from ubr_cli.settings import DATABASE_URL_OPTION
-from ubr_cli.sharing_cmd import SHARING_CONFIG_OPTION
+from ubr_cli.settings import DATABASE_URL_OPTION, SHARING_CONFIG_OPTION
 
 
 def provision(

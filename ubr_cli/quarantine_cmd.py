@@ -6,22 +6,13 @@ import typer
 from rich.markup import escape
 
 from ubr_cli.console import console, fail, table
-from ubr_cli.settings import DATABASE_URL_OPTION
+from ubr_cli.settings import DATABASE_URL_OPTION, open_store
 
 quarantine_app = typer.Typer(
     help="Triage quarantined rows: counts by reason, lists, and single records. Rows fixed "
     "at the source pass on the next run and leave quarantine; their history is kept.",
     no_args_is_help=True,
 )
-
-
-def _store(database_url: str | None):  # noqa: ANN202 - RegistryStore, imported lazily
-    from registry.database import database_url as default_url
-    from registry.store import RegistryStore
-
-    store = RegistryStore(database_url or default_url())
-    store.migrate()
-    return store
 
 
 @quarantine_app.command("counts")
@@ -31,7 +22,7 @@ def counts(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """Open quarantined rows counted by source, stage, column and reason."""
-    frame = _store(database_url).quarantine_counts(run_id)
+    frame = open_store(database_url).quarantine_counts(run_id)
     if frame.empty:
         console.print("Quarantine is empty: every row read was accepted.")
         return
@@ -49,7 +40,7 @@ def list_rows(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """Quarantined rows with file, line and reason (no record values: see `show`)."""
-    frame = _store(database_url).list_quarantine(
+    frame = open_store(database_url).list_quarantine(
         source=source, open_only=not include_resolved, limit=limit)
     if frame.empty:
         console.print("No quarantined rows match.")
@@ -71,7 +62,7 @@ def show(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """One quarantined row: where it came from, why, and whether it has been resolved."""
-    row = _store(database_url).get_quarantine_row(quarantine_id)
+    row = open_store(database_url).get_quarantine_row(quarantine_id)
     if row is None:
         raise fail(f"no quarantined row with id {quarantine_id}; "
                    "`ubr quarantine list` shows the ids")

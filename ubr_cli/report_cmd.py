@@ -19,7 +19,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from ubr_cli.console import console, fail
-from ubr_cli.settings import DATABASE_URL_OPTION, SOURCES_CONFIG_OPTION
+from ubr_cli.settings import (
+    DATABASE_URL_OPTION,
+    SOURCES_CONFIG_OPTION,
+    USER_OPTION,
+    open_store,
+)
 
 report_app = typer.Typer(
     help="Reports for the partner ministries: what each register contributes to the registry.",
@@ -172,8 +177,7 @@ def contributions(
     format: ReportFormat = FORMAT_OPTION,  # noqa: A002 - the option's name
     out: Path | None = OUT_OPTION,
     purpose: str = typer.Option(DEFAULT_PURPOSE, help="Why, for the access log."),
-    user: str | None = typer.Option(None, "--user", help="Who is reading, for the access "
-                                    "log. Default: UBR_USER or your login."),
+    user: str | None = USER_OPTION,
     sources_config: Path = SOURCES_CONFIG_OPTION,
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
@@ -186,8 +190,6 @@ def contributions(
         contribution_details,
         contribution_report,
     )
-    from registry.database import database_url as default_url
-    from registry.store import RegistryStore
     from sources.config import ConfigError, load_sources
 
     if not purpose.strip():
@@ -196,8 +198,7 @@ def contributions(
         config = load_sources(sources_config)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    store = RegistryStore(database_url or default_url())
-    store.migrate()
+    store = open_store(database_url)
     try:
         if format is ReportFormat.CSV:
             frame = contribution_report(store.engine, source, sources=config)

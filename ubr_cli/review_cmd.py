@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from ubr_cli.console import console, fail, table
-from ubr_cli.settings import DATABASE_URL_OPTION
+from ubr_cli.settings import DATABASE_URL_OPTION, open_store
 
 review_app = typer.Typer(
     help="Review uncertain matches: list the queue, show a pair side by side, decide, unmerge. "
@@ -32,13 +32,9 @@ RECORD_FIELDS = (
 
 
 def _golden(database_url: str | None):  # noqa: ANN202 - GoldenStore, imported lazily
-    from registry.database import database_url as default_url
     from registry.golden_store import GoldenStore
-    from registry.store import RegistryStore
 
-    store = RegistryStore(database_url or default_url())
-    store.migrate()
-    return GoldenStore(store)
+    return GoldenStore(open_store(database_url))
 
 
 def _in_force(golden: Any) -> Any:

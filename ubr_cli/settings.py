@@ -13,6 +13,12 @@ DATA_DIR_OPTION = typer.Option(
     DEFAULT_DATA_DIR, "--data-dir", envvar="UBR_DATA_DIR",
     help="Directory that source locations are relative to.",
 )
+SHARING_CONFIG_OPTION = typer.Option(
+    None, "--config", envvar="UBR_SHARING_CONFIG",
+    help="The data-sharing agreements file (YAML). Default: config/sharing.yaml.",
+)
+USER_OPTION = typer.Option(
+    None, "--user", help="Who is reading, for the access log. Default: UBR_USER, else your login.")
 DATABASE_URL_OPTION = typer.Option(
     None, "--database-url", envvar="UBR_DATABASE_URL",
     help="Registry database URL (SQLAlchemy). Default: SQLite file .ubr/registry.sqlite.",

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from ubr_cli.console import console, errors, fail, table
+from ubr_cli.settings import SHARING_CONFIG_OPTION
 
 sharing_app = typer.Typer(
     help="Data-sharing agreements: which rows and fields each consuming ministry receives, "
@@ -20,10 +21,6 @@ sharing_app = typer.Typer(
     no_args_is_help=True,
 )
 
-SHARING_CONFIG_OPTION = typer.Option(
-    None, "--config", envvar="UBR_SHARING_CONFIG",
-    help="The data-sharing agreements file (YAML). Default: config/sharing.yaml.",
-)
 
 
 @sharing_app.command("check")
