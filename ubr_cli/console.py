@@ -19,6 +19,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def shorten(text: str, width: int = 40) -> str:
+    """Long prose (a purpose) on one short line for a table cell; the full text is stored."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
     view = Table(title=title, title_justify="left")
     for column in columns:

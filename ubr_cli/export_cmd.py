@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from ubr_cli.console import console, fail, table
+from ubr_cli.console import console, fail, shorten, table
 from ubr_cli.settings import (
     DATABASE_URL_OPTION,
     SHARING_CONFIG_OPTION,
@@ -115,11 +115,5 @@ def access_log(
     table("Access log (newest first)",
           ["at (UTC)", "who", "ministry", "action", "purpose", "publication", "rows"],
           [[f"{row.at:%Y-%m-%d %H:%M:%S}", row.who, row.ministry or "-", row.action,
-            _short(row.purpose), row.publication_id if row.publication_id is not None else "-",
+            shorten(row.purpose), row.publication_id if row.publication_id is not None else "-",
             f"{row.row_count:,}"] for row in frame.itertuples()])
-
-
-def _short(text: str, width: int = 40) -> str:
-    """A purpose on one short line (the full text is in the access_log table)."""
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from ubr_cli.console import console, errors, fail, table
+from ubr_cli.console import console, errors, fail, shorten, table
 from ubr_cli.settings import SHARING_CONFIG_OPTION
 
 sharing_app = typer.Typer(
@@ -56,7 +56,8 @@ def check(
             secret = "not needed"
         if needs and not value:
             missing.append(f"agreement '{agreement.id}': set {agreement.secret_env}")
-        cells = [agreement.id, agreement.ministry, agreement.purpose, agreement.rows.describe(),
+        cells = [agreement.id, agreement.ministry, shorten(agreement.purpose, 60),
+                 agreement.rows.describe(),
                  agreement.personal_information, counts, secret]
         rows.append([escape(cell) for cell in cells])
     title = f"Data-sharing agreements in {path} (keep {sharing.keep_publications} publications)"
