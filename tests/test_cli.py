@@ -59,3 +59,29 @@ def test_run_with_a_missing_register_fails_with_the_reason(tmp_path, monkeypatch
     assert "step ingested_rjsc failed: source 'rjsc': no file found at" in result.output
     assert "the registry published before it is unchanged" in result.output
     assert "Traceback" not in result.output
+
+
+def test_quarantine_show_raw_is_access_logged(tmp_path):
+    from registry.access_log import read_access_log
+    from registry.store import RegistryStore
+    from sources.canonical import empty_canonical_frame
+    from sources.quarantine import quarantine_frame
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with RegistryStore(url) as store:
+        store.migrate()
+        run_id = store.start_run("cfg", "test")
+        bad = quarantine_frame([{"source": "rjsc", "source_file": "companies.csv",
+                                 "source_line": 7, "source_record_id": "rjsc:1", "stage": "read",
+                                 "reason": "wrong field count: expected 16, got 3",
+                                 "raw_record": '{"Legal Name": "Jean Dupuis"}'}])
+        store.save_source_batch(run_id, "rjsc", empty_canonical_frame(), bad, [], 1)
+        plain = runner.invoke(app, ["quarantine", "show", "1", "--database-url", url])
+        assert plain.exit_code == 0 and "Jean Dupuis" not in plain.output
+        assert read_access_log(store.engine).empty  # no record value shown, nothing to log
+        raw = runner.invoke(app, ["quarantine", "show", "1", "--raw", "--user", "dana",
+                                  "--database-url", url])
+        assert raw.exit_code == 0 and "Jean Dupuis" in raw.output
+        log = read_access_log(store.engine)
+    assert list(log["action"]) == ["quarantine_raw"] and log["who"].iloc[0] == "dana"
+    assert log["detail"].iloc[0] == {"quarantine_id": 1, "source": "rjsc"}

@@ -6,6 +6,7 @@ from test_golden_helpers import bakery, canonical, fake_link
 from typer.testing import CliRunner
 
 from matching.golden.publish import publish_golden_records
+from registry.access_log import read_access_log
 from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
 from sources.quarantine import quarantine_frame
@@ -49,8 +50,13 @@ def test_list_show_decide_and_list_again(published):
     assert "Boulangerie Côté Limited" in shown.output and "name" in shown.output
     assert "jw_0.95" in shown.output and "+4.20" in shown.output
     assert "Zoë Côté" not in shown.output and "steward role only" in shown.output
-    as_steward = run(url, "show", "1", "--role", "steward")
+    as_steward = run(url, "show", "1", "--role", "steward", "--user", "ana")
     assert "Zoë Côté" in as_steward.output
+    with RegistryStore(url) as store:  # both reads are in the access log, newest first
+        log = read_access_log(store.engine)
+    assert list(log["action"]) == ["review", "review"] and list(log["row_count"]) == [2, 2]
+    assert log["who"].iloc[0] == "ana" and log["detail"].iloc[0] == {"pair_id": 1,
+                                                                     "role": "steward"}
     decided = run(url, "decide", "1", "--different", "--steward", "ana",
                   "--reason", "two bakeries")
     assert decided.exit_code == 0, decided.output

@@ -6,7 +6,7 @@ import typer
 from rich.markup import escape
 
 from ubr_cli.console import console, fail, table
-from ubr_cli.settings import DATABASE_URL_OPTION, open_store
+from ubr_cli.settings import DATABASE_URL_OPTION, USER_OPTION, open_store
 
 quarantine_app = typer.Typer(
     help="Triage quarantined rows: counts by reason, lists, and single records. Rows fixed "
@@ -58,11 +58,14 @@ def list_rows(
 def show(
     quarantine_id: int = typer.Argument(..., help="Id from `ubr quarantine list`."),
     raw: bool = typer.Option(False, "--raw", help="Also print the row as read. It may hold "
-                             "personal information: use only to fix the source."),
+                             "personal information: use only to fix the source. The read is "
+                             "written to the access log."),
+    user: str | None = USER_OPTION,
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """One quarantined row: where it came from, why, and whether it has been resolved."""
-    row = open_store(database_url).get_quarantine_row(quarantine_id)
+    store = open_store(database_url)
+    row = store.get_quarantine_row(quarantine_id)
     if row is None:
         raise fail(f"no quarantined row with id {quarantine_id}; "
                    "`ubr quarantine list` shows the ids")
@@ -72,5 +75,10 @@ def show(
         if key in row:
             console.print(f"{key:>17}: {row[key]}")
     if raw:
+        from registry.access_log import record_access
+
+        record_access(store.engine, action="quarantine_raw", purpose="fix a source register",
+                      row_count=1, who=user, detail={"quarantine_id": quarantine_id,
+                                                     "source": row.get("source")})
         console.print(json.dumps(json.loads(row["raw_record"] or "{}"), ensure_ascii=False,
                                  indent=2))

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from ubr_cli.console import console, fail, table
-from ubr_cli.settings import DATABASE_URL_OPTION, open_store
+from ubr_cli.settings import DATABASE_URL_OPTION, USER_OPTION, open_store
 
 review_app = typer.Typer(
     help="Review uncertain matches: list the queue, show a pair side by side, decide, unmerge. "
@@ -75,15 +75,21 @@ def list_pairs(
 def show(
     pair_id: int = typer.Argument(..., help="Pair number from `ubr review list`."),
     role: str = ROLE_OPTION,
+    user: str | None = USER_OPTION,
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
-    """Two records side by side with the evidence: comparison levels, weights and score."""
+    """Two records side by side with the evidence: comparison levels, weights and score.
+
+    The read is written to the access log (who, role, pair)."""
     from matching.golden.steward import mask_personal
+    from registry.access_log import record_access
 
     golden = _golden(database_url)
     pair = golden.review_pair(pair_id)
     if pair is None:
         raise fail(f"no review pair {pair_id}; `ubr review list` shows the pairs")
+    record_access(golden.engine, action="review", purpose="steward review of a candidate pair",
+                  row_count=2, who=user, detail={"pair_id": pair_id, "role": role})
     left = mask_personal(golden.source_record(pair["record_key_l"]) or {}, role)
     right = mask_personal(golden.source_record(pair["record_key_r"]) or {}, role)
     rows = [[name, left.get(name), right.get(name)] for name in RECORD_FIELDS
