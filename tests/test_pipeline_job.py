@@ -161,3 +161,25 @@ def test_a_source_failing_as_a_whole_blocks_downstream_and_keeps_what_was_stored
         assert events[-1]["eventType"] == "FAIL" and events[-1]["run"]["runId"] == run["run_id"]
         assert "validated_rjsc_expectations" in json.dumps(events[-1]["run"]["facets"])
         assert not RegistryStoreResource(database_url=environment).fail_run(blocked.run_id, [])
+
+
+def test_a_publication_that_cannot_be_made_keeps_the_previous_one(
+    demo_dir, sqlite_url, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
+    monkeypatch.setenv("UBR_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_job(instance).success
+        store = RegistryStore(sqlite_url)
+        before = list_publications(store.engine)
+        monkeypatch.delenv("UBR_SHARING_SECRET_WCB")
+        failed = run_job(instance)
+    assert not failed.success
+    failure = next(e for e in failed.all_events if e.is_step_failure)
+    assert failure.step_key == "registry_publication"
+    assert "UBR_SHARING_SECRET_WCB" in str(failure.step_failure_data.error)
+    assert list_publications(store.engine) == before
+    assert close_failed_run(failed.run_id, [failure.step_key])
+    run = store.find_dagster_run(failed.run_id)
+    assert run["status"] == "failed" and run["summary"]["failed_steps"] == [failure.step_key]

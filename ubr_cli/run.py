@@ -1,6 +1,7 @@
 """`ubr run`: the whole Dagster job, in process, on the same instance the UI shows."""
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def _one_line(error: object) -> str:
     while getattr(error, "cause", None) is not None:
         error = error.cause  # type: ignore[attr-defined]
     text = (getattr(error, "message", None) or str(error)).strip()
-    return text.splitlines()[0] if text else "unknown error"
+    line = text.splitlines()[0] if text else "unknown error"
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", line)  # the sentence, not the class
 
 
 def _print_summary(dagster_run_id: str) -> None:
