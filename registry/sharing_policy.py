@@ -28,7 +28,7 @@ SHARED_COLUMNS: tuple[str, ...] = (*ID_COLUMNS, *GOLDEN_COLUMNS)
 OWNER_NAME_COLUMNS: tuple[str, ...] = NAME_FIELDS
 MASK_CHAR = "*"
 # Characters a mask keeps so the value's shape stays readable: spaces - . @ / ( ) ,
-_MASKED_CHARACTER = r"[^\s\-.@/(),]"
+_MASKED_CHARACTER = r"[^ \t\n\r\f\v\-.@/(),]"  # explicit spaces: pyarrow's regex, not Python's
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits of the HMAC
 
 
