@@ -51,4 +51,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .dagster_home data out
+	rm -rf $(VENV) .dagster_home .ubr data out exports
