@@ -45,6 +45,10 @@ def _load(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def spec() -> tuple[dict[str, Any], Registry, dict[str, str]]:
+    return load_spec()
+
+
+def load_spec() -> tuple[dict[str, Any], Registry, dict[str, str]]:
     """Core schema, a registry resolving every $id to the local files, facet name -> $id."""
     core = _load(SPEC_DIR / "OpenLineage.json")
     documents = [core, _load(UBR_FACETS)]

@@ -8,6 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from test_openlineage_events import load_spec
+from test_openlineage_events import validate as validate_event
 
 from pipelines.definitions import JOB_NAME, build_definitions
 from pipelines.lineage import close_failed_run
@@ -94,6 +96,14 @@ def test_job_ingests_every_source_reconciles_and_rerun_changes_nothing(environme
                   (Path(os.environ["UBR_HOME"]) / "openlineage" / "events.jsonl").open()]
         assert [(e["eventType"], e["run"]["runId"]) for e in events] == [
             ("START", run["run_id"]), ("COMPLETE", run["run_id"])]
+        schemas = load_spec()
+        for event in events:  # the job's own events, against the OpenLineage schemas
+            validate_event(event, schemas)
+        complete = events[1]
+        assert {d["name"].rsplit("/", 2)[-2] for d in complete["inputs"]} == {
+            "rjsc", "wcb", "revenue", "permits"}
+        shares = {d["name"] for d in complete["outputs"]}
+        assert any(".ubr_share_permits." in name for name in shares)
 
         second = run_job(instance)
         assert second.success
