@@ -5,18 +5,15 @@ import logging
 import dagster as dg
 
 from pipelines.resources import RegistryStoreResource, SourceCatalog
-from registry.golden_schema import GOLDEN_COLUMNS
+from registry.golden_schema import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS
 from registry.sharing_agreement import SharingAgreement, SharingFile
-
-# Golden columns whose canonical column has another name; the others keep theirs.
-CANONICAL_OF_GOLDEN = {"business_status": "status"}
 
 
 def golden_column_lineage() -> dg.TableColumnLineage:
     """Each golden column from the canonical column survivorship picks it from."""
     return dg.TableColumnLineage(deps_by_column={
         column: [dg.TableColumnDep(asset_key=dg.AssetKey("canonical_records"),
-                                   column_name=CANONICAL_OF_GOLDEN.get(column, column))]
+                                   column_name=CANONICAL_COLUMN_OF.get(column, column))]
         for column in GOLDEN_COLUMNS})
 
 

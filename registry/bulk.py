@@ -20,7 +20,14 @@ import sqlalchemy as sa
 from registry.database import is_postgresql
 
 CHUNK_ROWS = 50_000  # SQLite executemany rounds
+KEY_CHUNK = 500  # keys per IN (...) list in look-ups and deletes by key
 PG_CHUNK_ROWS = 200_000  # PostgreSQL COPY buffers (~50-100 MB of text each)
+
+
+def chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterator[Sequence[Any]]:
+    """`values` in slices of `size`: one IN (...) list each, within every driver's limits."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def bind_value(column: sa.Column[Any], value: Any, dialect: sa.Dialect) -> Any:

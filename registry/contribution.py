@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from registry.golden_schema import GOLDEN_COLUMNS, businesses, cross_reference, field_provenance
-from registry.queries import quarantine_counts
+from registry.queries import frame_of, latest_read_batches, quarantine_counts
 from registry.schema import source_batches, source_records
 from sources.canonical import DATA_FIELDS, FieldType
 from sources.config import SourcesFile, load_sources
@@ -100,20 +100,13 @@ def _share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else 0.0
 
 
-def _frame(connection: sa.Connection, statement: sa.Select[Any]) -> pd.DataFrame:
-    result = connection.execute(statement)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
-# -- the aggregates ---------------------------------------------------------------------------
-
 def _latest_read_batches(connection: sa.Connection) -> pd.DataFrame:
     b = source_batches.c
-    latest = (sa.select(sa.func.max(b.batch_id)).where(b.status != "unchanged")
-              .group_by(b.source).scalar_subquery())
+    latest = latest_read_batches()
     statement = sa.select(b.source, b.status, b.run_id, b.recorded_at, b.rows_read,
-                          b.rows_accepted, b.rows_quarantined).where(b.batch_id.in_(latest))
-    return _frame(connection, statement).set_index("source")
+                          b.rows_accepted, b.rows_quarantined).join_from(
+        source_batches, latest, latest.c.batch_id == b.batch_id)
+    return frame_of(connection, statement).set_index("source")
 
 
 def _filled(name: str, kind: FieldType) -> sa.ColumnElement[Any]:
@@ -129,7 +122,7 @@ def _record_counts(connection: sa.Connection) -> pd.DataFrame:
         source_records.c.source, sa.func.count().label("records"),
         *(_filled(f.name, f.type).label(f.name) for f in DATA_FIELDS),
     ).group_by(source_records.c.source)
-    return _frame(connection, statement).set_index("source")
+    return frame_of(connection, statement).set_index("source")
 
 
 def _membership_patterns(connection: sa.Connection, sources: list[str]) -> pd.DataFrame:
@@ -160,7 +153,7 @@ def _membership_patterns(connection: sa.Connection, sources: list[str]) -> pd.Da
                    sa.func.sum(sa.case((n > one, n), else_=0)).label(f"dup_records{i}")]
     has = [f[f"has{i}"] for i in range(len(sources))]
     statement = sa.select(*has, sa.func.count().label("businesses"), *totals).group_by(*has)
-    frame = _frame(connection, statement)
+    frame = frame_of(connection, statement)
     return frame.map(int) if not frame.empty else frame  # PostgreSQL sums are Decimal
 
 
@@ -196,9 +189,9 @@ def _provenance_counts(connection: sa.Connection) -> pd.DataFrame:
     """
     f = field_provenance.c
     keys = ["source", "field"]
-    every = _frame(connection, sa.select(f.source, f.field, sa.func.count().label("won"))
+    every = frame_of(connection, sa.select(f.source, f.field, sa.func.count().label("won"))
                    .group_by(f.source, f.field))
-    retired = _frame(connection, sa.select(f.source, f.field, sa.func.count().label("gone"))
+    retired = frame_of(connection, sa.select(f.source, f.field, sa.func.count().label("gone"))
                      .join_from(businesses, field_provenance,
                                 f.registry_id == businesses.c.registry_id)
                      .where(businesses.c.status != "active").group_by(f.source, f.field))

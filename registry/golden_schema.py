@@ -23,6 +23,8 @@ GOLDEN_COLUMNS: tuple[str, ...] = (
     "province", "postal_code", "phone", "email", "naics_code", "employee_band", "owner_name",
     "owner_address_line", "owner_city", "owner_postal_code",
 )
+# Golden fields whose canonical (source record) column has another name; the others share it.
+CANONICAL_COLUMN_OF: dict[str, str] = {"business_status": "status"}
 _BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 businesses = sa.Table(

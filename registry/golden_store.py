@@ -6,7 +6,7 @@ was. It depends on neither matching/ nor sources/ beyond the shared schema. Mess
 counts and ids only, never record values.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +33,6 @@ from registry.publication_schema import cross_reference_history
 from registry.schema import runs
 from registry.store import RegistryStore, StoreError
 
-KEY_CHUNK = 500  # ids per IN (...) list when deleting changed rows
 BULK_READ_IDS = 20_000  # beyond this many businesses, read a whole table instead of by id
 
 
@@ -63,11 +62,6 @@ class RunChanges:
     review_queue: pd.DataFrame  # review_queue columns but pair_id/run_id
     match_evidence: pd.DataFrame  # match_evidence columns but run_id
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-def _chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def xref_history(linked: pd.DataFrame, previous: Sequence[Sequence[Any]]) -> pd.DataFrame:
@@ -123,7 +117,7 @@ class GoldenStore:
                 every = bulk.read_frame(connection, sa.select(field_provenance))
                 return every[every["registry_id"].isin(list(registry_ids))].reset_index(
                     drop=True)
-            for chunk in _chunks(list(registry_ids)):
+            for chunk in bulk.chunks(list(registry_ids)):
                 statement = sa.select(field_provenance).where(
                     field_provenance.c.registry_id.in_(chunk))
                 parts.append(pd.DataFrame(connection.execute(statement).all(), columns=columns))
@@ -147,7 +141,7 @@ class GoldenStore:
             if status != "running":
                 raise StoreError(f"run {run_id} is {status or 'unknown'}, not running")
             replaced = list(changes.replaced_ids)
-            for chunk in _chunks(replaced):
+            for chunk in bulk.chunks(replaced):
                 for table in (businesses, field_provenance, business_values):
                     connection.execute(table.delete().where(table.c.registry_id.in_(chunk)))
             bulk.insert_frame(connection, businesses, changes.businesses,
@@ -168,7 +162,7 @@ class GoldenStore:
             stale = changes.stale_records[["source", "source_record_id"]].astype(object)
             previous = []
             for source, ids in stale.groupby("source", sort=True)["source_record_id"]:
-                for chunk in _chunks(list(ids)):
+                for chunk in bulk.chunks(list(ids)):
                     where = sa.and_(cross_reference.c.source == source,
                                     cross_reference.c.source_record_id.in_(chunk))
                     previous.extend(connection.execute(sa.select(
@@ -210,7 +204,7 @@ class GoldenStore:
         key = sa.tuple_(table.c.record_key_l, table.c.record_key_r)
         ids: list[int] = []
         with write_transaction(self.engine) as connection:
-            for chunk in _chunks(pairs):  # an unmerge may judge thousands of pairs at once
+            for chunk in bulk.chunks(pairs):  # an unmerge may judge thousands of pairs at once
                 previous = dict(((left, right), latest) for left, right, latest in
                                 connection.execute(sa.select(
                                     table.c.record_key_l, table.c.record_key_r,

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from registry.golden_schema import (
+    CANONICAL_COLUMN_OF,
     GOLDEN_COLUMNS,
     business_values,
     businesses,
@@ -28,7 +29,6 @@ from registry.lineage_common import (
     MAX_HOPS,
     NAME_VALUE_KINDS,
     PERSON_BUSINESS_TYPES,
-    SOURCE_COLUMN,
     as_row,
     chunks,
     golden_run_ids,
@@ -179,7 +179,7 @@ def explain(engine: sa.Engine, registry_id: str,
     in_business = set(pairs)
     for row in sorted(provenance, key=lambda r: (order.get(r["field"], len(order)), r["field"])):
         record = records.get((row["source"], row["source_record_id"]))
-        column = SOURCE_COLUMN.get(row["field"], row["field"])
+        column = CANONICAL_COLUMN_OF.get(row["field"], row["field"])
         fields.append({
             "field": row["field"], "value": mask(row["value"], row["field"]),
             "source": row["source"], "source_record_id": row["source_record_id"],

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from registry.bulk import chunks
 from registry.golden_schema import golden_runs
 from registry.personal_names import NAME_FIELDS, PERSON_BUSINESS_TYPES, name_may_be_personal
 from registry.schema import runs, source_records
@@ -19,12 +20,10 @@ from sources.canonical import PERSONAL_FIELDS
 
 MASK = "(personal: steward role only)"
 NAME_VALUE_KINDS = frozenset({"legal_name", "operating_name"})
-SOURCE_COLUMN = {"business_status": "status"}  # golden field -> canonical column, if different
 RECORD_COLUMNS = tuple(c.name for c in source_records.c
                        if c.name not in ("source", "source_record_id"))
 RUN_COLUMNS = ("run_id", "dagster_run_id", "status", "code_version", "config_hash",
                "input_checksums", "started_at", "finished_at")
-KEY_CHUNK = 500
 MAX_HOPS = 50  # retired_into chains and merge histories are short; this only stops a cycle
 
 
@@ -52,11 +51,6 @@ def plain(value: Any) -> Any:
 def as_row(mapping: Any, columns: Iterable[str] | None = None) -> dict[str, Any]:
     names = list(columns) if columns is not None else list(mapping.keys())
     return {name: plain(mapping[name]) for name in names}
-
-
-def chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def names_are_personal(business: dict[str, Any] | None,

@@ -35,7 +35,7 @@ from openlineage.client.facet_v2 import (
     schema_dataset,
 )
 
-from registry.golden_schema import GOLDEN_COLUMNS
+from registry.golden_schema import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS
 from registry.openlineage_emit import EmitResult, emit_run_events
 from registry.sharing_agreement import Treatment
 from sources.canonical import FIELDS_BY_NAME
@@ -109,8 +109,7 @@ class SourceInput:
 def default_field_sources() -> dict[str, list[str]]:
     """Canonical fields feeding each golden field: same name, except where survivorship reads
     another (business_status is the source's status; legal_form is also parsed from the name)."""
-    sources = {name: [name] for name in GOLDEN_COLUMNS}
-    sources["business_status"] = ["status"]
+    sources = {name: [CANONICAL_COLUMN_OF.get(name, name)] for name in GOLDEN_COLUMNS}
     sources["legal_form"] = ["legal_form", "legal_name"]
     return sources
 

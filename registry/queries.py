@@ -22,7 +22,7 @@ _LIST_COLUMNS = (
 )
 
 
-def _latest_read_batches() -> sa.Subquery:
+def latest_read_batches() -> sa.Subquery:
     """(source, batch_id) of each source's latest batch that actually read its files."""
     return (
         sa.select(source_batches.c.source, sa.func.max(source_batches.c.batch_id).label("batch_id"))
@@ -33,7 +33,7 @@ def _latest_read_batches() -> sa.Subquery:
 
 
 def _is_open() -> sa.ColumnElement[bool]:
-    latest = _latest_read_batches()
+    latest = latest_read_batches()
     return sa.and_(
         quarantine.c.resolved_run_id.is_(None),
         sa.exists().where(
@@ -42,7 +42,8 @@ def _is_open() -> sa.ColumnElement[bool]:
     )
 
 
-def _frame(connection: sa.Connection, statement: sa.Select[Any]) -> pd.DataFrame:
+def frame_of(connection: sa.Connection, statement: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of `statement` as a DataFrame with its column names (small results)."""
     result = connection.execute(statement)
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
@@ -59,7 +60,7 @@ def latest_batches(connection: sa.Connection, run_id: str | None = None) -> pd.D
             .scalar_subquery()
         )
         statement = statement.where(source_batches.c.batch_id.in_(latest))
-    frame = _frame(connection, statement.order_by(source_batches.c.source))
+    frame = frame_of(connection, statement.order_by(source_batches.c.source))
     for column in ("rows_read", "rows_accepted", "rows_quarantined", "file_count"):
         frame[column] = frame[column].astype("int64")
     return frame
@@ -79,7 +80,7 @@ def quarantine_counts(connection: sa.Connection, run_id: str | None = None) -> p
     statement = statement.where(q.run_id == run_id) if run_id is not None else statement.where(
         _is_open()
     )
-    frame = _frame(connection, statement.group_by(q.source, q.stage, q.column, q.reason))
+    frame = frame_of(connection, statement.group_by(q.source, q.stage, q.column, q.reason))
     columns = ["source", "stage", "column", "reason", "rows"]
     if frame.empty:
         return pd.DataFrame({name: pd.Series(dtype="int64" if name == "rows" else "string")
@@ -112,7 +113,7 @@ def list_quarantine(
     if open_only:
         statement = statement.where(is_open)
     statement = statement.order_by(quarantine.c.quarantine_id.desc()).limit(limit)
-    frame = _frame(connection, statement)
+    frame = frame_of(connection, statement)
     frame["open"] = frame["open"].astype(bool)
     frame["source_line"] = frame["source_line"].astype("Int64")
     return frame

@@ -83,6 +83,7 @@ def show(
     The read is written to the access log (who, role, pair)."""
     from matching.golden.steward import mask_personal
     from registry.access_log import record_access
+    from registry.lineage_common import evidence_items
 
     golden = _golden(database_url)
     pair = golden.review_pair(pair_id)
@@ -98,10 +99,9 @@ def show(
     table(f"Pair {pair_id}: probability {pair['match_probability']:.3f}, "
           f"match weight {pair['match_weight']:+.2f}", ["field", "left", "right"], rows)
     evidence = pair["evidence"] or {}
-    names = sorted({k.rsplit("_", 1)[0] for k in evidence if k.endswith("_level")})
     table("Evidence", ["comparison", "level", "weight"],
-          [[n, evidence.get(f"{n}_level"), f"{evidence.get(f'{n}_weight', 0):+.2f}"]
-           for n in names])
+          [[item["comparison"], item["level"], f"{item['weight'] or 0:+.2f}"]
+           for item in evidence_items(evidence)])
     if evidence.get("rule"):
         console.print(f"rule: {escape(str(evidence['rule']))}")
     history = golden.table("steward_decisions", record_key_l=pair["record_key_l"],
