@@ -72,9 +72,26 @@ class PreparedBatch:
     provinces_normalised: int
 
 
-def prepare_batch(frame: pd.DataFrame, rules: SourceRules, today: date) -> PreparedBatch:
-    """Remove SINs, normalise provinces, build the GX batch and the row failures."""
-    scan = scan_and_remove(frame, rules.sin_exempt_fields)
+def _with_earlier(scan: SinScan, earlier: pd.Series | None) -> SinScan:
+    """This scan plus the fields an earlier scan (at intake) already cleared, per row."""
+    if earlier is None or not len(earlier):
+        return scan
+    earlier = pd.Series(earlier.to_numpy(object), index=scan.fields_by_row.index).fillna("")
+    both = (earlier + ";" + scan.fields_by_row).str.strip(";")
+    cleared = earlier[earlier != ""]
+    removed = int(cleared.str.count(";").add(1).sum()) if len(cleared) else 0
+    return SinScan(scan.cleaned, scan.row_flags | (earlier != "").to_numpy(bool), both,
+                   scan.removed + removed)
+
+
+def prepare_batch(frame: pd.DataFrame, rules: SourceRules, today: date,
+                  sins_removed: pd.Series | None = None) -> PreparedBatch:
+    """Remove SINs, normalise provinces, build the GX batch and the row failures.
+
+    `sins_removed`: per row, the fields whose SIN was already removed at intake, so those
+    rows are flagged as if this scan had found them.
+    """
+    scan = _with_earlier(scan_and_remove(frame, rules.sin_exempt_fields), sins_removed)
     normalised = scan.cleaned.copy()
     normalised["province"], changed = normalise_provinces(scan.cleaned["province"])
     checks = build_checks(rules)
@@ -156,8 +173,12 @@ def validate_source(
     data_docs_dir: str | Path | None = None,
     today: date | None = None,
     result_format: ResultFormat = "SUMMARY",
+    sins_removed: pd.Series | None = None,
 ) -> ValidationOutcome:
-    """Validate one source's canonical frame; see docs/validation.md for every expectation."""
+    """Validate one source's canonical frame; see docs/validation.md for every expectation.
+
+    `sins_removed` (from `expectations.intake.remove_sins`): fields cleared per row at intake.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     settings = settings or load_expectation_settings()
@@ -171,7 +192,7 @@ def validate_source(
     if rules.fail_on_empty_mapped_field:
         findings += check_empty_mapped(config, frame)
 
-    prepared = prepare_batch(frame, rules, today)
+    prepared = prepare_batch(frame, rules, today, sins_removed)
     scan, cleaned, normalised = prepared.scan, prepared.cleaned, prepared.normalised
     checks, fails, batch = prepared.checks, prepared.fails, prepared.batch
     provinces_normalised = prepared.provinces_normalised

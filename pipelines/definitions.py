@@ -17,9 +17,15 @@ from pipelines.ingestion import build_ingestion_asset, build_reconciliation_chec
 from pipelines.matching import one_cluster_per_record, record_matches
 from pipelines.publication import registry_publication, shares_honour_agreements
 from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
+from pipelines.stage_io import RegistryStageIOManager
 from pipelines.validation import build_expectations_check, build_validation_asset
+from registry.private_files import restrict_new_files
 from sources.config import load_sources
 from sources.defaults import data_dir, sources_config_path
+
+# Every process that loads this code location (webserver, daemon, run workers) writes
+# owner-only files: Dagster's own storage included.
+restrict_new_files()
 
 JOB_NAME = "ubr_job"
 
@@ -57,6 +63,7 @@ def build_definitions() -> dg.Definitions:
             "catalog": SourceCatalog(config_path=str(config_path), data_dir=str(data_dir())),
             "store": RegistryStoreResource(),
             "sharing": SharingConfig(),
+            "io_manager": RegistryStageIOManager(),
         },
     )
 

@@ -1,5 +1,7 @@
 """Ingestion assets: one per configured source, built from config/sources.yaml."""
 
+import dataclasses
+
 import dagster as dg
 
 from pipelines.metadata import ingestion_metadata
@@ -30,16 +32,25 @@ def build_ingestion_asset(source: SourceConfig) -> dg.AssetsDefinition:
     def _ingest(
         context: dg.AssetExecutionContext, catalog: SourceCatalog, store: RegistryStoreResource
     ) -> dg.Output[SourceBatch]:
+        from expectations.intake import remove_sins
+
         try:
             batch = ingest_source(source, catalog.data_path)
         except (SourceIngestError, ConfigError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
+        # Before the batch leaves this step (and is kept for the next): no SIN in it.
+        sins = remove_sins(source.id, batch.records, batch.quarantine)
+        batch = dataclasses.replace(batch, records=sins.records, quarantine=sins.quarantine,
+                                    sin_fields=sins.fields_by_row)
         previous = store.open().known_file_checksums(source.id)
         changed = None if not previous else previous != {f.path: f.sha256 for f in batch.files}
         stage(context, f"{source.id}: read {batch.rows_read:,} rows, accepted "
-              f"{batch.rows_accepted:,}, quarantined {batch.rows_quarantined:,}"
+              f"{batch.rows_accepted:,}, quarantined {batch.rows_quarantined:,}, "
+              f"{sins.removed + sins.raw_removed:,} SIN-like value(s) removed"
               + ("" if changed is None else f", {'changed' if changed else 'unchanged'} input"))
-        return dg.Output(batch, metadata=ingestion_metadata(batch, changed))
+        metadata = ingestion_metadata(batch, changed)
+        metadata["sin_values_removed"] = sins.removed + sins.raw_removed
+        return dg.Output(batch, metadata=metadata)
 
     return _ingest
 

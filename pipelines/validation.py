@@ -89,7 +89,7 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
 
         docs_dir = store.home() / "data_docs" / context.run_id
         outcome = validate_source(batch.records, source, raw_columns=batch.raw_columns,
-                                  data_docs_dir=docs_dir)
+                                  data_docs_dir=docs_dir, sins_removed=batch.sin_fields)
         quarantine, scrubbed = scrub_raw_records(
             pd.concat([batch.quarantine, outcome.quarantine], ignore_index=True))
         validated = SourceBatch(

@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from registry.private_files import private_dir
+
 DATABASE_URL_ENV = "UBR_DATABASE_URL"
 HOME_ENV = "UBR_HOME"
 SQLITE_FILE = "registry.sqlite"
@@ -23,11 +25,9 @@ SQLITE_BUSY_TIMEOUT_S = 60
 
 
 def ubr_home() -> Path:
-    """`UBR_HOME`, else `./.ubr`, absolute and created: the store and run artefacts live here."""
+    """`UBR_HOME`, else `./.ubr`, absolute, created and owner-only: the store and run artefacts."""
     home = Path(os.environ.get(HOME_ENV, "").strip() or Path.cwd() / ".ubr").expanduser()
-    home = home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    return private_dir(home.resolve())
 
 
 def database_url() -> str:

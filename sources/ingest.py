@@ -36,6 +36,8 @@ class SourceBatch:
     files: list[FileFingerprint]
     raw_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
+    # per record, ';'-joined names of fields whose SIN was removed at intake ("" if none)
+    sin_fields: pd.Series | None = None
 
     @property
     def checksum(self) -> str:

@@ -6,6 +6,11 @@ domain packages never depend on the command line.
 
 import typer
 
+from registry.private_files import restrict_new_files
+
+# Every file a `ubr` command writes (the store, exports, reports, lineage) is owner-only.
+restrict_new_files()
+
 app = typer.Typer(
     name="ubr",
     help="Unified Business Registry: ingest ministry registers, validate, match, publish.",

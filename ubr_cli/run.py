@@ -14,9 +14,11 @@ QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME, defaulting to the project's git-ignored .dagster_home (telemetry off)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    """DAGSTER_HOME (owner-only), defaulting to the git-ignored .dagster_home (telemetry off)."""
+    from registry.private_files import private_dir
+
+    home = private_dir(Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+                       .resolve())
     settings = home / "dagster.yaml"
     if not settings.exists():
         settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
