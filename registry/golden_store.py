@@ -45,6 +45,9 @@ class PreviousState:
     cross_reference: pd.DataFrame  # record_key, registry_id (active businesses)
     businesses: pd.DataFrame  # registry_id, state_hash, member_count, first_run_id (active)
     next_sequence: int
+    # record_key, registry_id, first_run_id: records that left, whose business is retired now
+    departed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["record_key", "registry_id", "first_run_id"]))
 
 
 @dataclass
@@ -92,7 +95,9 @@ class GoldenStore:
     # -- reading the state a run starts from ------------------------------------------------
 
     def previous_state(self) -> PreviousState:
-        """Cross-reference and hashes of the active businesses, and the next id sequence."""
+        """Cross-reference and hashes of the active businesses, the next id sequence, and the
+        records that left earlier with the retired id each had (so a returning record revives
+        its id instead of getting a new one)."""
         key = (cross_reference.c.source + sa.literal(":")
                + cross_reference.c.source_record_id).label("record_key")
         active = sa.select(businesses.c.registry_id).where(businesses.c.status == "active")
@@ -101,12 +106,24 @@ class GoldenStore:
         rows = sa.select(businesses.c.registry_id, businesses.c.state_hash,
                          businesses.c.member_count, businesses.c.first_run_id).where(
             businesses.c.status == "active").order_by(businesses.c.registry_id)
+        history = cross_reference_history
+        removed = sa.select(
+            (history.c.source + sa.literal(":") + history.c.source_record_id).label("record_key"),
+            history.c.previous_registry_id.label("registry_id"), businesses.c.first_run_id,
+            history.c.history_id,
+        ).join(businesses, businesses.c.registry_id == history.c.previous_registry_id).where(
+            history.c.change == "removed", businesses.c.status == "retired")
         with self.engine.connect() as connection:
             xref_frame = bulk.read_frame(connection, xref)
             business_frame = bulk.read_frame(connection, rows)
+            departed = bulk.read_frame(connection, removed)
             last = connection.scalar(sa.select(sa.func.max(businesses.c.registry_id)))
         sequence = int(str(last)[4:12]) + 1 if last else 1
-        return PreviousState(xref_frame, business_frame, sequence)
+        # a record's last removal counts, unless it is linked to an active business again
+        departed = departed.sort_values("history_id").drop_duplicates("record_key", keep="last")
+        departed = departed[~departed["record_key"].isin(xref_frame["record_key"])]
+        return PreviousState(xref_frame, business_frame, sequence,
+                             departed.drop(columns="history_id").reset_index(drop=True))
 
     def provenance(self, registry_ids: Sequence[str]) -> pd.DataFrame:
         """field_provenance rows of these businesses (all rows, read in bulk, when many)."""

@@ -194,3 +194,42 @@ def test_every_id_has_a_created_event_even_after_a_split(golden):
     assert born["other_registry_id"] == ids_by_record(golden)[k[0]]
     assert summary["events"]["created"] == summary["events"]["split"] == 1
     assert events_consistent(golden.table("businesses"), golden.table("events")).passed
+
+
+def test_records_that_come_back_revive_their_retired_id_never_a_new_one(golden):
+    """A header-only extract retired businesses; when the file is restored, the ids return."""
+    from matching.golden.audit import events_consistent
+
+    everything = canonical(bakery(1) + bakery(2))
+    k = list(everything["record_key"])
+    publish(golden, everything, fake_link(everything, [k[0:4], k[4:8]]))
+    ids = ids_by_record(golden)
+    kept, gone = ids[k[0]], ids[k[4]]
+    first = canonical(bakery(1))
+    publish(golden, first, fake_link(first, [k[0:4]]))  # bakery 2's records all left
+    assert golden.business(gone)["status"] == "retired"
+    run3, summary = publish(golden, everything, fake_link(everything, [k[0:4], k[4:8]]))
+    after = ids_by_record(golden)
+    assert {after[key] for key in k[4:8]} == {gone}  # the same id, not a new one
+    assert after[k[0]] == kept
+    assert golden.business(gone)["status"] == "active"
+    assert golden.business(gone)["retired_into"] is None
+    events = events_of(golden, run3)
+    assert events.loc[events["kind"] == "revived", "registry_id"].tolist() == [gone]
+    assert summary["events"]["created"] == 0 and summary["events"]["revived"] == 1
+    assert events_consistent(golden.table("businesses"), golden.table("events")).passed
+    # and a fourth run on the same input is silent
+    run4, summary4 = publish(golden, everything, fake_link(everything, [k[0:4], k[4:8]]))
+    assert sum(summary4["events"].values()) == 0 and events_of(golden, run4).empty
+
+
+def test_a_returning_record_revives_the_id_most_of_its_cluster_had():
+    empty = pd.DataFrame(columns=["record_key", "registry_id"])
+    departed = pd.DataFrame({"record_key": ["a:1", "a:2", "a:3"],
+                             "registry_id": ["UBR-000000018", "UBR-000000026", "UBR-000000026"]})
+    back = assign_registry_ids(membership([["a:1", "a:2", "a:3"], ["a:9"]]), empty, 5, departed)
+    ids = dict(zip(back.cluster_ids["cluster_id"], back.cluster_ids["registry_id"], strict=True))
+    assert ids["a:1"] == "UBR-000000026"  # two of its three records had it
+    assert ids["a:9"] == format_registry_id(5)  # a record never seen before: a new id
+    assert back.revived == ["UBR-000000026"] and back.next_sequence == 6
+    assert back.events["kind"].tolist().count("revived") == 1

@@ -65,13 +65,17 @@ def registry_ids_valid(businesses: pd.DataFrame) -> AuditResult:
 def events_consistent(businesses: pd.DataFrame, events: pd.DataFrame) -> AuditResult:
     """Events agree with the businesses table: what was created exists, what was retired is.
 
-    Every active business has a `created` event; every `retired` one is retired and, if
-    merged, points into an active business.
+    Every active business has a `created` event; every id whose last `retired`/`revived`
+    event is `retired` is retired and, if merged, points into an active business.
     """
     status = businesses.set_index("registry_id")["status"]
     active = set(status[status == "active"].index)
     created = set(events.loc[events["kind"] == "created", "registry_id"])
-    retired_events = set(events.loc[events["kind"] == "retired", "registry_id"])
+    lifecycle = events[events["kind"].isin(["retired", "revived"])]
+    if "event_id" in lifecycle.columns:
+        lifecycle = lifecycle.sort_values("event_id")
+    last = lifecycle.drop_duplicates("registry_id", keep="last")
+    retired_events = set(last.loc[last["kind"] == "retired", "registry_id"])
     never_created = pd.Series(sorted(active - created), dtype="string")
     not_retired = pd.Series(sorted(r for r in retired_events if status.get(r) != "retired"),
                             dtype="string")

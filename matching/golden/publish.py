@@ -192,7 +192,8 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     membership = clusters.assign(source=keys["source"].to_numpy(object),
                                  source_record_id=keys["source_record_id"].to_numpy(object))
     state = store.previous_state()
-    ids = assign_registry_ids(membership, state.cross_reference, state.next_sequence)
+    ids = assign_registry_ids(membership, state.cross_reference, state.next_sequence,
+                              state.departed)
     golden = survive(records, clusters, settings)
     split = settings.fields["operating_name"].split if "operating_name" in settings.fields \
         else None
@@ -225,9 +226,13 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
                             .to_numpy(object)) & (previous_size.fillna(-1).to_numpy(np.int64)
                                                   == rows["member_count"].to_numpy(np.int64))
     write = ~unchanged
-    replaced = rows.loc[write & existing, "registry_id"].astype(str).tolist()
-    first_run = _lookup(rows["registry_id"], before["registry_id"],
-                        before["first_run_id"].astype("string"))
+    # a revived id's row is still there (retired): it is replaced like a changed business
+    replaced = rows.loc[write & existing, "registry_id"].astype(str).tolist() + ids.revived
+    known = pd.concat([before[["registry_id", "first_run_id"]],
+                       state.departed[["registry_id", "first_run_id"]]]).drop_duplicates(
+        "registry_id")
+    first_run = _lookup(rows["registry_id"], known["registry_id"],
+                        known["first_run_id"].astype("string"))
     rows["first_run_id"] = first_run.fillna(run_id).to_numpy(object)
     old_prov = store.provenance(replaced) if replaced else pd.DataFrame(
         columns=["registry_id", "field", "value"])

@@ -9,8 +9,12 @@ Rules (docs/golden-records.md), all vectorised over (cluster, previous id) overl
    (ties: the smaller cluster_id).
 2. A cluster chosen as home by several ids keeps the oldest (smallest sequence); the others
    are retired into it (events `merged` on the survivor and `retired` on the old id).
-3. A cluster that is nobody's home gets a new id (event `created`: every id has one) and,
-   if it holds records of a previous business (whose largest part kept the old id), `split`.
+3. A cluster that is nobody's home but holds records that come back (they left the input in
+   an earlier run and their business was retired) revives the retired id most of them had
+   (ties: the oldest; each id revives in one cluster only), with event `revived`: a record
+   that returns rejoins its registry id, never a new one. Any other cluster that is nobody's
+   home gets a new id (event `created`: every id has one) and, if it holds records of a
+   previous business (whose largest part kept the old id), `split`.
 4. A previous id whose records all left the input is `retired` with no successor.
 5. A record whose id changed is `record_moved` (unless its whole business merged); a record
    new to the registry joining an existing business is `record_added`; one gone from the
@@ -18,7 +22,7 @@ Rules (docs/golden-records.md), all vectorised over (cluster, previous id) overl
 Same input, same previous state: every cluster finds its own id and no event is made.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,8 +33,8 @@ from matching.golden.keys import codes_of, positions, split_record_keys
 PREFIX = "UBR-"
 SEQUENCE_DIGITS = 8
 EVENT_KINDS: tuple[str, ...] = (
-    "created", "merged", "split", "retired", "updated", "record_moved", "record_added",
-    "record_removed",
+    "created", "merged", "split", "retired", "revived", "updated", "record_moved",
+    "record_added", "record_removed",
 )
 EVENT_COLUMNS = ["registry_id", "kind", "other_registry_id", "source", "source_record_id",
                  "reason"]
@@ -76,6 +80,7 @@ class IdAssignment:
     retired: pd.DataFrame  # registry_id, retired_into (None when the records all left)
     events: pd.DataFrame  # EVENT_COLUMNS
     next_sequence: int
+    revived: list[str] = field(default_factory=list)  # retired ids active again
 
 
 def _events(frame: pd.DataFrame, **constants: object) -> pd.DataFrame:
@@ -98,13 +103,40 @@ def _text(values: np.ndarray | pd.Series) -> pd.Series:
     return pd.Series(values, dtype="string").reset_index(drop=True)
 
 
+def _revive(new: np.ndarray, cluster: np.ndarray, membership: pd.DataFrame,
+            departed: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Clusters among `new` that revive a retired id, and those ids (rule 3).
+
+    `departed`: record_key, registry_id of records that left and whose id is retired now.
+    """
+    if departed is None or departed.empty or not len(new):
+        return np.empty(0, np.int64), np.empty(0, object)
+    dep_id, dep_names = codes_of(departed["registry_id"], sort=True)  # sorted: oldest first
+    at = positions(membership["record_key"], departed["record_key"])
+    is_new = np.zeros(int(cluster.max()) + 1, bool)
+    is_new[new] = True
+    back = np.flatnonzero((at >= 0) & is_new[cluster])
+    if not len(back):
+        return np.empty(0, np.int64), np.empty(0, object)
+    width = int(cluster.max()) + 1
+    pair, n = np.unique(dep_id[at[back]] * width + cluster[back], return_counts=True)
+    r_id, r_cluster = pair // width, pair % width
+    home = _first_per_group(r_id, -n, r_cluster)  # each id: the cluster with most of its records
+    # each cluster: of the ids that chose it, the one most of its records had (ties: oldest)
+    keep = _first_per_group(r_cluster[home], -n[home], r_id[home])
+    chosen = home[keep]
+    return r_cluster[chosen], dep_names.to_numpy(object)[r_id[chosen]]
+
+
 def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
-                        next_sequence: int) -> IdAssignment:
+                        next_sequence: int,
+                        departed: pd.DataFrame | None = None) -> IdAssignment:
     """Registry id per cluster of this run, and the events that explain every change.
 
     `membership`: record_key, cluster_id, source, source_record_id (this run, one row per
     record); `previous`: record_key, registry_id (the cross-reference of the active
-    businesses before this run); `next_sequence`: the first unused sequence number.
+    businesses before this run); `next_sequence`: the first unused sequence number;
+    `departed`: record_key, registry_id of records gone from earlier runs whose id is retired.
     Works on integer codes (Arrow hashing), so 2.5 million records take seconds.
     """
     membership = membership.reset_index(drop=True)
@@ -130,10 +162,15 @@ def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
     merged = np.ones(len(home_id), bool)
     merged[keep_rows] = False
     merged_id, merged_into = home_id[merged], keeper[home_cluster[merged]]
-    # 3. clusters nobody calls home get new ids, in cluster_id order (stable across runs)
-    new = np.flatnonzero(keeper < 0)
+    # 3. clusters nobody calls home revive the retired id of their returning records, or get
+    #    new ids in cluster_id order (stable across runs)
     registry = np.empty(n_clusters, dtype=object)
     registry[keeper >= 0] = id_names.to_numpy(object)[keeper[keeper >= 0]]
+    revived_at, revived_ids = _revive(np.flatnonzero(keeper < 0), cluster, membership, departed)
+    registry[revived_at] = revived_ids
+    reviving = np.zeros(n_clusters, bool)
+    reviving[revived_at] = True
+    new = np.flatnonzero((keeper < 0) & ~reviving)
     registry[new] = format_registry_ids(np.arange(next_sequence, next_sequence + len(new)))
     origin = np.full(n_clusters, -1, np.int64)  # the previous id a cluster overlaps most
     origin_rows = _first_per_group(o_cluster, -n, o_id)
@@ -177,6 +214,9 @@ def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
                 reason="merged into other_registry_id"),
         _events(pd.DataFrame({"registry_id": names[gone_id]}), kind="retired",
                 reason="all its source records left the input"),
+        _events(pd.DataFrame({"registry_id": revived_ids}), kind="revived",
+                reason="its source records returned to the input: the retired id is active "
+                "again"),
         _events(pd.DataFrame({"registry_id": registry[cluster[moved]],
                               "other_registry_id": names[old[moved]],
                               "source": membership["source"].to_numpy(object)[moved],
@@ -198,4 +238,4 @@ def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
     cluster_ids = pd.DataFrame({"cluster_id": cluster_names.reset_index(drop=True),
                                 "registry_id": _text(registry)})
     return IdAssignment(cluster_ids, retired, events.astype(object).where(events.notna(), None),
-                        next_sequence + len(new))
+                        next_sequence + len(new), [str(i) for i in revived_ids])
