@@ -108,13 +108,17 @@ def _read(files: list[Path], labels: list[str], id_column: str,
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV through Arrow's writer: several times faster than pandas on wide pair tables."""
+    """CSV through Arrow's writer: several times faster than pandas on wide pair tables.
+
+    Ids and file names come from the user's files: formula-like cells are made inert first."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    from registry.csv_safety import neutralise_formulas
+
     frame = frame.reset_index(drop=True)
     categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    frame = frame.astype({c: "string" for c in categorical})
+    frame = neutralise_formulas(frame.astype({c: "string" for c in categorical}))
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
 

@@ -48,6 +48,7 @@ def export(
     ids), and records the export in the access log.
     """
     from registry.access_log import record_access
+    from registry.csv_safety import write_safe_csv
     from registry.publication import publication_exists, read_share, read_shared_cross_reference
     from registry.sharing_agreement import load_sharing
     from sources.config import ConfigError
@@ -70,7 +71,7 @@ def export(
     for name, part in (("businesses", frame), ("cross_reference", xref)):
         path = out / f"{agreement.id}_{name}_{chosen}.{format.value}"
         if format is ExportFormat.CSV:
-            part.to_csv(path, index=False, encoding="utf-8")
+            write_safe_csv(part, path)  # formula-like cells made inert (docs/publication.md)
         else:
             part.to_parquet(path, index=False)
         written.append(path)

@@ -166,7 +166,7 @@ def _emit(text: str, out: Path | None, what: str) -> None:
         typer.echo(text, nl=False)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    out.write_text(text, encoding="utf-8", newline="")  # CSV lines end as written (CRLF)
     console.print(f"Wrote the {what} to {out}.")
 
 
@@ -190,6 +190,7 @@ def contributions(
         contribution_details,
         contribution_report,
     )
+    from registry.csv_safety import write_safe_csv
     from sources.config import ConfigError, load_sources
 
     if not purpose.strip():
@@ -203,8 +204,8 @@ def contributions(
         if format is ReportFormat.CSV:
             frame = contribution_report(store.engine, source, sources=config)
             rows = len(frame)
-            _emit(frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z"), out,
-                  "contribution report (CSV)")
+            text = write_safe_csv(frame, date_format="%Y-%m-%dT%H:%M:%S%z")
+            _emit(text or "", out, "contribution report (CSV)")
         else:
             details = ([contribution_detail(store.engine, source, sources=config)]
                        if source is not None
