@@ -17,6 +17,9 @@ from registry.database import write_transaction
 from registry.publication_schema import access_log
 
 USER_ENV = "UBR_USER"
+# Columns that may be null: kept as Python objects, so a missing ministry reads None (not NaN)
+# and a publication id stays an int (a float column would print 1.0).
+_NULLABLE = ("ministry", "publication_id", "detail")
 
 
 def current_user() -> str:
@@ -48,10 +51,14 @@ def record_access(
 
 def read_access_log(engine: sa.Engine, ministry: str | None = None,
                     limit: int = 100) -> pd.DataFrame:
-    """The newest accesses first (of one ministry if given)."""
+    """The newest accesses first (of one ministry if given); missing values are None."""
     statement = sa.select(access_log).order_by(access_log.c.access_id.desc()).limit(limit)
     if ministry is not None:
         statement = statement.where(access_log.c.ministry == ministry)
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
-    return pd.DataFrame(rows, columns=[c.name for c in access_log.c])
+    names = [c.name for c in access_log.c]
+    frame = pd.DataFrame(rows, columns=names, dtype=object)  # None stays None, an id an int
+    solid = [name for name in names if name not in _NULLABLE]
+    frame[solid] = frame[solid].infer_objects()
+    return frame
