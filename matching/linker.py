@@ -71,7 +71,7 @@ class LinkResult:
     # every candidate pair the engine scored, as record positions (representatives only)
     candidates: tuple[np.ndarray, np.ndarray] | None = None
     collapse: Collapse | None = None
-    decision_counts: dict[str, int] = field(default_factory=dict)
+    decision_counts: dict[str, int] = field(default_factory=dict)  # record pairs per decision
 
 
 def _standardise(records: pd.DataFrame) -> pd.DataFrame:
@@ -477,6 +477,21 @@ def _expand(collapse: Collapse, evidence: pd.DataFrame, reps_keys: np.ndarray,
     return out
 
 
+def record_pair_counts(scored: pd.DataFrame, record_weight: np.ndarray) -> dict[str, int]:
+    """Record pairs per decision: the one count of matches and reviews a run reports.
+
+    A scored pair of representatives stands for every pair of the records they represent,
+    and records identical on every compared field are matched with each other.
+    """
+    weight = record_weight.astype(np.int64)
+    pair_weight = weight[scored["i"].to_numpy()] * weight[scored["j"].to_numpy()]
+    per_code = np.bincount(scored["decision"].cat.codes.to_numpy(), weights=pair_weight,
+                           minlength=len(DECISIONS))
+    counts = {d: int(per_code[k]) for k, d in enumerate(DECISIONS)}
+    counts[MATCH] += int((weight * (weight - 1) // 2).sum())
+    return counts
+
+
 def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                  progress: Progress | None = None, min_probability: float | None = None,
                  chunk: int = CHUNK, collapse: bool = True) -> LinkResult:
@@ -523,10 +538,11 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     model = linker.train(reps, pairs, levels, report)
     start = time.perf_counter()
     scored = linker.score_stream(pairs, reps, model, levels, chunk)
-    counts = scored["decision"].value_counts()
     linker.timings["score"] = time.perf_counter() - start
-    say(f"scored: {counts.get(MATCH, 0):,} match, {counts.get(REVIEW, 0):,} review, "
-        f"{counts.get(NON_MATCH, 0):,} non-match in {linker.timings['score']:.2f}s")
+    decision_counts = record_pair_counts(scored, linker.record_weight)
+    say(f"scored {len(scored):,} candidate pairs in {linker.timings['score']:.2f}s; record "
+        f"pairs: {decision_counts[MATCH]:,} match, {decision_counts[REVIEW]:,} review, "
+        f"{decision_counts[NON_MATCH]:,} non-match")
     start = time.perf_counter()
     labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
                                linker.settings.clustering)
@@ -554,8 +570,6 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         evidence["rule"] = pd.Categorical(evidence["rule"], categories=RULES_ALL)
         evidence["decision"] = pd.Categorical(evidence["decision"], categories=DECISIONS)
     linker.timings["evidence"] = time.perf_counter() - start
-    decision_counts = {d: int(counts.get(d, 0)) for d in DECISIONS}
-    decision_counts[MATCH] += len(groups.member_pairs()[0])
     return LinkResult(evidence, clusters, model, report, linker.timings,
                       candidates=(groups.reps[pairs["i"].to_numpy()],
                                   groups.reps[pairs["j"].to_numpy()]),

@@ -24,7 +24,7 @@ def golden_records(
     context: dg.AssetExecutionContext, records: pd.DataFrame, matches: Any,
     store: RegistryStoreResource,
 ) -> dg.MaterializeResult:
-    from matching.golden.publish import publish_golden_records
+    from matching.golden.publish import pair_summary, publish_golden_records
     from registry.golden_store import GoldenStore
 
     registry = store.open()
@@ -34,12 +34,13 @@ def golden_records(
     happened = ", ".join(f"{kind} {count:,}" for kind, count in events.items() if count)
     stage(context, f"registry: {summary['businesses']:,} businesses from "
           f"{summary['records']:,} records; events: {happened or 'none'}; "
-          f"{summary['pending_reviews']:,} pair(s) awaiting review")
+          f"{pair_summary(summary)}")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": summary["businesses"],
         "registry_run_id": run_id,
         "businesses_written": summary["businesses_written"],
         "events": dg.MetadataValue.json(events),
+        "match_pairs": summary["match_pairs"],
         "review_pairs": summary["review_pairs"],
         "pending_reviews": summary["pending_reviews"],
         "steward_constraints": dg.MetadataValue.json(summary["steward"]),

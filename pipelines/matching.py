@@ -30,7 +30,6 @@ def record_matches(
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     result.model.save(model_path)
-    decisions = result.pairs["decision"].value_counts()
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     report = result.blocking_report
     return dg.Output(result, metadata={
@@ -38,9 +37,10 @@ def record_matches(
         "candidate_pairs": int(report.total_pairs),
         "pairs_by_blocking_rule": dg.MetadataValue.json(
             {r.rule: int(r.new_pairs) for r in report.rules}),
-        "auto_matches": int(decisions.get("match", 0)),
-        "review_band": int(decisions.get("review", 0)),
-        "non_matches": int(decisions.get("non_match", 0)),
+        # record pairs per decision: the same counts as the run's summary and `ubr run`
+        "match_pairs": result.decision_counts["match"],
+        "review_pairs": result.decision_counts["review"],
+        "non_match_pairs": result.decision_counts["non_match"],
         "businesses": int(result.clusters["cluster_id"].nunique()),
         "largest_cluster": int(sizes.max()) if len(sizes) else 0,
         "seconds_by_stage": dg.MetadataValue.json(

@@ -263,6 +263,7 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
         "businesses": int(len(rows)), "records": int(len(clusters)),
         "businesses_written": int(write.sum()),
         "events": {kind: int(kinds.get(kind, 0)) for kind in EVENT_KINDS},
+        "match_pairs": int((link.pairs["decision"] == "match").sum()),
         "review_pairs": int(len(queue)), "pending_reviews": int(np.sum(pending)),
         "steward": constraint_counts,
     }
@@ -271,6 +272,13 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
         stale, provenance[write[in_prov]], values[write[in_values]], all_events, queue,
         _match_evidence(link.pairs), summary))
     return summary
+
+
+def pair_summary(summary: dict[str, Any]) -> str:
+    """The run's record-pair counts in words, the same wherever a run is reported."""
+    return (f"record pairs: {summary.get('match_pairs', 0):,} matched, "
+            f"{summary['review_pairs']:,} in the review band, "
+            f"{summary['pending_reviews']:,} awaiting a steward")
 
 
 def _changes(business_rows: pd.DataFrame, replaced: list[str], retired: pd.DataFrame,
