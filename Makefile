@@ -8,11 +8,14 @@ DEMO_DIR ?= data/demo
 DEMO_BUSINESSES ?= 5000
 DEMO_SEED ?= 42
 UI_PORT ?= 3000
-# Demo-only pseudonym keys for config/sharing.yaml: production sets its own secrets in the
-# environment (docs/sharing.md); values already set win over these.
-export UBR_SHARING_SECRET_RJSC ?= demo-only-key-rjsc
-export UBR_SHARING_SECRET_WCB ?= demo-only-key-wcb
-export UBR_SHARING_SECRET_PERMITS ?= demo-only-key-permits
+# Demo-only pseudonym keys for config/sharing.yaml, set for `make demo` and `make ui` only (not
+# for tests or any other target): they are public, so production sets its own secrets in the
+# environment (docs/sharing.md). Values already set win over these.
+demo ui: export UBR_SHARING_SECRET_RJSC ?= demo-only-not-secret-rjsc-0000000000000000
+demo ui: export UBR_SHARING_SECRET_WCB ?= demo-only-not-secret-wcb-00000000000000000
+demo ui: export UBR_SHARING_SECRET_PERMITS ?= demo-only-not-secret-permits-0000000000000
+DEMO_KEYS_NOTICE = case "$$UBR_SHARING_SECRET_RJSC $$UBR_SHARING_SECRET_WCB $$UBR_SHARING_SECRET_PERMITS" in \
+	*demo-only-not-secret-*) echo "Using demo-only pseudonym keys (UBR_SHARING_SECRET_*): they are public; production must set its own secrets (docs/sharing.md)." ;; esac
 
 .PHONY: demo test ui lint bench install clean
 
@@ -31,6 +34,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster_home_template/dagster.yaml
 
 ## demo: generate the demo registers and run the whole Dagster job on the embedded SQLite store
 demo: install
+	@$(DEMO_KEYS_NOTICE)
 	$(BIN)/ubr demo-data --businesses $(DEMO_BUSINESSES) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/ubr run
 
@@ -41,6 +45,7 @@ test: install
 
 ## ui: the Dagster UI on 127.0.0.1 with the same instance as `make demo`
 ui: install
+	@$(DEMO_KEYS_NOTICE)
 	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: install

@@ -6,11 +6,17 @@ each field's treatment. Pseudonyms are HMAC-SHA256 keyed by the ministry's own s
 field name and the value: stable for one ministry (it can follow a business from one publication
 to the next) and different between ministries (two shares cannot be joined on them). Values
 never appear in exception messages; secrets never appear anywhere.
+
+A key must be at least 32 bytes: with a short one, an attacker who knows a few values guesses
+the key, then reverses every pseudonym by hashing a list of candidates (a one-character key
+gave up 4,292 of 4,292 Business Numbers). `require_sharing_secrets` checks every key before a
+run does any work; `agreement_secret` refuses a weak or missing key where keys are read.
 """
 
 import hashlib
 import hmac
 import os
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -30,6 +36,9 @@ MASK_CHAR = "*"
 # Characters a mask keeps so the value's shape stays readable: spaces - . @ / ( ) ,
 _MASKED_CHARACTER = r"[^ \t\n\r\f\v\-.@/(),]"  # explicit spaces: pyarrow's regex, not Python's
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits of the HMAC
+MIN_SECRET_BYTES = 32  # UTF-8 bytes of a ministry's key: 256 bits if random
+MAKE_A_SECRET = ('`python -c "import secrets; print(secrets.token_urlsafe(32))"` or '
+                 '`openssl rand -base64 32`')
 
 
 class SharingError(ValueError):
@@ -39,20 +48,54 @@ class SharingError(ValueError):
 def agreement_secret(agreement: SharingAgreement) -> bytes | None:
     """The ministry's HMAC key from its environment variable; None when it has no pseudonyms.
 
-    Raises SharingError naming the variable and the agreement (never a value) when the
-    agreement has pseudonym fields and the variable is unset or empty.
+    Raises SharingError naming the variable, the agreement and the ministry (never the key)
+    when the agreement has pseudonym fields and the variable is unset or empty, or when the
+    variable holds a key shorter than MIN_SECRET_BYTES.
+    """
+    problem = secret_problem(agreement)
+    if problem:
+        raise SharingError(problem)
+    value = os.environ.get(agreement.secret_env) if agreement.secret_env else None
+    return value.encode("utf-8") if value else None
+
+
+def secret_problem(agreement: SharingAgreement) -> str | None:
+    """Why the agreement's key cannot be used (needed but not set, or too short), or None.
+
+    A key that is set is checked even without pseudonym fields: it is read all the same.
     """
     value = os.environ.get(agreement.secret_env) if agreement.secret_env else None
     if value:
-        return value.encode("utf-8")
+        if len(value.encode("utf-8")) >= MIN_SECRET_BYTES:
+            return None
+        return (f"the secret of agreement '{agreement.id}' ({agreement.ministry}) in the "
+                f"environment variable {agreement.secret_env} is shorter than "
+                f"{MIN_SECRET_BYTES} bytes, so its pseudonyms could be reversed by guessing it: "
+                f"{_make_one(agreement)}")
     if agreement.fields_with(Treatment.PSEUDONYM):
-        raise SharingError(_missing_secret(agreement))
+        return _missing_secret(agreement)
     return None
 
 
+def require_sharing_secrets(agreements: Iterable[SharingAgreement]) -> None:
+    """Refuse to start when any agreement's key is missing or weak: one SharingError listing
+    every problem, so that a run stops before any work rather than at its publication."""
+    problems = [problem for agreement in agreements if (problem := secret_problem(agreement))]
+    if problems:
+        raise SharingError("; ".join(problems))
+
+
+def _make_one(agreement: SharingAgreement) -> str:
+    return (f"set {agreement.secret_env} to a random secret of at least {MIN_SECRET_BYTES} "
+            f"bytes, made with {MAKE_A_SECRET}, and keep it in the deployment's secret store")
+
+
 def _missing_secret(agreement: SharingAgreement) -> str:
-    return (f"agreement '{agreement.id}' has pseudonym fields but its secret is not set: set the "
-            f"environment variable {agreement.secret_env or '(secret_env not configured)'}")
+    if not agreement.secret_env:
+        return (f"agreement '{agreement.id}' ({agreement.ministry}) has pseudonym fields but "
+                "no secret_env: name the environment variable that holds its secret")
+    return (f"agreement '{agreement.id}' ({agreement.ministry}) has pseudonym fields but its "
+            f"secret is not set: {_make_one(agreement)}")
 
 
 def shared_rows(published: pd.DataFrame, agreement: SharingAgreement,

@@ -30,10 +30,11 @@ def _postgres_admin_engine() -> sa.Engine:
     return engine
 
 
+# At least 32 bytes each: shorter keys are refused (registry.sharing_policy.MIN_SECRET_BYTES).
 TEST_SHARING_SECRETS = {
-    "UBR_SHARING_SECRET_RJSC": "test-secret-rjsc",
-    "UBR_SHARING_SECRET_WCB": "test-secret-wcb",
-    "UBR_SHARING_SECRET_PERMITS": "test-secret-permits",
+    "UBR_SHARING_SECRET_RJSC": "test-only-not-secret-rjsc-00000000000",
+    "UBR_SHARING_SECRET_WCB": "test-only-not-secret-wcb-000000000000",
+    "UBR_SHARING_SECRET_PERMITS": "test-only-not-secret-permits-0000000",
 }
 
 

@@ -42,7 +42,7 @@ def test_check_lists_each_agreement_and_missing_secrets():
 
 def test_check_says_a_secret_is_set_without_showing_it(monkeypatch):
     for number, name in enumerate(SECRET_VARIABLES):
-        monkeypatch.setenv(name, f"very-private-value-{number}")
+        monkeypatch.setenv(name, f"very-private-value-{number}-long-enough-to-be-a-key")
     result = runner.invoke(app, ["sharing", "check", "--require-secrets"])
     assert result.exit_code == 0, result.output
     assert "UBR_SHARING_SECRET_WCB set" in result.output
@@ -50,8 +50,9 @@ def test_check_says_a_secret_is_set_without_showing_it(monkeypatch):
 
 
 def test_check_refuses_one_secret_for_two_ministries(monkeypatch):
-    monkeypatch.setenv("UBR_SHARING_SECRET_WCB", "same-private-value")
-    monkeypatch.setenv("UBR_SHARING_SECRET_PERMITS", "same-private-value")
+    same = "same-private-value-long-enough-to-be-a-key"
+    monkeypatch.setenv("UBR_SHARING_SECRET_WCB", same)
+    monkeypatch.setenv("UBR_SHARING_SECRET_PERMITS", same)
     result = runner.invoke(app, ["sharing", "check"])
     assert result.exit_code == 1
     assert "agreements wcb, permits have the same secret" in result.output

@@ -161,8 +161,8 @@ def test_a_missing_secret_names_the_variable_and_the_agreement(monkeypatch):
     with pytest.raises(SharingError, match="UBR_SHARING_SECRET_WCB") as error:
         shared_rows(published(), wcb, None)
     assert not any(str(v) in str(error.value) for row in ROWS for v in row.values() if v)
-    monkeypatch.setenv("UBR_SHARING_SECRET_WCB", "s3cret-value")
-    assert agreement_secret(wcb) == b"s3cret-value"
+    monkeypatch.setenv("UBR_SHARING_SECRET_WCB", "s3cret-value-of-at-least-32-bytes")
+    assert agreement_secret(wcb) == b"s3cret-value-of-at-least-32-bytes"
     assert agreement_secret(load_sharing().get("revenue")) is None
     assert issubclass(SharingError, ValueError)
 

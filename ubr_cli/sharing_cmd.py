@@ -33,22 +33,29 @@ def check(
 ) -> None:
     """Validate the agreements file and show one line per ministry: its purpose, rows,
     personal-information mode, how many fields get each treatment, and whether its secret
-    environment variable is set (never its value)."""
+    environment variable is set and long enough (never its value). Fails on a secret shorter
+    than 32 bytes or shared by two ministries."""
     from registry.sharing_agreement import ConfigError, Treatment, load_sharing, sharing_config_path
+    from registry.sharing_policy import MIN_SECRET_BYTES, secret_problem
 
     path = sharing_config_path(config)
     try:
         sharing = load_sharing(path)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    rows, missing = [], []
+    rows, missing, weak = [], [], []
     digests: dict[str, list[str]] = {}
     for agreement in sharing.agreements:
         counts = ", ".join(f"{t.value} {len(agreement.fields_with(t))}" for t in Treatment)
         needs = bool(agreement.fields_with(Treatment.PSEUDONYM))
         value = os.environ.get(agreement.secret_env) if agreement.secret_env else None
         if value:
-            secret = f"{agreement.secret_env} set"
+            problem = secret_problem(agreement)
+            if problem:
+                weak.append(problem)
+                secret = f"{agreement.secret_env} TOO SHORT (under {MIN_SECRET_BYTES} bytes)"
+            else:
+                secret = f"{agreement.secret_env} set"
             digests.setdefault(hashlib.sha256(value.encode()).hexdigest(), []).append(agreement.id)
         elif agreement.secret_env:
             secret = f"{agreement.secret_env} NOT SET" if needs else f"{agreement.secret_env} unset"
@@ -63,10 +70,13 @@ def check(
     title = f"Data-sharing agreements in {path} (keep {sharing.keep_publications} publications)"
     table(escape(title),
           ["id", "ministry", "purpose", "rows", "personal information", "fields", "secret"], rows)
+    refused = [escape(problem) for problem in weak]
     shared = [", ".join(ids) for ids in digests.values() if len(ids) > 1]
     if shared:
-        raise fail(f"agreements {'; '.join(shared)} have the same secret, so their pseudonyms "
-                   "could be joined; give each ministry its own secret")
+        refused.append(f"agreements {'; '.join(shared)} have the same secret, so their "
+                       "pseudonyms could be joined; give each ministry its own secret")
+    if refused:
+        raise fail("\n".join(refused))
     if require_secrets and missing:
         raise fail("secrets missing: " + "; ".join(missing))
     for problem in missing:
