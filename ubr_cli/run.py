@@ -36,6 +36,13 @@ def run(
     The run is recorded in the Dagster instance at DAGSTER_HOME, so `make ui` shows it,
     and in the registry store, whose reconciliation is printed at the end.
     """
+    from registry.sharing_agreement import ConfigError, load_sharing
+    from registry.sharing_policy import SharingError, require_sharing_secrets
+
+    try:  # every pseudonym key set and strong before any work, not at the publication
+        require_sharing_secrets(load_sharing().agreements)
+    except (ConfigError, SharingError) as exc:
+        raise fail(str(exc)) from None
     os.environ["UBR_SOURCES_CONFIG"] = str(config)
     os.environ["UBR_DATA_DIR"] = str(data_dir.resolve())
     if database_url:
