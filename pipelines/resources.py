@@ -40,6 +40,15 @@ class SharingConfig(dg.ConfigurableResource):
 
     config_path: str = ""
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Refuse to start a run whose pseudonym keys are missing or weak, before any work."""
+        from registry.sharing_policy import SharingError, require_sharing_secrets
+
+        try:
+            require_sharing_secrets(self.load().agreements)
+        except SharingError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+
     def path(self) -> Path | None:
         return Path(self.config_path) if self.config_path else None
 

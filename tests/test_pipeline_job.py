@@ -148,7 +148,8 @@ def test_a_source_failing_as_a_whole_blocks_downstream_and_keeps_what_was_stored
         blocked = run_job(instance)
         assert not blocked.success
         check = next(e for e in blocked.get_asset_check_evaluations()
-                     if e.asset_key == dg.AssetKey("validated_rjsc"))
+                     if e.asset_key == dg.AssetKey("validated_rjsc")
+                     and e.check_name == "expectations")
         assert not check.passed
         assert "rjsc" in check.description and "postal" in check.description.lower()
         built = {e.asset_key for e in blocked.get_asset_materialization_events()}
@@ -173,9 +174,11 @@ def test_a_source_failing_as_a_whole_blocks_downstream_and_keeps_what_was_stored
         assert not RegistryStoreResource(database_url=environment).fail_run(blocked.run_id, [])
 
 
-def test_a_publication_that_cannot_be_made_keeps_the_previous_one(
-    demo_dir, sqlite_url, tmp_path, monkeypatch
+@pytest.mark.parametrize("secret", [None, "too-short-for-a-key"])
+def test_a_run_without_a_usable_pseudonym_key_stops_before_any_work(
+    demo_dir, sqlite_url, tmp_path, monkeypatch, secret
 ):
+    """Checked when the run starts (it failed after 16 s, at the publication, before)."""
     monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
     monkeypatch.setenv("UBR_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
@@ -183,13 +186,15 @@ def test_a_publication_that_cannot_be_made_keeps_the_previous_one(
         assert run_job(instance).success
         store = RegistryStore(sqlite_url)
         before = list_publications(store.engine)
-        monkeypatch.delenv("UBR_SHARING_SECRET_WCB")
+        if secret is None:
+            monkeypatch.delenv("UBR_SHARING_SECRET_WCB")
+        else:
+            monkeypatch.setenv("UBR_SHARING_SECRET_WCB", secret)
         failed = run_job(instance)
     assert not failed.success
-    failure = next(e for e in failed.all_events if e.is_step_failure)
-    assert failure.step_key == "registry_publication"
-    assert "UBR_SHARING_SECRET_WCB" in str(failure.step_failure_data.error)
+    assert not any(e.is_step_success or e.is_step_failure for e in failed.all_events)
+    (init,) = [e for e in failed.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE"]
+    assert "UBR_SHARING_SECRET_WCB" in str(init.event_specific_data.error)
+    assert secret is None or secret not in str(init.event_specific_data.error)
+    assert store.find_dagster_run(failed.run_id) is None  # no registry run was started
     assert list_publications(store.engine) == before
-    assert close_failed_run(failed.run_id, [failure.step_key])
-    run = store.find_dagster_run(failed.run_id)
-    assert run["status"] == "failed" and run["summary"]["failed_steps"] == [failure.step_key]
