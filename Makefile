@@ -28,9 +28,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
 
+# Dagster's instance is owner-only, like every file UBR writes (docs/protections.md).
 $(DAGSTER_HOME)/dagster.yaml: dagster_home_template/dagster.yaml
-	@mkdir -p $(DAGSTER_HOME)
-	cp dagster_home_template/dagster.yaml $@
+	@umask 077 && mkdir -p $(DAGSTER_HOME) && chmod 700 $(DAGSTER_HOME)
+	umask 077 && cp dagster_home_template/dagster.yaml $@
 
 ## demo: generate the demo registers and run the whole Dagster job on the embedded SQLite store
 demo: install
@@ -46,7 +47,7 @@ test: install
 ## ui: the Dagster UI on 127.0.0.1 with the same instance as `make demo`
 ui: install
 	@$(DEMO_KEYS_NOTICE)
-	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
+	umask 077 && UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: install
 	$(BIN)/ruff check .
