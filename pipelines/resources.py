@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from sources.config import SourcesFile, load_sources
 from sources.defaults import (
@@ -16,6 +17,7 @@ from sources.defaults import (
 )
 
 if TYPE_CHECKING:
+    from registry.run_lock import RegistryLock
     from registry.sharing_agreement import SharingFile
     from registry.store import RegistryStore
     from sources.ingest import SourceBatch
@@ -67,6 +69,34 @@ class RegistryStoreResource(dg.ConfigurableResource):
     """The published store: SQLite by default, PostgreSQL when UBR_DATABASE_URL says so."""
 
     database_url: str = ""
+    _lock: "RegistryLock | None" = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Hold the registry's run lock for the whole Dagster run: one run at a time.
+
+        Once per run with the job's in-process executor; released in teardown, or by the OS
+        or the server if the process dies. Sensors and schedules build this resource outside
+        any run (no `dagster_run`): they take no lock.
+        """
+        if context.dagster_run is None:
+            return
+        from registry.run_lock import RegistryBusyError, RegistryLock
+
+        lock = RegistryLock(self.open())
+        try:
+            abandoned = lock.acquire(dagster_run_id=context.dagster_run.run_id)
+        except RegistryBusyError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        self._lock = lock
+        if abandoned and context.log is not None:
+            context.log.warning(f"marked {len(abandoned)} abandoned registry run(s) failed "
+                                f"(their process died holding the registry): "
+                                f"{', '.join(abandoned)}")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def url(self) -> str:
         from registry.database import database_url
@@ -84,8 +114,12 @@ class RegistryStoreResource(dg.ConfigurableResource):
         return _open_store(self.url())
 
     def run_id(self, dagster_run_id: str) -> str:
-        """The registry run for this Dagster run, started on first use."""
-        return self.open().run_for_dagster_run(dagster_run_id, config_hash())
+        """The registry run for this Dagster run, started on first use (and named as the
+        run lock's holder)."""
+        run_id = self.open().run_for_dagster_run(dagster_run_id, config_hash())
+        if self._lock is not None:
+            self._lock.record_run(run_id)
+        return run_id
 
     def fail_run(self, dagster_run_id: str, failed_steps: list[str]) -> bool:
         """Close the registry run of a failed Dagster run; False if there was none open."""

@@ -160,3 +160,18 @@ quarantine = sa.Table(
     sa.Index(None, "run_id"),
     sa.Index(None, "source", "source_record_id"),
 )
+
+# The recorded holder of the registry's run lock (registry.run_lock): at most one row. The lock
+# itself is an OS file lock or a PostgreSQL advisory lock; a row whose holder no longer holds
+# it is a run that died, closed as `abandoned` by the next run (0006).
+registry_lock = sa.Table(
+    "registry_lock",
+    metadata,
+    sa.Column("lock_name", sa.String(32), primary_key=True),
+    sa.Column("holder_id", sa.String(36), nullable=False),
+    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=True),
+    sa.Column("dagster_run_id", sa.String(64), nullable=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("acquired_at", UTCDateTime(), nullable=False),
+)

@@ -47,6 +47,16 @@ def run(
     os.environ["UBR_DATA_DIR"] = str(data_dir.resolve())
     if database_url:
         os.environ["UBR_DATABASE_URL"] = database_url
+    from registry.database import database_url as registry_url
+    from registry.run_lock import RegistryBusyError, check_free
+
+    try:  # one run at a time per registry: say so now, not from inside the Dagster run
+        abandoned = check_free(registry_url())
+    except RegistryBusyError as exc:
+        raise fail(str(exc)) from None
+    if abandoned:
+        console.print(f"[yellow]marked {len(abandoned)} abandoned registry run(s) failed[/] "
+                      f"(their process died holding the registry): {', '.join(abandoned)}")
     ensure_dagster_home()
     console.print(f"UBR run: sources {config}, data {data_dir}")
     started = time.perf_counter()
