@@ -39,19 +39,32 @@ def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefin
             files = [(f.path, f.sha256, f.size_bytes, f.rows) for f in batch.files]
             unchanged = registry.known_file_checksums(batch.source) == {
                 f.path: f.sha256 for f in batch.files}
+            held = bool(item.change and item.change.held)
             if unchanged:
                 registry.record_unchanged_batch(run_id, batch.source, files)
+                frames.append(batch.records)
+            elif held:  # recorded for triage; the source keeps its previous batch
+                registry.save_source_batch(run_id, batch.source, batch.records, batch.quarantine,
+                                           files, batch.rows_read, status="held",
+                                           message=item.change.reason)
+                frames.append(registry.load_source_records([batch.source]))
             else:
                 registry.save_source_batch(run_id, batch.source, batch.records, batch.quarantine,
-                                           files, batch.rows_read, status="accepted")
-            frames.append(batch.records)
+                                           files, batch.rows_read, status="accepted",
+                                           message=item.change.reason if item.change else None)
+                frames.append(batch.records)
             per_source[batch.source] = {
                 "read": batch.rows_read, "accepted": batch.rows_accepted,
-                "quarantined": batch.rows_quarantined, "unchanged": unchanged,
+                "quarantined": batch.rows_quarantined, "unchanged": unchanged, "held": held,
             }
-            stage(context, f"{batch.source}: {'unchanged, kept' if unchanged else 'stored'} "
-                  f"{batch.rows_accepted:,} accepted, {batch.rows_quarantined:,} quarantined")
-        records = pd.concat(frames, ignore_index=True)
+            what = ("unchanged, kept" if unchanged else
+                    "HELD BACK, previous batch kept;" if held else "stored")
+            stage(context, f"{batch.source}: {what} {batch.rows_accepted:,} accepted, "
+                  f"{batch.rows_quarantined:,} quarantined")
+        # One order whatever each source's records came from (a fresh read, or the store for a
+        # held-back source): matching samples by position, so the order is part of the input.
+        records = pd.concat(frames, ignore_index=True).sort_values(
+            ["source", "source_record_id"], kind="stable", ignore_index=True)
         return dg.Output(records, metadata={
             "dagster/row_count": len(records),
             "registry_run_id": run_id,

@@ -18,7 +18,11 @@ from pipelines.matching import one_cluster_per_record, record_matches
 from pipelines.publication import registry_publication, shares_honour_agreements
 from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
 from pipelines.stage_io import RegistryStageIOManager
-from pipelines.validation import build_expectations_check, build_validation_asset
+from pipelines.validation import (
+    build_change_limit_check,
+    build_expectations_check,
+    build_validation_asset,
+)
 from registry.private_files import restrict_new_files
 from sources.config import load_sources
 from sources.defaults import data_dir, sources_config_path
@@ -44,6 +48,7 @@ def build_definitions() -> dg.Definitions:
     checks = [
         *[build_reconciliation_check(s) for s in sources],
         *[build_expectations_check(s) for s in sources],
+        *[build_change_limit_check(s) for s in sources],
         one_cluster_per_record,
         *golden_checks,
         shares_honour_agreements,

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from expectations.change_limit import ChangeVerdict, judge_change
 from pipelines.ingestion import ingested_key
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
@@ -32,6 +33,13 @@ class ValidatedSource:
     sin_removed: int
     data_docs_path: str | None
     summary: str
+    change: ChangeVerdict | None = None  # None: input unchanged, nothing to judge
+
+
+class ChangeLimitConfig(dg.Config):
+    """Run configuration of a validation step (launchpad: ops.validated_<source>.config)."""
+
+    accept_change: bool = False  # let a batch beyond the source's max_change through
 
 
 def validated_key(source_id: str) -> dg.AssetKey:
@@ -82,7 +90,8 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
         tags={"ubr/source": source.id},
     )
     def _validate(
-        context: dg.AssetExecutionContext, batch: SourceBatch, store: RegistryStoreResource
+        context: dg.AssetExecutionContext, config: ChangeLimitConfig, batch: SourceBatch,
+        store: RegistryStoreResource,
     ) -> dg.Output[ValidatedSource]:
         from expectations.scrub import scrub_raw_records
         from expectations.validate import validate_source
@@ -98,11 +107,20 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
         )
         validated.reconcile()
         stage(context, outcome.summary_text)
+        registry = store.open()
+        change = None
+        if registry.known_file_checksums(source.id) != {f.path: f.sha256 for f in batch.files}:
+            change = judge_change(source.id, validated.rows_accepted,
+                                  registry.current_record_count(source.id), source.max_change,
+                                  config.accept_change)
+            if change.reason:
+                stage(context, change.reason)
         docs = str(outcome.data_docs_path) if outcome.data_docs_path else None
         result = ValidatedSource(
             batch=validated, passed=outcome.batch_passed, failures=outcome.batch_failures,
             results=outcome.expectation_results, flags=outcome.flags,
             sin_removed=outcome.sin_removed, data_docs_path=docs, summary=outcome.summary_text,
+            change=change,
         )
         metadata: dict[str, Any] = {
             "dagster/row_count": validated.rows_accepted,
@@ -112,6 +130,7 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
             "sin_values_removed": outcome.sin_removed,
             "sin_values_removed_from_quarantined_rows": scrubbed,
             "batch_passed": outcome.batch_passed,
+            "held_back": bool(change and change.held),
             "expectations": _results_table(outcome.expectation_results),
         }
         if docs:
@@ -145,6 +164,32 @@ def build_expectations_check(source: SourceConfig) -> dg.AssetChecksDefinition:
                 "rows_quarantined": validated_source.batch.rows_quarantined,
                 "data_docs": validated_source.data_docs_path or "",
             },
+        )
+
+    return _check
+
+
+def build_change_limit_check(source: SourceConfig) -> dg.AssetChecksDefinition:
+    """Fails when the source's batch was held back (empty, or beyond its max_change).
+
+    Not blocking: the run goes on with the source's previous batch, so the other registers
+    are still brought up to date.
+    """
+
+    @dg.asset_check(asset=validated_key(source.id), name="change_limit",
+                    description=f"The batch is not empty and its accepted rows differ from the "
+                    f"previous accepted batch's by at most {source.max_change:.0%} "
+                    "(max_change), or an operator accepted the change.")
+    def _check(validated_source: ValidatedSource) -> dg.AssetCheckResult:
+        change = validated_source.change
+        return dg.AssetCheckResult(
+            passed=not (change and change.held), severity=dg.AssetCheckSeverity.ERROR,
+            description=(change.reason if change and change.reason
+                         else "input unchanged" if change is None else "within the limit"),
+            metadata={"rows": change.rows if change else validated_source.batch.rows_accepted,
+                      "previous_rows": change.previous_rows if change and
+                      change.previous_rows is not None else -1,
+                      "max_change": source.max_change},
         )
 
     return _check

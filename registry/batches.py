@@ -16,7 +16,7 @@ from sources.canonical import conform
 from sources.locate import combined_checksum
 from sources.quarantine import QUARANTINE_COLUMNS, STAGES
 
-WRITTEN_BATCH_STATUSES: tuple[str, ...] = ("accepted", "failed", "blocked")
+WRITTEN_BATCH_STATUSES: tuple[str, ...] = ("accepted", "failed", "blocked", "held")
 
 
 class StoreError(RuntimeError):

@@ -48,6 +48,10 @@ class PreviousState:
     # record_key, registry_id, first_run_id: records that left, whose business is retired now
     departed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["record_key", "registry_id", "first_run_id"]))
+    # record_key, registry_id, first_run_id: active records that came into their business
+    # when that (now retired) id merged into it, so a later split can give the id back
+    absorbed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["record_key", "registry_id", "first_run_id"]))
 
 
 @dataclass
@@ -113,17 +117,32 @@ class GoldenStore:
             history.c.history_id,
         ).join(businesses, businesses.c.registry_id == history.c.previous_registry_id).where(
             history.c.change == "removed", businesses.c.status == "retired")
+        moved = sa.select(
+            (history.c.source + sa.literal(":") + history.c.source_record_id).label("record_key"),
+            history.c.previous_registry_id.label("registry_id"), businesses.c.first_run_id,
+            history.c.history_id, history.c.registry_id.label("into"),
+        ).join(businesses, businesses.c.registry_id == history.c.previous_registry_id).where(
+            history.c.change == "moved", businesses.c.status == "retired",
+            businesses.c.retired_into == history.c.registry_id)
         with self.engine.connect() as connection:
             xref_frame = bulk.read_frame(connection, xref)
             business_frame = bulk.read_frame(connection, rows)
             departed = bulk.read_frame(connection, removed)
+            absorbed = bulk.read_frame(connection, moved)
             last = connection.scalar(sa.select(sa.func.max(businesses.c.registry_id)))
         sequence = int(str(last)[4:12]) + 1 if last else 1
         # a record's last removal counts, unless it is linked to an active business again
         departed = departed.sort_values("history_id").drop_duplicates("record_key", keep="last")
         departed = departed[~departed["record_key"].isin(xref_frame["record_key"])]
+        # a merge's records count while they are still in the business they merged into
+        current = xref_frame.set_index("record_key")["registry_id"]
+        absorbed = absorbed.sort_values("history_id").drop_duplicates("record_key", keep="last")
+        absorbed = absorbed[absorbed["record_key"].map(current).eq(absorbed["into"]).fillna(False)
+                            .to_numpy(bool)]
+        columns = ["record_key", "registry_id", "first_run_id"]
         return PreviousState(xref_frame, business_frame, sequence,
-                             departed.drop(columns="history_id").reset_index(drop=True))
+                             departed[columns].reset_index(drop=True),
+                             absorbed[columns].reset_index(drop=True))
 
     def provenance(self, registry_ids: Sequence[str]) -> pd.DataFrame:
         """field_provenance rows of these businesses (all rows, read in bulk, when many)."""

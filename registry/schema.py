@@ -23,7 +23,7 @@ NAMING_CONVENTION: dict[str, str] = {
 }
 
 RUN_STATUSES: tuple[str, ...] = ("running", "succeeded", "failed")
-BATCH_STATUSES: tuple[str, ...] = ("accepted", "unchanged", "failed", "blocked")
+BATCH_STATUSES: tuple[str, ...] = ("accepted", "unchanged", "failed", "blocked", "held")
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

@@ -204,6 +204,15 @@ class RegistryStore:
             )
             return dict(rows.tuples().all())
 
+    def current_record_count(self, source: str) -> int | None:
+        """How many records `source`'s current accepted batch holds; None if it never had one."""
+        with self.engine.connect() as connection:
+            if connection.scalar(sa.select(sa.func.count()).select_from(source_files).where(
+                    source_files.c.source == source, source_files.c.is_current.is_(True))) == 0:
+                return None
+            return int(connection.scalar(sa.select(sa.func.count()).select_from(
+                source_records).where(source_records.c.source == source)) or 0)
+
     def source_files(self, source: str | None = None) -> pd.DataFrame:
         """Every file ever ingested (current or not), for audits and tests."""
         statement = sa.select(source_files).order_by(source_files.c.source, source_files.c.path)
@@ -231,8 +240,8 @@ class RegistryStore:
         `accepted`: the source's current records are replaced by `records` (delete + insert
         in one transaction), quarantine rows of earlier batches whose record is now accepted
         are marked resolved, and the file checksums become the source's current files.
-        `failed` / `blocked`: only the batch row and its quarantine rows are written; the
-        previous records and file checksums stay current, so the next run reads again.
+        `failed` / `blocked` / `held`: only the batch row and its quarantine rows are written;
+        the previous records and file checksums stay current, so the next run reads again.
         Raises ReconciliationError, writing nothing, unless rows_read = accepted + quarantined.
         Saving the same source twice in one run (a retried step) replaces the first attempt.
         """

@@ -104,6 +104,9 @@ class SourceConfig(BaseModel):
     date_formats: dict[str, str] = Field(default_factory=dict)  # canonical date -> strptime
     number_columns: list[str] = Field(default_factory=list)  # source columns that must parse
     optional_columns: list[str] = Field(default_factory=list)  # mapped but may be absent
+    # A batch whose accepted rows differ from the previous accepted batch's by more than this
+    # share (or that is empty) is held back until an operator accepts it (docs/operations.md).
+    max_change: float = Field(0.2, gt=0)
 
     @field_validator("mapping", "constants", "value_maps")
     @classmethod

@@ -233,3 +233,23 @@ def test_a_returning_record_revives_the_id_most_of_its_cluster_had():
     assert ids["a:9"] == format_registry_id(5)  # a record never seen before: a new id
     assert back.revived == ["UBR-000000026"] and back.next_sequence == 6
     assert back.events["kind"].tolist().count("revived") == 1
+
+
+def test_a_merge_undone_gives_the_merged_id_back_and_a_lasting_merge_stays_silent(golden):
+    """Without the companies register two businesses merge; with it back they split again."""
+    records = canonical(bakery(1) + bakery(2))
+    k = list(records["record_key"])
+    publish(golden, records, fake_link(records, [k[0:4], k[4:8]]))
+    ids = ids_by_record(golden)
+    first, second = ids[k[0]], ids[k[4]]
+    publish(golden, records, fake_link(records, [k[0:8]]))  # merged: the older id survives
+    assert golden.business(second)["retired_into"] == first
+    run, summary = publish(golden, records, fake_link(records, [k[0:8]]))
+    assert sum(summary["events"].values()) == 0 and events_of(golden, run).empty
+    run, summary = publish(golden, records, fake_link(records, [k[0:4], k[4:8]]))
+    after = ids_by_record(golden)
+    assert {after[key] for key in k[0:4]} == {first} and {after[key] for key in k[4:8]} == {second}
+    assert summary["events"]["revived"] == 1 and summary["events"]["created"] == 0
+    events = events_of(golden, run)
+    assert sorted(events.loc[events["kind"] == "record_moved", "source_record_id"]) == sorted(
+        records["source_record_id"].iloc[4:8])

@@ -5,6 +5,8 @@ import re
 import time
 from pathlib import Path
 
+import typer
+
 from sources.defaults import PROJECT_ROOT
 from ubr_cli.console import console, fail, stage_lines, table
 from ubr_cli.settings import DATA_DIR_OPTION, DATABASE_URL_OPTION, SOURCES_CONFIG_OPTION
@@ -26,15 +28,25 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+ACCEPT_CHANGE_OPTION = typer.Option(
+    None, "--accept-change", metavar="SOURCE",
+    help="Let this source's new batch through although it is empty or beyond its max_change "
+    "(config/sources.yaml); repeat for several sources.")
+HELD_BACK_EXIT = 3  # the run succeeded but at least one source's batch was held back
+
+
 def run(
     config: Path = SOURCES_CONFIG_OPTION,
     data_dir: Path = DATA_DIR_OPTION,
     database_url: str | None = DATABASE_URL_OPTION,
+    accept_change: list[str] | None = ACCEPT_CHANGE_OPTION,
 ) -> None:
     """Run the whole registry job (ingest, validate, match, publish) in this process.
 
     The run is recorded in the Dagster instance at DAGSTER_HOME, so `make ui` shows it,
-    and in the registry store, whose reconciliation is printed at the end.
+    and in the registry store, whose reconciliation is printed at the end. A source whose
+    batch is empty or changed beyond its `max_change` is held back (exit code 3) unless
+    named with `--accept-change`.
     """
     from registry.sharing_agreement import ConfigError, load_sharing
     from registry.sharing_policy import SharingError, require_sharing_secrets
@@ -71,14 +83,15 @@ def run(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     job = definitions.resolve_job_def(JOB_NAME)
+    run_config = {**QUIET_DAGSTER, "ops": _accept_change_config(config, accept_change or [])}
     with DagsterInstance.get() as instance, stage_lines():
         result = job.execute_in_process(
-            instance=instance, run_config=QUIET_DAGSTER, raise_on_error=False)
+            instance=instance, run_config=run_config, raise_on_error=False)
     seconds = time.perf_counter() - started
     if not result.success:
         failed = sorted({e.step_key for e in result.all_events if e.is_step_failure and e.step_key})
         close_failed_run(result.run_id, failed)
-    _print_summary(result.run_id)
+    held = _print_summary(result.run_id)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data:
@@ -90,7 +103,23 @@ def run(
             console.print(f"not built (blocked upstream): {', '.join(sorted(set(skipped)))}")
         raise fail(f"run {result.run_id} failed after {seconds:.1f} s; the registry "
                    "published before it is unchanged. See `make ui` for the run's log.")
+    if held:
+        raise fail(f"run {result.run_id} succeeded in {seconds:.1f} s, but {len(held)} "
+                   f"source(s) were held back ({', '.join(held)}): see the sentence above.",
+                   code=HELD_BACK_EXIT)
     console.print(f"[green]run {result.run_id} succeeded in {seconds:.1f} s[/]")
+
+
+def _accept_change_config(config: Path, sources: list[str]) -> dict[str, object]:
+    """Run config letting the named sources' batches through their change limit."""
+    from sources.config import load_sources
+
+    known = [s.id for s in load_sources(config).sources]
+    unknown = sorted(set(sources) - set(known))
+    if unknown:
+        raise fail(f"--accept-change names unknown source(s) {', '.join(unknown)}; the sources "
+                   f"of {config} are: {', '.join(known)}")
+    return {f"validated_{s}": {"config": {"accept_change": True}} for s in sorted(set(sources))}
 
 
 def _one_line(error: object) -> str:
@@ -102,7 +131,9 @@ def _one_line(error: object) -> str:
     return re.sub(r"^[\w.]+(Error|Exception): ", "", line)  # the sentence, not the class
 
 
-def _print_summary(dagster_run_id: str) -> None:
+def _print_summary(dagster_run_id: str) -> list[str]:
+    """Print the run's reconciliation, registry and publication; return held-back sources."""
+    from matching.golden.publish import pair_summary
     from registry.database import database_url
     from registry.store import RegistryStore
 
@@ -110,20 +141,23 @@ def _print_summary(dagster_run_id: str) -> None:
     store.migrate()
     run = store.find_dagster_run(dagster_run_id)
     if run is None:
-        return
+        return []
     console.print(f"registry run {run['run_id']}: {run['status']}")
     batches = store.latest_batches(run["run_id"])
     rows = [[b.source, b.status, f"{b.rows_read:,}", f"{b.rows_accepted:,}",
              f"{b.rows_quarantined:,}"] for b in batches.itertuples()]
     table(f"Reconciliation (registry run {run['run_id']})",
           ["source", "batch", "read", "accepted", "quarantined"], rows)
+    held = batches[batches["status"] == "held"]
+    for message in held["message"]:
+        console.print(f"[yellow]held back:[/] {message}")
     summary = run.get("summary") or {}
     if "businesses" in summary:
         events = ", ".join(f"{kind} {count:,}" for kind, count in summary["events"].items()
                            if count) or "none"
         console.print(f"Registry: {summary['businesses']:,} businesses from "
                       f"{summary['records']:,} source records; events: {events}; "
-                      f"{summary['pending_reviews']:,} pair(s) awaiting review (`ubr review list`)")
+                      f"{pair_summary(summary)} (`ubr review list`)")
     publication = summary.get("publication")
     if publication:
         shares = ", ".join(f"{ministry} {rows:,}"
@@ -131,3 +165,4 @@ def _print_summary(dagster_run_id: str) -> None:
         console.print(f"Published: publication {publication['publication_id']} "
                       f"({publication['businesses']:,} businesses); ministry shares: "
                       f"{shares or 'none'} (`ubr export --ministry M`, `ubr explain ID`)")
+    return sorted(held["source"])

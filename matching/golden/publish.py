@@ -193,7 +193,7 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
                                  source_record_id=keys["source_record_id"].to_numpy(object))
     state = store.previous_state()
     ids = assign_registry_ids(membership, state.cross_reference, state.next_sequence,
-                              state.departed)
+                              state.departed, state.absorbed)
     golden = survive(records, clusters, settings)
     split = settings.fields["operating_name"].split if "operating_name" in settings.fields \
         else None
@@ -229,7 +229,8 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     # a revived id's row is still there (retired): it is replaced like a changed business
     replaced = rows.loc[write & existing, "registry_id"].astype(str).tolist() + ids.revived
     known = pd.concat([before[["registry_id", "first_run_id"]],
-                       state.departed[["registry_id", "first_run_id"]]]).drop_duplicates(
+                       state.departed[["registry_id", "first_run_id"]],
+                       state.absorbed[["registry_id", "first_run_id"]]]).drop_duplicates(
         "registry_id")
     first_run = _lookup(rows["registry_id"], known["registry_id"],
                         known["first_run_id"].astype("string"))

@@ -12,7 +12,9 @@ Rules (docs/golden-records.md), all vectorised over (cluster, previous id) overl
 3. A cluster that is nobody's home but holds records that come back (they left the input in
    an earlier run and their business was retired) revives the retired id most of them had
    (ties: the oldest; each id revives in one cluster only), with event `revived`: a record
-   that returns rejoins its registry id, never a new one. Any other cluster that is nobody's
+   that returns rejoins its registry id, never a new one. Likewise when a business that
+   absorbed a merged id splits again, the records that came with the merge count for the
+   merged id, which revives in their cluster (a merge undone). Any other cluster that is nobody's
    home gets a new id (event `created`: every id has one) and, if it holds records of a
    previous business (whose largest part kept the old id), `split`.
 4. A previous id whose records all left the input is `retired` with no successor.
@@ -128,15 +130,58 @@ def _revive(new: np.ndarray, cluster: np.ndarray, membership: pd.DataFrame,
     return r_cluster[chosen], dep_names.to_numpy(object)[r_id[chosen]]
 
 
+def _overlaps(ids: np.ndarray, cluster: np.ndarray,
+              n_clusters: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(id, cluster, records) for every id and cluster that share records (ids >= 0)."""
+    width = max(n_clusters, 1)
+    has = ids >= 0
+    pair, n = np.unique(ids[has] * width + cluster[has], return_counts=True)
+    return pair // width, pair % width, n
+
+
+def _unmerge(old: np.ndarray, cluster: np.ndarray, membership: pd.DataFrame,
+             id_names: pd.Series, absorbed: pd.DataFrame | None,
+             departed: pd.DataFrame | None) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """Undo a merge when the merged business splits again (rule 3).
+
+    A record absorbed into id A when id R merged into A counts for R, not A, when A's
+    records fall into several clusters this run and A keeps records of its own: the cluster
+    of R's records then revives R. Returns the previous id per record for choosing homes,
+    and the departed records extended with those absorbed ones.
+    """
+    if absorbed is None or absorbed.empty:
+        return old, departed
+    at = positions(membership["record_key"], absorbed["record_key"])
+    is_absorbed = (at >= 0) & (old >= 0)
+    n_ids = len(id_names)
+    clusters_of = np.zeros(n_ids, np.int64)
+    o_id, _, _ = _overlaps(old, cluster, int(cluster.max()) + 1 if len(cluster) else 0)
+    np.add.at(clusters_of, o_id, 1)
+    own = np.bincount(old[(old >= 0) & ~is_absorbed], minlength=n_ids)
+    reassign = is_absorbed & (clusters_of[np.maximum(old, 0)] > 1) & (own[np.maximum(old, 0)] > 0)
+    if not reassign.any():
+        return old, departed
+    homing = old.copy()
+    homing[reassign] = -1
+    back = pd.DataFrame({"record_key": membership["record_key"].to_numpy(object)[reassign],
+                         "registry_id": absorbed["registry_id"].to_numpy(object)[at[reassign]]})
+    parts = [frame for frame in (departed, back) if frame is not None and not frame.empty]
+    return homing, pd.concat([p[["record_key", "registry_id"]] for p in parts],
+                             ignore_index=True)
+
+
 def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
                         next_sequence: int,
-                        departed: pd.DataFrame | None = None) -> IdAssignment:
+                        departed: pd.DataFrame | None = None,
+                        absorbed: pd.DataFrame | None = None) -> IdAssignment:
     """Registry id per cluster of this run, and the events that explain every change.
 
     `membership`: record_key, cluster_id, source, source_record_id (this run, one row per
     record); `previous`: record_key, registry_id (the cross-reference of the active
     businesses before this run); `next_sequence`: the first unused sequence number;
-    `departed`: record_key, registry_id of records gone from earlier runs whose id is retired.
+    `departed`: record_key, registry_id of records gone from earlier runs whose id is retired;
+    `absorbed`: record_key, registry_id of active records that came into their business when
+    that (now retired) id merged into it.
     Works on integer codes (Arrow hashing), so 2.5 million records take seconds.
     """
     membership = membership.reset_index(drop=True)
@@ -150,11 +195,12 @@ def assign_registry_ids(membership: pd.DataFrame, previous: pd.DataFrame,
     old = np.full(len(at), -1, np.int64)  # previous id code per record
     old[at >= 0] = prev_id[at[at >= 0]]
     has = old >= 0
-    pair, n = np.unique(old[has] * max(n_clusters, 1) + cluster[has], return_counts=True)
-    o_id, o_cluster = pair // max(n_clusters, 1), pair % max(n_clusters, 1)
+    o_id, o_cluster, n = _overlaps(old, cluster, n_clusters)
+    homing, departed = _unmerge(old, cluster, membership, id_names, absorbed, departed)
+    h_id, h_cluster, h_n = _overlaps(homing, cluster, n_clusters)
     # 1. home of each previous id: the cluster with most of its records (ties: smaller cluster)
-    home_rows = _first_per_group(o_id, -n, o_cluster)
-    home_id, home_cluster = o_id[home_rows], o_cluster[home_rows]
+    home_rows = _first_per_group(h_id, -h_n, h_cluster)
+    home_id, home_cluster = h_id[home_rows], h_cluster[home_rows]
     # 2. each cluster keeps the oldest id among those that chose it
     keep_rows = _first_per_group(home_cluster, home_id)
     keeper = np.full(n_clusters, -1, np.int64)
