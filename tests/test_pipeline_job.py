@@ -198,3 +198,19 @@ def test_a_run_without_a_usable_pseudonym_key_stops_before_any_work(
     assert secret is None or secret not in str(init.event_specific_data.error)
     assert store.find_dagster_run(failed.run_id) is None  # no registry run was started
     assert list_publications(store.engine) == before
+
+
+def test_ubr_run_says_why_a_run_could_not_start(demo_dir, sqlite_url, tmp_path, monkeypatch):
+    """A resource that refuses to start (here: a weak key) is reported as a sentence."""
+    from ubr_cli.run import failure_lines
+
+    monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
+    monkeypatch.setenv("UBR_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("UBR_SHARING_SECRET_WCB", "Xy7qWeak")
+    with dg.DagsterInstance.ephemeral() as instance:
+        failed = run_job(instance)
+    (line,) = failure_lines(failed.all_events)
+    assert line.startswith("[red]the run could not start:[/]")
+    assert "UBR_SHARING_SECRET_WCB" in line and "32" in line and "Xy7qWeak" not in line
+    assert "Traceback" not in line and "Failure:" not in line

@@ -93,11 +93,8 @@ def run(
         close_failed_run(result.run_id, failed)
     held = _print_summary(result.run_id)
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure and event.step_failure_data:
-                error = event.step_failure_data.user_failure_data
-                text = (error.description if error else None) or event.step_failure_data.error
-                console.print(f"[red]step {event.step_key} failed:[/] {_one_line(text)}")
+        for line in failure_lines(result.all_events):
+            console.print(line)
         skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
         if skipped:
             console.print(f"not built (blocked upstream): {', '.join(sorted(set(skipped)))}")
@@ -122,13 +119,28 @@ def _accept_change_config(config: Path, sources: list[str]) -> dict[str, object]
     return {f"validated_{s}": {"config": {"accept_change": True}} for s in sorted(set(sources))}
 
 
+def failure_lines(events: list) -> list[str]:  # dagster events, imported lazily
+    """Why a run failed, one line per failed step, or why it could not start at all
+    (a resource refused to start: the registry is busy, a pseudonym key is weak)."""
+    lines = []
+    for event in events:
+        if event.is_step_failure and event.step_failure_data:
+            error = event.step_failure_data.user_failure_data
+            text = (error.description if error else None) or event.step_failure_data.error
+            lines.append(f"[red]step {event.step_key} failed:[/] {_one_line(text)}")
+        elif event.event_type_value == "RESOURCE_INIT_FAILURE":
+            error = getattr(event.event_specific_data, "error", None)
+            lines.append(f"[red]the run could not start:[/] {_one_line(error)}")
+    return lines
+
+
 def _one_line(error: object) -> str:
     """The root cause of a step failure as one line (Dagster wraps it in its own errors)."""
     while getattr(error, "cause", None) is not None:
         error = error.cause  # type: ignore[attr-defined]
     text = (getattr(error, "message", None) or str(error)).strip()
     line = text.splitlines()[0] if text else "unknown error"
-    return re.sub(r"^[\w.]+(Error|Exception): ", "", line)  # the sentence, not the class
+    return re.sub(r"^[\w.]+(Error|Exception|Failure): ", "", line)  # the sentence, not the class
 
 
 def _print_summary(dagster_run_id: str) -> list[str]:
