@@ -208,3 +208,38 @@ def blocking_recall(pairs: pd.DataFrame, true_ids: pd.Series) -> dict[str, float
     kept = np.isin(truth, pairs["i"].to_numpy() * n + pairs["j"].to_numpy())
     recall = float(kept.mean()) if len(truth) else 1.0
     return {"true_pairs": len(truth), "kept": int(kept.sum()), "recall": recall}
+
+
+def block_against(records: pd.DataFrame, n_known: int,
+                  settings: BlockingSettings) -> pd.DataFrame:
+    """Candidate pairs `i < j` that involve a record at position >= n_known (one that arrives
+    after the population at positions < n_known), with the first rule that found each pair.
+
+    Only the key groups holding an arriving record are paired, and a group counts every
+    record in it against max_block_size, as a full run would: the same pairs as `block` on
+    the whole frame, less those between known records.
+    """
+    n = len(records)
+    columns = _KeyColumns(records)
+    found, rules = [], []
+    for k, rule in enumerate(settings.rules):
+        positions, codes = _key_codes(records, rule.keys, columns)
+        touched = np.isin(codes, np.unique(codes[positions >= n_known]))
+        i, j, _, _ = pairs_within_groups(positions[touched], codes[touched],
+                                         rule.max_block_size or settings.max_block_size)
+        pair_code = _sorted_unique((i * n + j)[j >= n_known])
+        found.append(pair_code)
+        rules.append(np.full(len(pair_code), k, np.int64))
+    codes_all = np.concatenate(found) if found else np.empty(0, np.int64)
+    rule_all = np.concatenate(rules) if rules else np.empty(0, np.int64)
+    order = np.lexsort((rule_all, codes_all))
+    codes_all, rule_all = codes_all[order], rule_all[order]
+    first = np.ones(len(codes_all), bool)
+    first[1:] = codes_all[1:] != codes_all[:-1]
+    codes_all, rule_all = codes_all[first], rule_all[first]
+    names = [r.name for r in settings.rules]
+    return pd.DataFrame({
+        "i": (codes_all // max(n, 1)).astype(np.int64),
+        "j": (codes_all % max(n, 1)).astype(np.int64),
+        "blocking_rule": pd.Categorical.from_codes(rule_all, categories=names),
+    })

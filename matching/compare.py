@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from matching.comparisons import Comparison
+from matching.population import PopulationStatistics
 
 SCORERS = {
     "ratio": fuzz.ratio,
@@ -58,11 +59,6 @@ def _street_key(street: str) -> str | None:
     return words[0] if words and len(words[0]) >= 3 else None
 
 
-def _tokens(values: pd.Series) -> pd.Series:
-    return pd.Series(_per_value(values, lambda v: sorted(set(v.split()))), index=values.index,
-                     dtype=object)
-
-
 def _fallback(out: pd.DataFrame, std: str, raw: str, drop: str, min_length: int,
               upper: bool = False) -> None:
     """Where the standardiser could not read a value (a US zip, a 7-digit phone), fall back to
@@ -78,30 +74,13 @@ def _fallback(out: pd.DataFrame, std: str, raw: str, drop: str, min_length: int,
     out.loc[missing, std] = _text(bare[missing])
 
 
-def _rarest(token_lists: list[list[str]], keep: int) -> list[list[str] | None]:
-    """Each record's `keep` rarest name words (by how many records use them).
-
-    Blocking on every word makes pairs grow with the square of common words ('services',
-    'nova scotia'); the same business shares its distinctive words, so the rarest suffice.
-    """
-    counts = pd.Series([t for tokens in token_lists for t in tokens]).value_counts()
-    frequency = counts.to_dict()
-    return [sorted(sorted(tokens, key=lambda t: (frequency[t], t))[:keep]) or None
-            for tokens in token_lists]
-
-
-def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
-                    franchise_min_addresses: int = 3,
-                    shared_office_min_records: int = 10,
-                    name_tokens_per_record: int = 3) -> pd.DataFrame:
-    """Add the matching-only columns to standardised records (positions 0..n-1).
+def standard_columns(records: pd.DataFrame) -> pd.DataFrame:
+    """The matching columns that depend on the record alone (positions 0..n-1).
 
     bn_root_valid: the BN root only when it passed its check digit (invalid roots never link);
     postal_code_std / phone_e164 fall back to bare characters where the standardiser gave up;
     street_key: first word of the street name (typo-tolerant blocking with the number);
-    name_token: the record's rarest name words; name_any: its names (lists exploded by
-    blocking); chain_name: a name without a legal
-    form held by many records at several places (a brand), which the franchise rule reads.
+    name_any: its names (lists exploded by blocking).
     """
     out = records.reset_index(drop=True)  # copy-on-write (pandas 3): columns copied when set
     for col in STANDARD_COLUMNS:
@@ -114,26 +93,25 @@ def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
     valid = out["bn_valid"].astype("boolean").fillna(False).to_numpy(bool)
     out["bn_root_valid"] = out["bn_root"].where(valid, None)
     legal, operating = out["name_std"], out["operating_name_std"]
-    tokens_l, tokens_o = _tokens(legal), _tokens(operating)
-    every = [sorted(set((a or []) + (b or []))) for a, b in zip(tokens_l, tokens_o, strict=True)]
-    out["name_token"] = _rarest(every, name_tokens_per_record)
     out["name_any"] = [
         sorted({v for v in (a, b) if v}) or None for a, b in zip(legal, operating, strict=True)
     ]
     out["street_key"] = pd.Series(_per_value(out["street_name"], _street_key), index=out.index,
                                   dtype=object)
-    # places are told apart by postal code (typos in a street line must not make a chain)
-    place = out["postal_code_std"].fillna(out["address_std"]).fillna(out["phone_e164"])
-    stats = pd.DataFrame({"name": legal, "place": place}).dropna(subset=["name"])
-    per_name = stats.groupby("name").agg(n=("name", "size"), places=("place", "nunique"))
-    chains = per_name.index[
-        (per_name["n"] >= franchise_min_records) & (per_name["places"] >= franchise_min_addresses)
-    ]
-    held = out["address_std"].map(out["address_std"].value_counts())
-    out["shared_office"] = (held >= shared_office_min_records).fillna(False).to_numpy(bool)
-    # a registered legal name ('... Limited') names one corporation, never a chain of them
-    out["chain_name"] = (legal.isin(set(chains)) & out["name_legal_form"].isna()).to_numpy(bool)
     return out
+
+
+def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
+                    franchise_min_addresses: int = 3,
+                    shared_office_min_records: int = 10,
+                    name_tokens_per_record: int = 3) -> pd.DataFrame:
+    """Add the matching-only columns to standardised records (positions 0..n-1): those of
+    `standard_columns`, and name_token / chain_name / shared_office from the population's own
+    statistics (matching/population.py)."""
+    out = standard_columns(records)
+    stats = PopulationStatistics.of(out, name_tokens_per_record, franchise_min_records,
+                                    franchise_min_addresses, shared_office_min_records)
+    return stats.apply(out)
 
 
 PairColumns = Mapping[str, np.ndarray]

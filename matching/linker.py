@@ -22,13 +22,15 @@ from matching.compare import (
     RecordColumns,
     comparison_columns,
     compute_levels,
-    prepare_records,
+    standard_columns,
 )
 from matching.comparisons import Comparison, compile_comparisons
 from matching.em import estimate_u_stratified, population_lambda, run_em
 from matching.model import MatchSettings, TrainedModel, load_settings
+from matching.population import PopulationStatistics
 from matching.rules import RULE_COLUMNS, RULES, apply_rules, constraint_values
 from matching.scoring import MATCH, NON_MATCH, REVIEW, decide_codes, score_partition
+from matching.state import MatchState
 from matching.term_frequency import tf_summary, tf_table
 
 # Blocking keys that stand for other columns, so EM knows which comparison a rule fixes.
@@ -72,6 +74,7 @@ class LinkResult:
     candidates: tuple[np.ndarray, np.ndarray] | None = None
     collapse: Collapse | None = None
     decision_counts: dict[str, int] = field(default_factory=dict)  # record pairs per decision
+    state: "MatchState | None" = None  # what a later step needs to match one more record
 
 
 def _standardise(records: pd.DataFrame) -> pd.DataFrame:
@@ -91,6 +94,7 @@ class Linker:
         self.progress = progress or (lambda _msg: None)
         self.timings: dict[str, float] = {}
         self._record_columns: RecordColumns | None = None
+        self.statistics: PopulationStatistics | None = None  # set by prepare
         # records each representative stands for (set by link_records when it collapses)
         self.record_weight: np.ndarray | None = None
 
@@ -106,10 +110,12 @@ class Linker:
             raise ValueError("record_key must be present and unique")
         start = time.perf_counter()
         frame = records if "name_std" in records.columns else _standardise(records)
+        out = standard_columns(frame)
         rules = self.settings.rules
-        out = prepare_records(frame, rules.franchise_min_records, rules.franchise_min_addresses,
-                              rules.shared_office_min_records,
-                              self.settings.blocking.name_tokens_per_record)
+        self.statistics = PopulationStatistics.of(
+            out, self.settings.blocking.name_tokens_per_record, rules.franchise_min_records,
+            rules.franchise_min_addresses, rules.shared_office_min_records)
+        out = self.statistics.apply(out)
         out["record_key"] = keys.to_numpy()
         out.attrs[PREPARED] = True
         self.timings["prepare"] = time.perf_counter() - start
@@ -514,7 +520,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     needed = [c for c in prepared.columns
               if c in set(linker.collapse_columns()) | LINK_COLUMNS]
     keys = prepared["record_key"].to_numpy(object)
-    reps = _shared_strings(prepared[needed].iloc[groups.reps].reset_index(drop=True))
+    known = prepared[needed]  # every record's matching columns: the match state keeps them
+    reps = _shared_strings(known.iloc[groups.reps].reset_index(drop=True))
     reps.attrs[PREPARED] = True
     linker.record_weight = np.bincount(groups.rep_of, minlength=len(groups.reps))
     del prepared
@@ -570,7 +577,9 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         evidence["rule"] = pd.Categorical(evidence["rule"], categories=RULES_ALL)
         evidence["decision"] = pd.Categorical(evidence["decision"], categories=DECISIONS)
     linker.timings["evidence"] = time.perf_counter() - start
+    state = MatchState(linker.settings, model, known.reset_index(drop=True),
+                       linker.statistics)
     return LinkResult(evidence, clusters, model, report, linker.timings,
                       candidates=(groups.reps[pairs["i"].to_numpy()],
                                   groups.reps[pairs["j"].to_numpy()]),
-                      collapse=groups, decision_counts=decision_counts)
+                      collapse=groups, decision_counts=decision_counts, state=state)

@@ -1,5 +1,6 @@
 """Matching assets: which accepted records are the same business, with the evidence."""
 
+import dataclasses
 from typing import Any
 
 import dagster as dg
@@ -30,6 +31,9 @@ def record_matches(
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     result.model.save(model_path)
+    state_path = model_path.parent / "state"  # what incremental runs and the API start from
+    result.state.save(state_path)
+    result = dataclasses.replace(result, state=None)  # kept once, not again between steps
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     report = result.blocking_report
     return dg.Output(result, metadata={
@@ -46,6 +50,7 @@ def record_matches(
         "seconds_by_stage": dg.MetadataValue.json(
             {k: round(v, 2) for k, v in result.timings.items()}),
         "model": dg.MetadataValue.path(str(model_path)),
+        "match_state": dg.MetadataValue.path(str(state_path)),
     })
 
 

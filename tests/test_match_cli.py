@@ -114,3 +114,16 @@ def test_all_pairs_flag_writes_every_candidate_and_blocking_json(inputs) -> None
         kept["match_probability"].astype(float) >= 0.01).all()
     candidates = pd.read_parquet(runs[("--candidates",)] / "candidate_pairs.parquet")
     assert len(candidates) == len(every) and candidates["identical"].sum() == identical
+
+
+def test_state_option_writes_a_match_state_that_loads(inputs) -> None:
+    from matching.state import MatchState
+
+    tmp, mapping, files = inputs
+    code, output = _run(["--mapping", str(mapping), "--out", str(tmp / "out"),
+                         "--state", str(tmp / "state"), *map(str, files)])
+    assert code == 0, output
+    assert "match state in" in output
+    state = MatchState.load(tmp / "state")
+    assert len(state.records) == 6
+    assert state.model.thresholds.auto_match > 0

@@ -6,6 +6,7 @@ review` in the summary and `auto_matches 32860` in Dagster: three meanings of "p
 
 import logging
 import re
+from pathlib import Path
 
 import dagster as dg
 
@@ -49,5 +50,9 @@ def test_terminal_summary_dagster_metadata_and_store_agree_on_pair_counts(
         == summary["match_pairs"]
     assert review == band == matching["review_pairs"].value == golden["review_pairs"].value \
         == summary["review_pairs"]
+    from matching.state import MatchState  # the run keeps its match state beside its model
+
+    state = MatchState.load(Path(matching["match_state"].value))
+    assert len(state.records) == summary["records"]
     queue = GoldenStore(store).review_queue()
     assert len(queue) == review and waiting == summary["pending_reviews"] == review

@@ -150,6 +150,11 @@ def dedupe(
         "--candidates", help="Also write candidate_pairs.parquet and candidate_records.parquet: "
         "every candidate pair the engine scored (representatives, as record positions), to "
         "measure blocking recall cheaply.")] = False,
+    state: Annotated[Path | None, typer.Option(
+        "--state", help="Also write the match state to this directory (trained model, "
+        "population statistics, prepared records with their blocking keys; Parquet + JSON), "
+        "so later records can be matched against this run without redoing it.",
+        show_default=False)] = None,
 ) -> None:
     """Find the records that are the same business, within and across CSV files.
 
@@ -217,6 +222,8 @@ def dedupe(
     if candidates and result.candidates is not None:
         _write_candidates(out / "candidate_pairs.parquet", result, file, record_id)
     result.model.save(out / "model.json")
+    if state is not None and result.state is not None:
+        result.state.save(state)
     counts = result.decision_counts
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     console.print(
@@ -228,6 +235,7 @@ def dedupe(
         f"{counts.get('match', 0):,} match, {counts.get('review', 0):,} review pairs; "
         f"blocking kept {report.total_pairs:,} candidate pairs, pairs.csv {len(pairs):,} rows. "
         f"Wrote {out}/clusters.csv, pairs.csv, blocking.json, model.json"
+        + (f"; match state in {state}" if state is not None else "")
     )
 
 
