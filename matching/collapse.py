@@ -72,3 +72,22 @@ def identical_groups(records: pd.DataFrame, columns: list[str]) -> Collapse:
     # representative, and representatives keep the records' order
     _, reps = np.unique(group, return_index=True)
     return Collapse(rep_of=group, reps=reps.astype(np.int64))
+
+
+def expand_pairs(collapse: Collapse, evidence: pd.DataFrame, reps_keys: np.ndarray,
+                 keys: np.ndarray) -> pd.DataFrame:
+    """Representative pairs as pairs of every record they stand for."""
+    order, starts = collapse.members()
+    position = pd.Series(np.arange(len(reps_keys)), index=reps_keys)
+    a = position[evidence["record_key_l"].to_numpy()].to_numpy()
+    b = position[evidence["record_key_r"].to_numpy()].to_numpy()
+    size_a, size_b = starts[a + 1] - starts[a], starts[b + 1] - starts[b]
+    count = size_a * size_b
+    row = np.repeat(np.arange(len(evidence)), count)
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    left = order[starts[a[row]] + offset // size_b[row]]
+    right = order[starts[b[row]] + offset % size_b[row]]
+    out = evidence.iloc[row].reset_index(drop=True)
+    out["record_key_l"] = keys[np.minimum(left, right)]
+    out["record_key_r"] = keys[np.maximum(left, right)]
+    return out

@@ -23,7 +23,7 @@ def record_matches(
     context: dg.AssetExecutionContext, records: pd.DataFrame, store: RegistryStoreResource
 ) -> dg.Output[Any]:
     from matching.golden.keys import with_record_keys
-    from matching.linker import link_records
+    from matching.linking import link_records
     from matching.model import load_settings
 
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable

@@ -4,7 +4,7 @@ import pytest
 from test_golden_helpers import bakery, canonical
 
 from matching.golden.publish import publish_golden_records
-from matching.linker import link_records
+from matching.linking import link_records
 from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
 

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from test_match_helpers import business, records_frame, synthetic_registry
 
-from matching.linker import Linker, link_records
+from matching.linker import Linker
+from matching.linking import link_records
 from matching.model import SettingsError, ThresholdSettings, TrainedModel, load_settings
 from matching.scoring import decide
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from matching.golden.keys import with_record_keys
-from matching.linker import link_records
+from matching.linking import link_records
 from matching.state import MatchState, StateError
 from sources.config import load_sources
 from sources.defaults import DEFAULT_SOURCES_CONFIG

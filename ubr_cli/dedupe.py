@@ -167,7 +167,7 @@ def dedupe(
 
     Example: ubr dedupe --mapping mapping.yaml --out out/ sites_2012.csv sites_2014.csv
     """
-    from matching.linker import link_records
+    from matching.linking import link_records
     from matching.model import SettingsError, load_settings
 
     started = time.perf_counter()

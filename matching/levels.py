@@ -1,0 +1,73 @@
+"""Comparison levels (gamma) of candidate pairs, in compact arrays, chunk by chunk.
+
+One int8 per pair and comparison, and a float32 shared-value count per term-frequency
+comparison: what training and scoring read, and nothing more (millions of pairs fit).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matching.compare import RecordColumns, compute_levels
+from matching.comparisons import Comparison
+
+CHUNK = 500_000  # pairs compared and scored at a time: bounds the memory of every stage
+
+
+@dataclass
+class Levels:
+    """Comparison levels of candidate pairs, one row per pair, in compact arrays."""
+
+    matrix: np.ndarray  # (pairs, comparisons) int8 gamma
+    tf: dict[str, np.ndarray]  # '<name>_tf_count' -> float32 per pair (NaN: nothing shared)
+
+    def frame(self, rows: slice | np.ndarray, comparisons: list[Comparison]) -> pd.DataFrame:
+        """Gamma and tf-count columns for some rows, as compute_levels gives them."""
+        out = {f"{c.name}_gamma": self.matrix[rows, k] for k, c in enumerate(comparisons)}
+        out.update({name: values[rows].astype(float) for name, values in self.tf.items()})
+        return pd.DataFrame(out)
+
+    @classmethod
+    def from_frame(cls, gammas: pd.DataFrame, comparisons: list[Comparison]) -> "Levels":
+        tf = {c: gammas[c].to_numpy(np.float32) for c in gammas.columns
+              if c.endswith("_tf_count")}
+        return cls(gamma_matrix(gammas, comparisons), tf)
+
+
+def levels_of(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],
+              chunk: int = CHUNK) -> Levels:
+    """Levels for every candidate pair into preallocated arrays, chunk by chunk."""
+    total = len(pairs)
+    matrix = np.zeros((total, len(comparisons)), np.int8)
+    tf: dict[str, np.ndarray] = {}
+    i_all, j_all = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    for k in range(0, max(total, 1), chunk):
+        part = pd.DataFrame({"i": i_all[k:k + chunk], "j": j_all[k:k + chunk]})
+        found = compute_levels(part, cols, comparisons)
+        for c, comp in enumerate(comparisons):
+            matrix[k:k + len(part), c] = found[f"{comp.name}_gamma"].to_numpy(np.int8)
+            name = f"{comp.name}_tf_count"
+            if name in found.columns:
+                if name not in tf:
+                    tf[name] = np.full(total, np.nan, np.float32)
+                tf[name][k:k + len(part)] = found[name].to_numpy(np.float32)
+    return Levels(matrix, tf)
+
+
+def gamma_frame(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],
+                chunk: int = 250_000, fuzzy: bool = True) -> pd.DataFrame:
+    """Levels for the pairs as a frame, computed in chunks (samples, tests)."""
+    parts = [compute_levels(pairs.iloc[k:k + chunk], cols, comparisons, fuzzy)
+             for k in range(0, len(pairs), chunk)]
+    if not parts:
+        return compute_levels(pairs, cols, comparisons, fuzzy)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def gamma_matrix(gammas: "pd.DataFrame | Levels", comparisons: list[Comparison]) -> np.ndarray:
+    """The (pairs, comparisons) int8 gamma matrix of a levels frame or `Levels`."""
+    if isinstance(gammas, Levels):
+        return gammas.matrix
+    names = [f"{c.name}_gamma" for c in comparisons]
+    return gammas[names].to_numpy(np.int8).reshape(len(gammas), len(names))

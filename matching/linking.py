@@ -1,0 +1,105 @@
+"""One whole linking run: prepare, collapse identical records, block, compare, train, score,
+decide, cluster, and keep the match state. The stages are the Linker's (matching/linker.py).
+"""
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from matching.clustering import cluster_positions, clusters_frame
+from matching.collapse import Collapse, expand_pairs, identical_groups
+from matching.levels import CHUNK
+from matching.linker import LINK_COLUMNS, PREPARED, Linker, LinkResult, Progress, shared_strings
+from matching.model import MatchSettings
+from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
+from matching.rules import constraint_values
+from matching.scoring import MATCH, NON_MATCH, REVIEW
+from matching.state import MatchState
+
+
+def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
+                 progress: Progress | None = None, min_probability: float | None = None,
+                 chunk: int = CHUNK, collapse: bool = True) -> LinkResult:
+    """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
+
+    `min_probability`: keep the evidence of match and review pairs and of non-matches at or
+    above this probability only (None: every candidate pair, each record pair written out).
+    """
+    linker = Linker(settings, progress)
+    say = linker.progress
+    prepared = linker.prepare(records)
+    say(f"prepared {len(prepared):,} records in {linker.timings['prepare']:.2f}s")
+    start = time.perf_counter()
+    every = Collapse(np.arange(len(prepared)), np.arange(len(prepared)))
+    wanted = collapse and linker.settings.collapse.enabled
+    groups = identical_groups(prepared, linker.collapse_columns()) if wanted else every
+    if groups.collapsed < linker.settings.collapse.min_share * len(prepared):
+        groups = every
+    # only what the engine reads from here on, representatives only; the full frame goes
+    needed = [c for c in prepared.columns
+              if c in set(linker.collapse_columns()) | LINK_COLUMNS]
+    keys = prepared["record_key"].to_numpy(object)
+    known = prepared[needed]  # every record's matching columns: the match state keeps them
+    reps = shared_strings(known.iloc[groups.reps].reset_index(drop=True))
+    reps.attrs[PREPARED] = True
+    linker = linker.representing(np.bincount(groups.rep_of, minlength=len(groups.reps)))
+    del prepared
+    linker.timings["collapse"] = time.perf_counter() - start
+    say(f"collapsed {groups.collapsed:,} records identical on every compared field into their "
+        f"representatives: {len(reps):,} to link")
+    pairs, report = linker.block(reps)
+    say(f"blocking: {report.total_pairs:,} candidate pairs from {len(report.rules)} rules "
+        f"in {linker.timings['block']:.2f}s")
+    if report.blocks_dropped:
+        dropped = ", ".join(f"{r.rule} {r.blocks_dropped:,}" for r in report.rules
+                            if r.blocks_dropped)
+        say(f"warning: {report.blocks_dropped:,} blocking keys held by more records than their "
+            f"rule's max_block_size were skipped ({dropped}; "
+            f"{report.records_in_dropped_blocks:,} record memberships)")
+    start = time.perf_counter()
+    levels = linker.levels(pairs, reps, chunk)
+    linker.timings["compare"] = time.perf_counter() - start
+    rate = len(pairs) / max(linker.timings["compare"], 1e-9)
+    say(f"compared {len(pairs):,} pairs in {linker.timings['compare']:.2f}s ({rate:,.0f}/s)")
+    model = linker.train(reps, pairs, levels, report)
+    start = time.perf_counter()
+    scored = linker.score_stream(pairs, reps, model, levels, chunk)
+    linker.timings["score"] = time.perf_counter() - start
+    decision_counts = record_pair_counts(scored, linker.weights)
+    say(f"scored {len(scored):,} candidate pairs in {linker.timings['score']:.2f}s; record "
+        f"pairs: {decision_counts[MATCH]:,} match, {decision_counts[REVIEW]:,} review, "
+        f"{decision_counts[NON_MATCH]:,} non-match")
+    start = time.perf_counter()
+    labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
+                               linker.settings.clustering)
+    clusters = clusters_frame(pd.Series(keys, dtype=object), labels[groups.rep_of])
+    linker.timings["cluster"] = time.perf_counter() - start
+    say(f"clustered {len(clusters):,} records into {clusters['cluster_id'].nunique():,} "
+        f"clusters in {linker.timings['cluster']:.2f}s")
+    start = time.perf_counter()
+    keep = (scored["decision"].cat.codes.to_numpy() != DECISIONS.index(NON_MATCH))
+    if min_probability is not None:
+        keep |= scored["match_probability"].to_numpy() >= min_probability
+    else:
+        keep[:] = True
+    evidence = linker.evidence(pairs, reps, model, levels, np.flatnonzero(keep), chunk)
+    evidence = evidence.drop(columns=["i", "j"])
+    if min_probability is None:
+        if groups.collapsed:
+            evidence = expand_pairs(groups, evidence, reps["record_key"].to_numpy(object), keys)
+        left, right = groups.group_pairs()
+    else:
+        left, right = groups.member_pairs()
+    if len(left):
+        evidence = pd.concat([evidence, identical_evidence(keys, left, right)],
+                             ignore_index=True)
+        evidence["rule"] = pd.Categorical(evidence["rule"], categories=RULES_ALL)
+        evidence["decision"] = pd.Categorical(evidence["decision"], categories=DECISIONS)
+    linker.timings["evidence"] = time.perf_counter() - start
+    state = MatchState(linker.settings, model, known.reset_index(drop=True),
+                       linker.statistics)
+    return LinkResult(evidence, clusters, model, report, linker.timings,
+                      candidates=(groups.reps[pairs["i"].to_numpy()],
+                                  groups.reps[pairs["j"].to_numpy()]),
+                      collapse=groups, decision_counts=decision_counts, state=state)

@@ -1,0 +1,121 @@
+"""Scoring candidate pairs: match weight and probability, the rules, the decision, evidence.
+
+Pure functions of a partition of pairs (positions `i`, `j` into the records), so the same
+code scores a whole run chunk by chunk, a worker's block, or one arriving record.
+"""
+
+import numpy as np
+import pandas as pd
+
+from matching.collapse import IDENTICAL_RULE
+from matching.compare import RecordColumns
+from matching.comparisons import Comparison
+from matching.levels import CHUNK, Levels
+from matching.model import MatchSettings, TrainedModel
+from matching.rules import RULE_COLUMNS, RULES, apply_rules
+from matching.scoring import MATCH, NON_MATCH, REVIEW, decide_codes, score_partition
+
+DECISIONS = [MATCH, REVIEW, NON_MATCH]
+RULES_ALL = [*RULES, IDENTICAL_RULE]
+
+
+def rule_columns(pairs: pd.DataFrame, cols: RecordColumns) -> dict[str, np.ndarray]:
+    """What the rules read, as integer codes (-1 missing) rather than strings."""
+    prepared = cols.records
+    i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+    out: dict[str, np.ndarray] = {}
+    for col in RULE_COLUMNS:
+        if col in ("chain_name", "shared_office"):
+            flags = prepared[col].to_numpy(bool)
+            out[f"{col}_l"], out[f"{col}_r"] = flags[i], flags[j]
+        else:
+            codes = cols.codes(col, col)[0]
+            out[f"{col}_l"], out[f"{col}_r"] = codes[i], codes[j]
+    return out
+
+
+def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
+               comparisons: list[Comparison], model: TrainedModel, levels: Levels,
+               rows: slice | np.ndarray) -> pd.DataFrame:
+    """Evidence, rule and decision for some rows of the candidate pairs (a partition)."""
+    part = pd.DataFrame({"i": pairs["i"].to_numpy()[rows], "j": pairs["j"].to_numpy()[rows]})
+    if "blocking_rule" in pairs.columns:
+        rule_of = pairs["blocking_rule"]
+        if isinstance(rule_of.dtype, pd.CategoricalDtype):  # its codes, not its strings
+            part["blocking_rule"] = pd.Categorical.from_codes(
+                rule_of.cat.codes.to_numpy()[rows], categories=rule_of.cat.categories)
+        else:
+            part["blocking_rule"] = rule_of.to_numpy()[rows]
+    represented = len(cols.records) if cols.weights is None else int(cols.weights.sum())
+    scored = score_partition(pd.concat([part, levels.frame(rows, comparisons)], axis=1),
+                             comparisons, model, represented)
+    rule = apply_rules(rule_columns(part, cols), scored, settings.rules)
+    decision = decide_codes(scored["match_probability"].to_numpy(), rule, model.thresholds)
+    rule_code = np.zeros(len(rule), np.int8)
+    for k, name in enumerate(RULES_ALL[1:], start=1):
+        rule_code[rule == name] = k
+    scored["rule"] = pd.Categorical.from_codes(rule_code, categories=RULES_ALL)
+    scored["decision"] = pd.Categorical.from_codes(decision, categories=DECISIONS)
+    return scored
+
+
+def score_stream(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
+                 comparisons: list[Comparison], model: TrainedModel, levels: Levels,
+                 chunk: int = CHUNK) -> pd.DataFrame:
+    """Probability, rule and decision of every pair, chunk by chunk, kept compact
+    (float64 + two one-byte codes per pair): what clustering needs and nothing more."""
+    total = len(pairs)
+    prob = np.zeros(total)
+    rule = np.zeros(total, np.int8)
+    decision = np.zeros(total, np.int8)
+    for k in range(0, total, chunk):
+        rows = slice(k, min(k + chunk, total))
+        scored = score_rows(pairs, cols, settings, comparisons, model, levels, rows)
+        prob[rows] = scored["match_probability"].to_numpy()
+        rule[rows] = scored["rule"].cat.codes.to_numpy()
+        decision[rows] = scored["decision"].cat.codes.to_numpy()
+    return pd.DataFrame({
+        "i": pairs["i"].to_numpy(), "j": pairs["j"].to_numpy(), "match_probability": prob,
+        "rule": pd.Categorical.from_codes(rule, categories=RULES_ALL),
+        "decision": pd.Categorical.from_codes(decision, categories=DECISIONS)})
+
+
+def evidence(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
+             comparisons: list[Comparison], model: TrainedModel, levels: Levels,
+             rows: np.ndarray, chunk: int = CHUNK) -> pd.DataFrame:
+    """Full evidence (levels, weights, rule, decision) of the chosen rows, by record key."""
+    parts = [score_rows(pairs, cols, settings, comparisons, model, levels, rows[k:k + chunk])
+             for k in range(0, len(rows), chunk)]
+    if not parts:
+        parts = [score_rows(pairs, cols, settings, comparisons, model, levels, rows)]
+    scored = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    keys = cols.records["record_key"].to_numpy(object)
+    scored.insert(0, "record_key_l", pd.Series(keys[scored["i"].to_numpy()], dtype=object))
+    scored.insert(1, "record_key_r", pd.Series(keys[scored["j"].to_numpy()], dtype=object))
+    drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
+    return scored.drop(columns=drop)
+
+
+def identical_evidence(keys: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:
+    """Pairs of records identical on every compared field: a match by construction."""
+    return pd.DataFrame({
+        "record_key_l": pd.Series(keys[left], dtype=object),
+        "record_key_r": pd.Series(keys[right], dtype=object),
+        "match_probability": np.ones(len(left)),
+        "rule": pd.Categorical([IDENTICAL_RULE] * len(left), categories=RULES_ALL),
+        "decision": pd.Categorical([MATCH] * len(left), categories=DECISIONS)})
+
+
+def record_pair_counts(scored: pd.DataFrame, record_weight: np.ndarray) -> dict[str, int]:
+    """Record pairs per decision: the one count of matches and reviews a run reports.
+
+    A scored pair of representatives stands for every pair of the records they represent,
+    and records identical on every compared field are matched with each other.
+    """
+    weight = record_weight.astype(np.int64)
+    pair_weight = weight[scored["i"].to_numpy()] * weight[scored["j"].to_numpy()]
+    per_code = np.bincount(scored["decision"].cat.codes.to_numpy(), weights=pair_weight,
+                           minlength=len(DECISIONS))
+    counts = {d: int(per_code[k]) for k, d in enumerate(DECISIONS)}
+    counts[MATCH] += int((weight * (weight - 1) // 2).sum())
+    return counts
