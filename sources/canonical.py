@@ -5,6 +5,7 @@ source-specific. Each field carries a privacy classification so that logs, excep
 messages and Dagster metadata can be kept free of personal information by construction.
 """
 
+import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -122,13 +123,34 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reindex(columns=list(CANONICAL_COLUMNS))
     for field in CANONICAL_FIELDS:
         column = out[field.name]
-        if field.type is _D:
-            out[field.name] = pd.to_datetime(column, errors="raise").astype("datetime64[s]")
-        elif field.type is _I:
-            out[field.name] = column.astype("Int64")
-        else:
-            out[field.name] = column.astype("string")
+        try:
+            if field.type is _D:
+                out[field.name] = pd.to_datetime(column, errors="raise").astype("datetime64[s]")
+            elif field.type is _I:
+                out[field.name] = column.astype("Int64")
+            else:
+                out[field.name] = column.astype("string")
+        except (ValueError, TypeError, OverflowError):
+            # pandas' own message quotes the offending value, which may be personal.
+            raise ValueError(_conversion_problem(field, column)) from None
     return out
+
+
+def _conversion_problem(field: CanonicalField, column: pd.Series) -> str:
+    """Which column failed and how many of its values, never which values."""
+    if field.type is _S:
+        return f"column '{field.name}' cannot be converted to text (values not shown)"
+    if field.type is _D:
+        with warnings.catch_warnings():  # "could not infer format": expected, values are bad
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(column, errors="coerce")
+    else:
+        parsed = pd.to_numeric(column, errors="coerce")
+    bad = int((column.notna() & parsed.isna()).sum())
+    return (
+        f"column '{field.name}' cannot be converted to {field.type}: {bad:,} value(s) are not "
+        f"{'dates' if field.type is _D else 'whole numbers'} (values not shown)"
+    )
 
 
 def schema_markdown() -> str:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from sources.canonical import DATE_FIELDS, MAPPABLE_FIELDS
+from sources.field_limits import LIMITED_FIELDS, MAX_CONFIGURABLE_LENGTH
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -104,6 +105,9 @@ class SourceConfig(BaseModel):
     date_formats: dict[str, str] = Field(default_factory=dict)  # canonical date -> strptime
     number_columns: list[str] = Field(default_factory=list)  # source columns that must parse
     optional_columns: list[str] = Field(default_factory=list)  # mapped but may be absent
+    # canonical field -> most characters a value may have (sources/field_limits.py defaults)
+    max_lengths: dict[str, Annotated[int, Field(ge=1, le=MAX_CONFIGURABLE_LENGTH)]] = Field(
+        default_factory=dict)
     # A batch whose accepted rows differ from the previous accepted batch's by more than this
     # share (or that is empty) is held back until an operator accepts it (docs/operations.md).
     max_change: float = Field(0.2, gt=0)
@@ -112,6 +116,11 @@ class SourceConfig(BaseModel):
     @classmethod
     def _known_fields(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         return check_field_names(value, MAPPABLE_FIELDS, str(info.field_name))
+
+    @field_validator("max_lengths")
+    @classmethod
+    def _limited_fields(cls, value: dict[str, int]) -> dict[str, int]:
+        return check_field_names(value, LIMITED_FIELDS, "max_lengths")
 
     @field_validator("date_formats")
     @classmethod

@@ -1,13 +1,16 @@
 """Map a source's raw rows onto the canonical schema, as its configuration says.
 
 Vectorised over whole columns. A row whose id cannot be formed, whose date or number does not
-parse, goes to quarantine with every problem named; the others become canonical records.
+parse, or whose value is longer than its field's limit (sources/field_limits.py) goes to
+quarantine with every problem named; the others become canonical records. Reasons name
+columns, formats and limits, never a value.
 """
 
 import pandas as pd
 
 from sources.canonical import DATE_FIELDS, conform, empty_canonical_frame
 from sources.config import SourceConfig
+from sources.field_limits import max_lengths
 from sources.quarantine import quarantine_frame, raw_json
 from sources.readers.raw import LINE_COLUMN, RawFile, SourceIngestError
 
@@ -30,14 +33,27 @@ def _parse_dates(values: pd.Series, fmt: str | None) -> pd.Series:
 
 
 def check_columns(config: SourceConfig, raw: RawFile) -> None:
-    """Fail the whole source when a column it needs is not in the file."""
-    missing = [c for c in config.required_columns if c not in raw.columns]
-    if missing:
-        found = ", ".join(raw.columns) or "none"
-        raise SourceIngestError(
-            f"source '{config.id}': {raw.path} has no column {', '.join(map(repr, missing))} "
-            f"(required by config/sources.yaml); columns found: {found}"
+    """Fail the whole source when a column it needs is not in the file.
+
+    The names found are not shown: when the file lacks its header line, they are the first
+    record's values (a person's name, an address). Counts and the configured names are safe.
+    """
+    required = config.required_columns
+    missing = [c for c in required if c not in raw.columns]
+    if not missing:
+        return
+    message = (
+        f"source '{config.id}': {raw.path} has no column {', '.join(map(repr, missing))} "
+        f"(required by config/sources.yaml); it has {len(raw.columns)} column(s), "
+        f"{len(required) - len(missing)} of the {len(required)} required among them."
+    )
+    if raw.header_line and len(missing) == len(required):
+        message += (
+            " None of the required columns is in its first line: the file may lack its header "
+            "line (the first line must name the columns), or its columns were renamed. The "
+            "names found are not shown, since that line may be data."
         )
+    raise SourceIngestError(message)
 
 
 def record_hashes(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -53,6 +69,15 @@ def map_to_canonical(config: SourceConfig, raw: RawFile) -> tuple[pd.DataFrame, 
     if rows.empty:
         return empty_canonical_frame(), quarantine_frame()
     problems: list[tuple[pd.Series, str, str]] = []  # (row mask, column, reason)
+    limits = max_lengths(config.max_lengths)
+
+    def limit(field: str, values: pd.Series, column: str) -> None:
+        """Too long for its field: quarantined, the reason naming column and limit only."""
+        most = limits[field]
+        too_long = (values.str.len() > most).fillna(False).astype(bool)
+        problems.append((too_long, column, (
+            f"value in column '{column}' is longer than {most:,} characters, the limit for "
+            f"{field} (max_lengths in config/sources.yaml)")))
 
     def column(name: str) -> pd.Series:
         if name in rows.columns:
@@ -65,6 +90,7 @@ def map_to_canonical(config: SourceConfig, raw: RawFile) -> tuple[pd.DataFrame, 
     record_id = (config.record_id.prefix or config.id) + ":" + id_parts[0]
     for part in id_parts[1:]:
         record_id = record_id + ":" + part
+    limit("source_record_id", record_id, ",".join(config.record_id.columns))
 
     out: dict[str, pd.Series] = {
         "source": pd.Series(config.id, index=rows.index, dtype="string"),
@@ -85,6 +111,8 @@ def map_to_canonical(config: SourceConfig, raw: RawFile) -> tuple[pd.DataFrame, 
                 f"value in column '{source_column}' is not a date in the format {fmt or _ISO}",
             ))
             values = parsed
+        else:
+            limit(field, values, source_column)
         out[field] = values
     for field, constant in config.constants.items():
         out[field] = pd.Series(constant, index=rows.index, dtype="string")
@@ -107,6 +135,7 @@ def _quarantine_rows(
 ) -> pd.DataFrame:
     """One quarantine row per failed record, naming every problem it has."""
     rows = []
+    longest_id = max_lengths(config.max_lengths)["source_record_id"]
     for index in failed.index[failed]:
         hits = [(c, r) for mask, c, r in problems if mask[index]]
         raw_row = raw.rows.loc[index, raw.columns]
@@ -114,10 +143,17 @@ def _quarantine_rows(
             "source": config.id,
             "source_file": raw.path,
             "source_line": int(raw.rows.at[index, LINE_COLUMN]),
-            "source_record_id": records.at[index, "source_record_id"],
+            "source_record_id": _bounded_id(records.at[index, "source_record_id"], longest_id),
             "stage": "map",
             "column": ",".join(dict.fromkeys(c for c, _ in hits)),
             "reason": "; ".join(r for _, r in hits),
             "raw_record": raw_json({k: (None if pd.isna(v) else v) for k, v in raw_row.items()}),
         })
     return quarantine_frame(rows)
+
+
+def _bounded_id(record_id: object, longest: int) -> str | None:
+    """The record id, or None when it is over its limit (that is why the row is here)."""
+    if not isinstance(record_id, str) or len(record_id) > longest:
+        return None
+    return record_id

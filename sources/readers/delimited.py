@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -15,12 +16,15 @@ from sources.readers.raw import (
     bad_bytes_column,
     bad_encoding_reason,
     decode_file,
+    physical_lines,
     string_frame,
     unreadable,
     visible,
 )
+from sources.readers.screen import screen_control_characters
 
-csv.field_size_limit(10_000_000)
+FIELD_SIZE_LIMIT = 10_000_000  # characters; a larger field fails the file (csv.Error)
+csv.field_size_limit(FIELD_SIZE_LIMIT)
 
 
 def read_delimited(config: SourceConfig, path: Path) -> RawFile:
@@ -31,16 +35,15 @@ def read_delimited(config: SourceConfig, path: Path) -> RawFile:
     which quarantines a row with the wrong number of fields or undecodable bytes.
     """
     text, clean = decode_file(path, config.encoding)
-    if clean:
-        fast = _read_with_arrow(config, path, text)
-        if fast is not None:
-            return fast
-    return _read_with_csv_module(config, path, text, clean)
+    raw = _read_with_arrow(config, path, text) if clean else None
+    if raw is None:
+        raw = _read_with_csv_module(config, path, text, clean)
+    return screen_control_characters(raw, config)
 
 
 def _read_with_arrow(config: SourceConfig, path: Path, text: str) -> RawFile | None:
     """The fast path, or None when the file needs the careful one."""
-    lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = [n for n, line in enumerate(physical_lines(text), start=1) if line.strip()]
     if not lines:
         return None
     try:
@@ -55,7 +58,7 @@ def _read_with_arrow(config: SourceConfig, path: Path, text: str) -> RawFile | N
         return None  # a record spans lines, or repeated column names
     frame.columns = header
     frame[LINE_COLUMN] = pd.array(lines[1:], dtype="Int64")
-    return RawFile(config.id, str(path), frame, header)
+    return RawFile(config.id, str(path), frame, header, header_line=True)
 
 
 def _read_with_csv_module(config: SourceConfig, path: Path, text: str, clean: bool) -> RawFile:
@@ -71,7 +74,7 @@ def _read_with_csv_module(config: SourceConfig, path: Path, text: str, clean: bo
     lines: list[int] = []
     problems = []
     start = reader.line_num + 1
-    for values in reader:
+    for values in _records(reader, config, path):
         end = reader.line_num
         if not values:  # a blank line is not a record
             pass
@@ -90,4 +93,22 @@ def _read_with_csv_module(config: SourceConfig, path: Path, text: str, clean: bo
             records.append([v if v != "" else None for v in values])
             lines.append(start)
         start = end + 1
-    return RawFile(config.id, str(path), string_frame(records, header, lines), header, problems)
+    return RawFile(config.id, str(path), string_frame(records, header, lines), header, problems,
+                   header_line=True)
+
+
+def _records(reader: Iterator[list[str]], config: SourceConfig, path: Path) -> Iterator[list[str]]:
+    """The csv module's records; its rare errors become a sentence naming file and line."""
+    line = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field over FIELD_SIZE_LIMIT; the message has no value
+            raise SourceIngestError(
+                f"source '{config.id}': cannot read {path} after line {line}: {exc}; "
+                "fix or remove that record and run again"
+            ) from None
+        line = getattr(reader, "line_num", line)
+        yield values

@@ -8,10 +8,12 @@ from sources.readers.raw import (
     bad_bytes_column,
     bad_encoding_reason,
     decode_file,
+    physical_lines,
     string_frame,
     unreadable,
     visible,
 )
+from sources.readers.screen import screen_control_characters
 
 
 def read_fixed_width(config: SourceConfig, path: Path) -> RawFile:
@@ -24,7 +26,7 @@ def read_fixed_width(config: SourceConfig, path: Path) -> RawFile:
     records: list[list[str | None]] = []
     lines: list[int] = []
     problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(physical_lines(text), start=1):
         if not line.strip():
             continue
         if len(line) < needed:
@@ -43,4 +45,6 @@ def read_fixed_width(config: SourceConfig, path: Path) -> RawFile:
             continue
         records.append(values)
         lines.append(number)
-    return RawFile(config.id, str(path), string_frame(records, header, lines), header, problems)
+    raw = RawFile(config.id, str(path), string_frame(records, header, lines), header, problems)
+    # A tab in a fixed-width line shifts every column after it: refused like other controls.
+    return screen_control_characters(raw, config, allow_tab=False)

@@ -1,6 +1,7 @@
 """JSON Lines: one JSON object per line, in the source's declared encoding."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,15 @@ from sources.readers.raw import (
     bad_bytes_column,
     bad_encoding_reason,
     decode_file,
+    physical_lines,
     unreadable,
     visible,
 )
+from sources.readers.screen import column_label, screen_control_characters
+
+# A JSON escape of a lone surrogate ("\udc80") decodes to a string no UTF-8 store can hold.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _as_text(value: Any) -> str | None:
@@ -35,7 +42,7 @@ def read_jsonl(config: SourceConfig, path: Path) -> RawFile:
     lines: list[int] = []
     problems = []
     content, clean = decode_file(path, config.encoding)
-    for number, text in enumerate(content.splitlines(), start=1):
+    for number, text in enumerate(physical_lines(content), start=1):
         if not text.strip():
             continue
         reason = None
@@ -49,6 +56,8 @@ def read_jsonl(config: SourceConfig, path: Path) -> RawFile:
             elif not clean and (key := bad_bytes_column(
                     [_as_text(v) for v in value.values()], list(value))):
                 reason = bad_encoding_reason(config.encoding, key)
+            elif _SURROGATE_ESCAPE.search(text):
+                reason = _surrogate_reason(value, config)
         if reason:
             problems.append(unreadable(config.id, str(path), number, reason, visible(text)))
             continue
@@ -63,7 +72,20 @@ def read_jsonl(config: SourceConfig, path: Path) -> RawFile:
     for column in columns:
         frame[column] = frame[column].mask(frame[column] == "")
     frame[LINE_COLUMN] = pd.array(lines, dtype="Int64")
-    return RawFile(config.id, str(path), frame, columns, problems)
+    return screen_control_characters(RawFile(config.id, str(path), frame, columns, problems),
+                                     config)
+
+
+def _surrogate_reason(value: dict[str, Any], config: SourceConfig) -> str | None:
+    """Why a line whose JSON escapes a lone surrogate is refused, or None if none decoded so."""
+    for key, item in value.items():
+        for text in (key, json.dumps(item, ensure_ascii=False) if not isinstance(item, str)
+                     else item):
+            found = _SURROGATE.search(text)
+            if found:
+                return (f"lone surrogate U+{ord(found.group()):04X} (not a character) in column "
+                        f"{column_label(key, config)}")
+    return None
 
 
 def _text(value: Any) -> str | None:

@@ -28,6 +28,7 @@ class RawFile:
     rows: pd.DataFrame  # string columns + LINE_COLUMN (Int64)
     columns: list[str]  # header as found in the file
     problems: list[dict[str, Any]] = field(default_factory=list)  # unreadable rows
+    header_line: bool = False  # the column names came from the file's first line (csv, xlsx)
 
     @property
     def rows_read(self) -> int:
@@ -59,6 +60,17 @@ def string_frame(records: list[list[Any]], columns: list[str], lines: list[int])
 
 
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def physical_lines(text: str) -> list[str]:
+    """The file's lines as an editor numbers them: split at LF, CR LF or CR only.
+
+    Not `str.splitlines`, which also splits at form feeds, U+0085, U+2028 and other
+    characters that can sit inside a value, and would shift every later line number.
+    """
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def decode_file(path: Path, encoding: str) -> tuple[str, bool]:

@@ -1,11 +1,25 @@
 """SQL tables and queries, read through SQLAlchemy so that any database URL works."""
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from sources.config import SourceConfig
 from sources.readers.raw import RawFile, SourceIngestError, string_frame
+from sources.readers.screen import screen_control_characters
+
+# Quoted text in a database's error message may be a value ("invalid input syntax for type
+# integer: \"Jean\"", SQLite's "Could not decode to UTF-8 column 'x' with text '...'").
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|'[^']*$|\"[^\"]*$")
+
+
+def database_error(exc: BaseException) -> str:
+    """A database error in words without data: its class and first line, quotes blanked."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines() or [""]
+    first = _QUOTED.sub("'…'", lines[0])[:300]
+    return f"{type(original).__name__}: {first}" if first else type(original).__name__
 
 
 def describe_url(url: str) -> str:
@@ -52,12 +66,12 @@ def read_sql(config: SourceConfig, url: str) -> RawFile:
                  for v in row]
                 for row in result
             ]
-    except sa.exc.SQLAlchemyError as exc:
+    except (sa.exc.SQLAlchemyError, UnicodeError) as exc:
         raise SourceIngestError(
-            f"source '{config.id}': cannot read {label}: {type(exc).__name__}: "
-            f"{str(exc.orig) if getattr(exc, 'orig', None) else exc}"
+            f"source '{config.id}': cannot read {label}: {database_error(exc)}"
         ) from None
     finally:
         engine.dispose()
     lines = list(range(1, len(records) + 1))
-    return RawFile(config.id, label, string_frame(records, header, lines), header)
+    raw = RawFile(config.id, label, string_frame(records, header, lines), header)
+    return screen_control_characters(raw, config)

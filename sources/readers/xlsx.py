@@ -6,6 +6,7 @@ from typing import Any
 
 from sources.config import SourceConfig
 from sources.readers.raw import RawFile, SourceIngestError, string_frame
+from sources.readers.screen import screen_control_characters
 
 
 def _cell_text(value: Any) -> str | None:
@@ -28,8 +29,10 @@ def read_xlsx(config: SourceConfig, path: Path) -> RawFile:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        # The error's class only: its message may quote the workbook's content.
         raise SourceIngestError(
-            f"source '{config.id}': {path} is not a readable .xlsx workbook ({exc})"
+            f"source '{config.id}': {path} is not a readable .xlsx workbook "
+            f"({type(exc).__name__}); open it in a spreadsheet program and save it as .xlsx"
         ) from None
     try:
         names = workbook.sheetnames
@@ -53,13 +56,23 @@ def read_xlsx(config: SourceConfig, path: Path) -> RawFile:
                   for i, h in enumerate(header_row)]
         records: list[list[str | None]] = []
         lines: list[int] = []
-        for number, values in enumerate(rows, start=2):
-            texts = [_cell_text(v) for v in values[: len(header)]]
-            if all(t is None for t in texts):
-                continue
-            texts += [None] * (len(header) - len(texts))
-            records.append(texts)
-            lines.append(number)
+        number = 1
+        try:
+            for number, values in enumerate(rows, start=2):
+                texts = [_cell_text(v) for v in values[: len(header)]]
+                if all(t is None for t in texts):
+                    continue
+                texts += [None] * (len(header) - len(texts))
+                records.append(texts)
+                lines.append(number)
+        except Exception as exc:  # a malformed cell (bad date, broken XML): class only
+            raise SourceIngestError(
+                f"source '{config.id}': cannot read sheet '{sheet}' of {path} after row "
+                f"{number} ({type(exc).__name__}); open it in a spreadsheet program, check the "
+                "next row's cells and save it again"
+            ) from None
     finally:
         workbook.close()
-    return RawFile(config.id, f"{path}#{sheet}", string_frame(records, header, lines), header)
+    raw = RawFile(config.id, f"{path}#{sheet}", string_frame(records, header, lines), header,
+                  header_line=True)
+    return screen_control_characters(raw, config)
