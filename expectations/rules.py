@@ -92,6 +92,8 @@ def helper_columns(
             frame["registration_date"] > frame["status_date"]).fillna(False).astype(bool),
         "_legal_form_key": lambda: ref.letters_keys(frame["legal_form"]),
         "_ok_phone_valid": lambda: phone_valid(frame["phone"]),
+        "_ok_email_syntax": lambda: ~pd.Series(
+            _pattern_misses(frame["email"], ref.EMAIL_REGEX), index=frame.index),
         "_ok_owner_postal_code_format": lambda: ~(
             frame["owner_postal_code"].notna()
             & ~frame["owner_postal_code"].str.contains(ref.POSTAL_CODE_REGEX, regex=True)

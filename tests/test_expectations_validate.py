@@ -258,3 +258,14 @@ def test_batch_passes_and_data_docs_written(outcome: ValidationOutcome, docs_dir
     assert outcome.data_docs_path.is_file()
     assert list((docs_dir / "demo" / "validations").rglob("*.html"))
     assert "demo" in outcome.summary_text and "quarantined" in outcome.summary_text
+
+
+def test_no_email_reaches_the_data_docs(outcome: ValidationOutcome, docs_dir: Path) -> None:
+    """An e-mail may be a sole proprietor's: GX sees only whether it is valid, so its Data
+    Docs (which quote unexpected values) hold none, the invalid one included."""
+    assert outcome.flags.shape[0] > 0
+    pages = [p.read_text(encoding="utf-8", errors="replace") for p in docs_dir.rglob("*")
+             if p.is_file() and p.suffix in (".html", ".json")]
+    assert pages, "the run wrote Data Docs"
+    for value in ("info at bluenose", "info@bluenose.ca", "info@élégantes.ca"):
+        assert not any(value in page for page in pages), "an e-mail is in the Data Docs"
