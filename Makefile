@@ -39,9 +39,10 @@ demo: install
 	$(BIN)/ubr demo-data --businesses $(DEMO_BUSINESSES) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/ubr run
 
-## test: lint and run the whole test suite (SQLite and PostgreSQL)
+## test: lint, check the layers (import-linter contracts in pyproject.toml), run every test
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## ui: the Dagster UI on 127.0.0.1 with the same instance as `make demo`
@@ -51,6 +52,7 @@ ui: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## bench: install Splink (the yardstick) and run the benchmarks
 bench: install

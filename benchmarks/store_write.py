@@ -25,9 +25,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from canonical.quarantine import quarantine_frame  # noqa: E402
+from canonical.schema import conform  # noqa: E402
 from registry import RegistryStore  # noqa: E402
-from sources.canonical import conform  # noqa: E402
-from sources.quarantine import quarantine_frame  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

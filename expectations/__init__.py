@@ -4,7 +4,8 @@ Public API: `validate_source` (the facade), `ValidationOutcome`, `load_expectati
 GX itself is imported only when a validation runs.
 """
 
-from expectations.settings import ExpectationSettings, Severity, load_expectation_settings
+from expectations.settings import ExpectationSettings, load_expectation_settings
+from expectations.severity import Severity
 from expectations.validate import ValidationOutcome, validate_source
 
 __all__ = [

@@ -7,10 +7,14 @@ two cannot drift apart. Severities come from here unless config/expectations.yam
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from canonical.schema import BUSINESS_TYPES, CANONICAL_COLUMNS, PERSONAL_FIELDS
 from expectations import reference as ref
-from expectations.settings import Severity, SourceRules
-from sources.canonical import BUSINESS_TYPES, CANONICAL_COLUMNS, PERSONAL_FIELDS
+from expectations.severity import Severity
+
+if TYPE_CHECKING:  # settings validate severities against this catalogue's names
+    from expectations.settings import SourceRules
 
 
 class Kind(StrEnum):
@@ -138,7 +142,7 @@ EXPECTATION_NAMES: tuple[str, ...] = (
 SIN_CHECK = "no_social_insurance_number"
 
 
-def _params(name: str, rules: SourceRules) -> dict[str, object] | None:
+def _params(name: str, rules: "SourceRules") -> dict[str, object] | None:
     """Regex / value set of a check; None when the check does not apply to this source."""
     match name:
         case "business_number_format":
@@ -165,7 +169,7 @@ def _params(name: str, rules: SourceRules) -> dict[str, object] | None:
     return {}
 
 
-def build_checks(rules: SourceRules) -> list[Check]:
+def build_checks(rules: "SourceRules") -> list[Check]:
     """The checks that run for a source, with the source's severities applied."""
     checks: list[Check] = []
     for column in dict.fromkeys(rules.required):

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from canonical.quarantine import quarantine_frame, raw_json
+from canonical.schema import DATE_FIELDS, PERSONAL_FIELDS
 from expectations.catalogue import SIN_CHECK, Check
-from expectations.settings import Severity
-from sources.canonical import DATE_FIELDS, PERSONAL_FIELDS
-from sources.quarantine import quarantine_frame, raw_json
+from expectations.severity import Severity
 
 MAX_SAMPLES = 5
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sources.canonical import CANONICAL_COLUMNS, FIELDS_BY_NAME, FieldType, empty_canonical_frame
+from canonical.schema import CANONICAL_COLUMNS, FIELDS_BY_NAME, FieldType, empty_canonical_frame
 from sources.config import SourceConfig
 
 
@@ -50,7 +50,7 @@ def needs_conform(frame: pd.DataFrame) -> bool:
 
 
 def check_frame(frame: pd.DataFrame) -> list[SchemaFinding]:
-    """Columns and dtypes of the canonical frame against sources.canonical."""
+    """Columns and dtypes of the canonical frame against canonical.schema."""
     findings: list[SchemaFinding] = []
     missing = [c for c in CANONICAL_COLUMNS if c not in frame.columns]
     extra = [c for c in frame.columns if c not in CANONICAL_COLUMNS]
@@ -71,7 +71,7 @@ def check_frame(frame: pd.DataFrame) -> list[SchemaFinding]:
             findings.append(SchemaFinding(
                 "canonical_dtypes", column,
                 f"column '{column}' has dtype {frame[column].dtype}, expected {expected[column]}"
-                " (the reader must pass its frame through sources.canonical.conform)",
+                " (the reader must pass its frame through canonical.schema.conform)",
             ))
     return findings
 

@@ -43,7 +43,7 @@ def _scrub_value(value: Any) -> Any:
 
 
 def _scrub(raw: str) -> str:
-    """One raw row (JSON, as sources.quarantine.raw_json wrote it), scrubbed value by value."""
+    """One raw row (JSON, as canonical.quarantine.raw_json wrote it), scrubbed value by value."""
     try:
         row = json.loads(raw)
     except ValueError:  # not JSON after all: scrub the text itself

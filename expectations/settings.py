@@ -4,22 +4,17 @@ Thresholds and reference sets are data, not code, so a steward can tighten a sou
 release. Errors name the file and the key, like sources.config does for config/sources.yaml.
 """
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sources.canonical import CANONICAL_COLUMNS
-from sources.config import ConfigError, check_field_names, load_yaml_model
+from canonical.config_files import ConfigError, check_field_names, load_yaml_model
+from canonical.schema import CANONICAL_COLUMNS
+from expectations.catalogue import EXPECTATION_NAMES
+from expectations.severity import Severity
 
 DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "config" / "expectations.yaml"
-
-
-class Severity(StrEnum):
-    BLOCKING = "blocking"  # the row goes to quarantine
-    WARNING = "warning"  # the row passes with a flag
-    OFF = "off"  # the expectation is not run for this source
 
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -103,8 +98,6 @@ class ExpectationSettings(BaseModel):
 
 def load_expectation_settings(path: str | Path = DEFAULT_SETTINGS_PATH) -> ExpectationSettings:
     """Read and validate config/expectations.yaml; raise ConfigError naming file and key."""
-    from expectations.catalogue import EXPECTATION_NAMES  # late: catalogue imports settings
-
     settings = load_yaml_model(path, ExpectationSettings)
     blocks = [("defaults", settings.defaults.severity)]
     blocks += [(f"sources.{k}", v.severity or {}) for k, v in settings.sources.items()]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from stdnum import luhn
 
-from sources.canonical import conform
+from canonical.schema import conform
 from sources.config import SourceConfig
 
 _NAMES = np.array([

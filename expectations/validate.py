@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from canonical.schema import CANONICAL_COLUMNS, conform
 from expectations.catalogue import SIN_CHECK, Check, build_checks
 from expectations.gx_runner import ResultFormat, run_suite
 from expectations.outcome import expectation_results, flag_rows, quarantine_rows
@@ -29,7 +30,6 @@ from expectations.schema import (
 )
 from expectations.settings import ExpectationSettings, SourceRules, load_expectation_settings
 from expectations.sin import SinScan, scan_and_remove
-from sources.canonical import CANONICAL_COLUMNS, conform
 from sources.config import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class ValidationOutcome:
 
     source: str
     accepted: pd.DataFrame  # canonical frame of passing rows, SINs removed, provinces normalised
-    quarantine: pd.DataFrame  # sources.quarantine shape, stage 'validate'
+    quarantine: pd.DataFrame  # canonical.quarantine shape, stage 'validate'
     flags: pd.DataFrame  # source_record_id, source_line, expectations (';'-joined)
     expectation_results: list[dict[str, Any]]
     batch_passed: bool
@@ -116,7 +116,7 @@ def _conformed(frame: pd.DataFrame, findings: list[SchemaFinding], source_id: st
         # conform's own message may quote a value; do not pass it on.
         raise ValueError(
             f"source '{source_id}': the frame cannot be brought to the canonical dtypes; "
-            "see the schema findings of sources.canonical.conform on the reader's output"
+            "see the schema findings of canonical.schema.conform on the reader's output"
         ) from None
 
 

@@ -16,7 +16,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from matching.names import fold_text, map_unique, punctuation_to_spaces, regex_extract
+from matching.text import fold_text, map_unique, punctuation_to_spaces, regex_extract
 
 DATA_FILE = Path(__file__).with_name("address_vocabulary.yaml")
 

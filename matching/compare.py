@@ -28,6 +28,9 @@ SCORERS = {
     "levenshtein": Levenshtein.normalized_similarity,
 }
 
+# Attribute set on a frame of prepared records, so no stage prepares it twice.
+PREPARED = "ubr_matching_prepared"
+
 STANDARD_COLUMNS = (
     "name_std", "operating_name_std", "name_key", "name_legal_form", "numbered_company",
     "street_number",

@@ -15,7 +15,7 @@ consumer ISP domain, which thousands of unrelated businesses share.
 import pandas as pd
 import phonenumbers
 
-from matching.names import map_unique, regex_extract
+from matching.text import map_unique, regex_extract
 
 # Consumer mailbox providers (free mail and the regional ISPs' customer domains): a shared
 # domain here says nothing about the business. Subdomains (ns.sympatico.ca) count too.

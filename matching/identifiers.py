@@ -11,7 +11,7 @@ import re
 import pandas as pd
 from stdnum import luhn
 
-from matching.names import map_unique, regex_extract
+from matching.text import map_unique, regex_extract
 
 IDENTIFIER_COLUMNS: tuple[str, ...] = ("bn_root", "bn_valid", "bn_program_accounts")
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from matching.text import punctuation_to_spaces
+
 DATA_FILE = Path(__file__).with_name("legal_forms.yaml")
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789 ")
 
@@ -95,8 +97,6 @@ def _add_variants(
 @lru_cache(maxsize=1)
 def default_table() -> LegalFormTable:
     """The packaged table, loaded once per process."""
-    from matching.names import punctuation_to_spaces
-
     return load_table(punctuation_to_spaces)
 
 

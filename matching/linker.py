@@ -23,7 +23,7 @@ from matching import blocking as blocking_mod
 from matching import pair_evidence
 from matching.clustering import cluster_positions, clusters_frame
 from matching.collapse import Collapse
-from matching.compare import RecordColumns, comparison_columns, standard_columns
+from matching.compare import PREPARED, RecordColumns, comparison_columns, standard_columns
 from matching.comparisons import Comparison, compile_comparisons
 from matching.levels import CHUNK, Levels, levels_of
 from matching.model import MatchSettings, TrainedModel, load_settings
@@ -34,7 +34,6 @@ from matching.state import MatchState
 from matching.training import KEY_ALIASES, train_model
 from matching.u_sampling import estimate_u
 
-PREPARED = "ubr_matching_prepared"
 Progress = Callable[[str], None]
 # record columns the engine reads besides the compared and blocking ones
 LINK_COLUMNS = {"record_key", "name_token", "name_any", "street_key", "chain_name",

@@ -9,8 +9,9 @@ import pandas as pd
 
 from matching.clustering import cluster_positions, clusters_frame
 from matching.collapse import Collapse, expand_pairs, identical_groups
+from matching.compare import PREPARED
 from matching.levels import CHUNK
-from matching.linker import LINK_COLUMNS, PREPARED, Linker, LinkResult, Progress, shared_strings
+from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
 from matching.model import MatchSettings
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
 from matching.rules import constraint_values

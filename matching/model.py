@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sources.config import load_yaml_model
+from canonical.config_files import load_yaml_model
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "matching.yaml"
 

@@ -25,8 +25,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from matching.blocking import block_against
-from matching.compare import standard_columns
+from matching.compare import PREPARED, RecordColumns, standard_columns
+from matching.comparisons import compile_comparisons
+from matching.levels import levels_of
 from matching.model import MatchSettings, TrainedModel
+from matching.pair_evidence import evidence
 from matching.population import PopulationStatistics
 
 STATE_FORMAT = "ubr-match-state"
@@ -128,17 +131,14 @@ class MatchState:
         return self._evidence(_with_prepared(self.records.copy()), positions)
 
     def _evidence(self, records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-        from matching.linker import Linker
-
-        linker = Linker(self.settings)
-        levels = linker.levels(pairs, records)
-        return linker.evidence(pairs.reset_index(drop=True), records, self.model, levels,
-                               np.arange(len(pairs)))
+        comparisons = compile_comparisons(self.settings.comparisons)
+        cols = RecordColumns(records)
+        levels = levels_of(pairs, cols, comparisons)
+        return evidence(pairs.reset_index(drop=True), cols, self.settings, comparisons,
+                        self.model, levels, np.arange(len(pairs)))
 
 
 def _with_prepared(records: pd.DataFrame) -> pd.DataFrame:
-    from matching.linker import PREPARED
-
     records.attrs[PREPARED] = True
     return records
 

@@ -5,10 +5,10 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from canonical.schema import empty_canonical_frame
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 from pipelines.validation import ValidatedSource, validated_key
-from sources.canonical import empty_canonical_frame
 from sources.config import SourceConfig
 
 REGISTRY_GROUP = "registry"

@@ -6,6 +6,7 @@ source), so a new ministry register is a YAML entry, not new code.
 
 import dagster as dg
 
+from canonical.paths import data_dir, sources_config_path
 from pipelines.automation import (
     build_nightly_schedule,
     build_source_files_sensor,
@@ -25,7 +26,6 @@ from pipelines.validation import (
 )
 from registry.private_files import restrict_new_files
 from sources.config import load_sources
-from sources.defaults import data_dir, sources_config_path
 
 # Every process that loads this code location (webserver, daemon, run workers) writes
 # owner-only files: Dagster's own storage included.

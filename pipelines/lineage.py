@@ -74,7 +74,7 @@ def close_failed_run(dagster_run_id: str, failed_steps: list[str]) -> bool:
 
     False when there was no open registry run (nothing to close).
     """
-    from sources.defaults import data_dir, sources_config_path
+    from canonical.paths import data_dir, sources_config_path
 
     store = RegistryStoreResource()
     if not store.fail_run(dagster_run_id, failed_steps):

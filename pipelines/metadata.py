@@ -4,7 +4,7 @@ from typing import Any
 
 import dagster as dg
 
-from sources.canonical import CANONICAL_FIELDS
+from canonical.schema import CANONICAL_FIELDS
 from sources.ingest import SourceBatch
 
 CANONICAL_TABLE_SCHEMA = dg.TableSchema(columns=[

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import PrivateAttr
 
-from sources.config import SourcesFile, load_sources
-from sources.defaults import (
+from canonical.paths import (
     DEFAULT_DATA_DIR,
     DEFAULT_SOURCES_CONFIG,
     PROJECT_ROOT,
     sources_config_path,
 )
+from sources.config import SourcesFile, load_sources
 
 if TYPE_CHECKING:
     from registry.run_lock import RegistryLock

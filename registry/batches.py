@@ -10,11 +10,11 @@ from typing import NamedTuple
 import pandas as pd
 import sqlalchemy as sa
 
+from canonical.checksums import combined_checksum
+from canonical.quarantine import QUARANTINE_COLUMNS, STAGES
+from canonical.schema import conform
 from registry.schema import quarantine as quarantine_table
 from registry.schema import source_batches, source_files, source_records
-from sources.canonical import conform
-from sources.locate import combined_checksum
-from sources.quarantine import QUARANTINE_COLUMNS, STAGES
 
 WRITTEN_BATCH_STATUSES: tuple[str, ...] = ("accepted", "failed", "blocked", "held")
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
+from registry.arrow_types import PANDAS_TYPES, arrow_types
 from registry.database import is_postgresql
 
 CHUNK_ROWS = 50_000  # SQLite executemany rounds
@@ -114,20 +115,6 @@ def copy_chunk(copy: Any, payload: Any) -> None:
     copy.write(payload)
 
 
-PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
-
-
-def arrow_types(statement: sa.Select[Any]) -> list[pa.DataType | None]:
-    """Arrow type per selected column: int64 for integers, string for text, None otherwise."""
-    kinds: list[pa.DataType | None] = []
-    for column in statement.selected_columns:
-        if isinstance(column.type, sa.Integer):
-            kinds.append(pa.int64())
-        elif isinstance(column.type, sa.String):
-            kinds.append(pa.string())
-        else:
-            kinds.append(None)
-    return kinds
 
 
 def read_frame(
@@ -139,7 +126,7 @@ def read_frame(
     """Run `statement` and return its rows as a DataFrame, `convert`ed chunk by chunk.
 
     PostgreSQL streams through COPY TO STDOUT into Arrow; elsewhere rows are fetched in
-    chunks. Each chunk is converted (e.g. by `sources.canonical.conform`) before the next is
+    chunks. Each chunk is converted (e.g. by `canonical.schema.conform`) before the next is
     fetched, so millions of rows never sit in memory as Python objects all at once.
     """
     convert = convert or (lambda frame: frame)

@@ -6,20 +6,18 @@ retired by a merge keeps its old provenance for the audit trail but is no longer
 registry. Figures are counts and shares only, never a record value. See docs/contribution.md.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
 
+from canonical.schema import DATA_FIELDS, FieldType
 from registry.golden_schema import GOLDEN_COLUMNS, businesses, cross_reference, field_provenance
 from registry.queries import frame_of, latest_read_batches, quarantine_counts
 from registry.schema import source_batches, source_records
-from sources.canonical import DATA_FIELDS, FieldType
-from sources.config import SourcesFile, load_sources
-from sources.defaults import sources_config_path
 
 TOP_REASONS = 3
 NOT_CONFIGURED = "(not in the source configuration)"
@@ -200,15 +198,23 @@ def _provenance_counts(connection: sa.Connection) -> pd.DataFrame:
     return both.loc[both["won"] > 0, [*keys, "won"]].reset_index(drop=True)
 
 
-def _configuration(sources: SourcesFile | str | Path | None) -> SourcesFile:
-    if isinstance(sources, SourcesFile):
-        return sources
-    return load_sources(sources if sources is not None else sources_config_path())
+class Register(Protocol):
+    """A configured register as the report names it (sources.config.SourceConfig is one)."""
+
+    id: str
+    ministry: str
+    mapping: Mapping[str, str]
 
 
-def _gather(engine: sa.Engine, sources: SourcesFile | str | Path | None) -> _Figures:
-    config = _configuration(sources)
-    configured = [s.id for s in config.sources]
+class Registers(Protocol):
+    """The source configuration as the report reads it (sources.config.SourcesFile is one):
+    given by the caller, so the registry never reads the sources' configuration itself."""
+
+    sources: Sequence[Register]
+
+
+def _gather(engine: sa.Engine, sources: Registers | None) -> _Figures:
+    configured = [s.id for s in sources.sources] if sources is not None else []
     with engine.connect() as connection:
         batches = _latest_read_batches(connection)
         records = _record_counts(connection)
@@ -224,8 +230,8 @@ def _gather(engine: sa.Engine, sources: SourcesFile | str | Path | None) -> _Fig
     registry, matrix = _registry_figures(patterns, ordered)
     return _Figures(
         sources=ordered,
-        ministries={s.id: s.ministry for s in config.sources},
-        mapped={s.id: list(s.mapping) for s in config.sources},
+        ministries={s.id: s.ministry for s in sources.sources} if sources else {},
+        mapped={s.id: list(s.mapping) for s in sources.sources} if sources else {},
         batches=batches, records=records, quarantine=quarantine, registry=registry,
         matrix=matrix, provenance=provenance, active_businesses=active,
     )
@@ -313,12 +319,13 @@ def _check_source(figures: _Figures, source: str | None) -> None:
 
 
 def contribution_report(engine: sa.Engine, source: str | None = None, *,
-                        sources: SourcesFile | str | Path | None = None) -> pd.DataFrame:
+                        sources: Registers | None = None) -> pd.DataFrame:
     """One row per source register (or only `source`): what it brings to the registry.
 
-    `sources` is the source configuration (default $UBR_SOURCES_CONFIG or
-    config/sources.yaml): it gives the ministry names and the mapped fields. Registers with no
-    data yet appear with zeros; a source id nobody knows raises UnknownSourceError.
+    `sources` is the source configuration (the caller loads it): it gives the order, the
+    ministry names and the mapped fields; without it, the registers stored are reported in
+    name order with no ministry. Registers with no data yet appear with zeros; a source id
+    nobody knows raises UnknownSourceError.
     """
     figures = _gather(engine, sources)
     _check_source(figures, source)
@@ -372,14 +379,14 @@ def _detail(figures: _Figures, source: str) -> ContributionDetail:
 
 
 def contribution_detail(engine: sa.Engine, source: str, *,
-                        sources: SourcesFile | str | Path | None = None) -> ContributionDetail:
+                        sources: Registers | None = None) -> ContributionDetail:
     """One register in full: its report row, overlaps, fields won, completeness, reasons."""
     figures = _gather(engine, sources)
     _check_source(figures, source)
     return _detail(figures, source)
 
 
-def contribution_details(engine: sa.Engine, *, sources: SourcesFile | str | Path | None = None
+def contribution_details(engine: sa.Engine, *, sources: Registers | None = None
                          ) -> list[ContributionDetail]:
     """Every register in full, from one pass over the store (for the JSON report)."""
     figures = _gather(engine, sources)

@@ -12,11 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from canonical.schema import PERSONAL_FIELDS
 from registry.bulk import chunks
 from registry.golden_schema import golden_runs
 from registry.personal_names import NAME_FIELDS, PERSON_BUSINESS_TYPES, name_may_be_personal
 from registry.schema import runs, source_records
-from sources.canonical import PERSONAL_FIELDS
 
 MASK = "(personal: steward role only)"
 NAME_VALUE_KINDS = frozenset({"legal_name", "operating_name"})

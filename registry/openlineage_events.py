@@ -35,10 +35,10 @@ from openlineage.client.facet_v2 import (
     schema_dataset,
 )
 
+from canonical.schema import FIELDS_BY_NAME
 from registry.golden_schema import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS
 from registry.openlineage_emit import EmitResult, emit_run_events
 from registry.sharing_agreement import Treatment
-from sources.canonical import FIELDS_BY_NAME
 
 __all__ = [
     "EmitResult", "SourceInput", "build_run_events", "dataset_names", "default_field_sources",

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from psycopg import sql as pgsql
 
-from registry.bulk import PANDAS_TYPES, arrow_types
+from registry.arrow_types import PANDAS_TYPES, arrow_types
 
 NULL = "\\N"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))

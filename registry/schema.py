@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from sources.canonical import CANONICAL_FIELDS, FieldType
+from canonical.schema import CANONICAL_FIELDS, FieldType
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

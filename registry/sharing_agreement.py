@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
+from canonical.config_files import ConfigError, describe_validation_error, load_yaml_model
+from canonical.paths import PROJECT_ROOT
+from canonical.schema import BUSINESS_TYPES, PERSONAL_FIELDS
 from registry.golden_schema import BUSINESS_STATUSES, GOLDEN_COLUMNS
-from sources.canonical import BUSINESS_TYPES, PERSONAL_FIELDS
-from sources.config import ConfigError, describe_validation_error, load_yaml_model
-from sources.defaults import PROJECT_ROOT
 
 __all__ = [
     "ConfigError", "DEFAULT_SHARING_CONFIG", "FieldRule",
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 DEFAULT_SHARING_CONFIG = PROJECT_ROOT / "config" / "sharing.yaml"
-# Personal golden fields, in golden column order (sources.canonical classifies them).
+# Personal golden fields, in golden column order (canonical.schema classifies them).
 PERSONAL_GOLDEN_FIELDS: tuple[str, ...] = tuple(c for c in GOLDEN_COLUMNS if c in PERSONAL_FIELDS)
 # Keys a row filter may use: the registry status, and golden fields that are not personal.
 ROW_FILTER_KEYS: tuple[str, ...] = ("status", *(c for c in GOLDEN_COLUMNS

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from canonical.schema import CANONICAL_COLUMNS, DATE_FIELDS, conform
 from registry import batches, bulk, queries
 from registry.batches import (
     WRITTEN_BATCH_STATUSES,
@@ -32,7 +33,6 @@ from registry.database import create_engine, database_url, is_postgresql, write_
 from registry.migrate import upgrade
 from registry.schema import RUN_STATUSES, runs, source_batches, source_files, source_records
 from registry.schema import quarantine as quarantine_table
-from sources.canonical import CANONICAL_COLUMNS, DATE_FIELDS, conform
 
 __all__ = [
     "FileLike", "ReconciliationError", "RegistryStore", "SourceFile", "StoreError",

@@ -6,30 +6,28 @@ what was allowed, because the people who edit this file are data engineers, not 
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from sources.canonical import DATE_FIELDS, MAPPABLE_FIELDS
-from sources.field_limits import LIMITED_FIELDS, MAX_CONFIGURABLE_LENGTH
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-class ConfigError(ValueError):
-    """A configuration file is wrong; the message says where and what is expected."""
+from canonical.config_files import (
+    ConfigError,
+    check_field_names,
+    describe_validation_error,
+    load_yaml_model,
+)
+from canonical.field_limits import LIMITED_FIELDS, MAX_CONFIGURABLE_LENGTH
+from canonical.schema import DATE_FIELDS, MAPPABLE_FIELDS
 
 
 class SourceFormat(StrEnum):
@@ -51,16 +49,6 @@ FORMAT_BY_EXTENSION: dict[str, SourceFormat] = {
 }
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-def check_field_names(names: Any, allowed: tuple[str, ...], what: str) -> Any:
-    """Refuse names outside `allowed`, listing them all (a pydantic validator's body)."""
-    unknown = sorted(set(names) - set(allowed))
-    if unknown:
-        raise ValueError(
-            f"{what} names unknown canonical field(s) {unknown}; allowed: {', '.join(allowed)}"
-        )
-    return names
 
 
 class FixedWidthColumn(BaseModel):
@@ -105,7 +93,7 @@ class SourceConfig(BaseModel):
     date_formats: dict[str, str] = Field(default_factory=dict)  # canonical date -> strptime
     number_columns: list[str] = Field(default_factory=list)  # source columns that must parse
     optional_columns: list[str] = Field(default_factory=list)  # mapped but may be absent
-    # canonical field -> most characters a value may have (sources/field_limits.py defaults)
+    # canonical field -> most characters a value may have (canonical/field_limits.py defaults)
     max_lengths: dict[str, Annotated[int, Field(ge=1, le=MAX_CONFIGURABLE_LENGTH)]] = Field(
         default_factory=dict)
     # A batch whose accepted rows differ from the previous accepted batch's by more than this
@@ -190,43 +178,6 @@ def expand(value: str, data_dir: Path, where: str) -> str:
         raise ConfigError(f"{where}: environment variable {name} is not set")
 
     return _VARIABLE.sub(replace, value)
-
-
-def describe_validation_error(error: Mapping[str, Any]) -> str:
-    """One pydantic error as "key 'a.b': what is wrong", in words a config editor follows."""
-    key = ".".join(str(part) for part in error["loc"])
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] in ("enum", "literal_error"):
-        message = f"{message} (got {error.get('input')!r})"
-    return f"key '{key}': {message}" if key else message
-
-
-def load_yaml_model(
-    path: str | Path,
-    model: type[ModelT],
-    error: type[Exception] = ConfigError,
-    describe: Callable[[Mapping[str, Any], Any], str] | None = None,
-) -> ModelT:
-    """Read a YAML file and validate it with a pydantic model.
-
-    Every problem is reported, each naming the key, in one `error` that starts with the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise error(f"{path}: configuration file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise error(f"{path}: expected a mapping of keys to values at the top level")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        explain = describe or (lambda problem, _raw: describe_validation_error(problem))
-        raise error(f"{path}: " + "; ".join(explain(e, raw) for e in exc.errors())) from None
 
 
 def _describe_source_error(error: Mapping[str, Any], raw: Any) -> str:

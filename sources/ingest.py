@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources.canonical import empty_canonical_frame
+from canonical.checksums import combined_checksum
+from canonical.quarantine import quarantine_frame
+from canonical.schema import empty_canonical_frame
 from sources.config import SourceConfig, SourceFormat
 from sources.locate import (
     FileFingerprint,
-    combined_checksum,
     file_format,
     fingerprint_file,
     source_files,
     sql_url,
 )
 from sources.mapping import check_columns, map_to_canonical
-from sources.quarantine import quarantine_frame
 from sources.readers import RawFile, read_file, read_sql
 from sources.readers.sql import describe_url, sqlite_file
 

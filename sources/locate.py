@@ -2,10 +2,8 @@
 
 import glob
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from sources.config import FORMAT_BY_EXTENSION, SourceConfig, SourceFormat, expand
 from sources.readers.raw import SourceIngestError
@@ -65,19 +63,3 @@ def sha256_file(path: Path) -> str:
 
 def fingerprint_file(path: Path, rows: int = 0) -> FileFingerprint:
     return FileFingerprint(str(path), sha256_file(path), path.stat().st_size, rows)
-
-
-class _Fingerprinted(Protocol):
-    path: str
-    sha256: str
-
-
-def combined_checksum(files: Iterable[_Fingerprinted]) -> str:
-    """One checksum over all of a source's inputs, independent of their order.
-
-    The store records the same value per batch, so metadata and audit tables agree.
-    """
-    digest = hashlib.sha256()
-    for item in sorted(files, key=lambda f: f.path):
-        digest.update(f"{item.path}\0{item.sha256}\n".encode())
-    return digest.hexdigest()

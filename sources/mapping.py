@@ -1,17 +1,17 @@
 """Map a source's raw rows onto the canonical schema, as its configuration says.
 
 Vectorised over whole columns. A row whose id cannot be formed, whose date or number does not
-parse, or whose value is longer than its field's limit (sources/field_limits.py) goes to
+parse, or whose value is longer than its field's limit (canonical/field_limits.py) goes to
 quarantine with every problem named; the others become canonical records. Reasons name
 columns, formats and limits, never a value.
 """
 
 import pandas as pd
 
-from sources.canonical import DATE_FIELDS, conform, empty_canonical_frame
+from canonical.field_limits import max_lengths
+from canonical.quarantine import quarantine_frame, raw_json
+from canonical.schema import DATE_FIELDS, conform, empty_canonical_frame
 from sources.config import SourceConfig
-from sources.field_limits import max_lengths
-from sources.quarantine import quarantine_frame, raw_json
 from sources.readers.raw import LINE_COLUMN, RawFile, SourceIngestError
 
 _ISO = "ISO8601"

@@ -13,11 +13,11 @@ import dagster as dg
 import pytest
 from typer.testing import CliRunner
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from expectations.change_limit import judge_change
 from pipelines.definitions import JOB_NAME, build_definitions
 from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
-from sources.defaults import DEFAULT_SOURCES_CONFIG
 from sources.demo import generate_demo_registers
 
 COMPANIES = Path("rjsc") / "companies.csv"

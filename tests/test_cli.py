@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from sources.defaults import DEFAULT_SOURCES_CONFIG
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from ubr_cli.main import app
 
 runner = CliRunner()
@@ -62,10 +62,10 @@ def test_run_with_a_missing_register_fails_with_the_reason(tmp_path, monkeypatch
 
 
 def test_quarantine_show_raw_is_access_logged(tmp_path):
+    from canonical.quarantine import quarantine_frame
+    from canonical.schema import empty_canonical_frame
     from registry.access_log import read_access_log
     from registry.store import RegistryStore
-    from sources.canonical import empty_canonical_frame
-    from sources.quarantine import quarantine_frame
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     with RegistryStore(url) as store:

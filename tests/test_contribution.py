@@ -17,6 +17,8 @@ import typer
 from test_golden_helpers import canonical, fake_link, publish, valid_bn
 from typer.testing import CliRunner
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
+from canonical.quarantine import quarantine_frame
 from registry.access_log import read_access_log
 from registry.contribution import (
     UnknownSourceError,
@@ -26,8 +28,10 @@ from registry.contribution import (
 )
 from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
-from sources.quarantine import quarantine_frame
+from sources.config import load_sources
 from ubr_cli.report_cmd import report_app
+
+SHIPPED = load_sources(DEFAULT_SOURCES_CONFIG)  # the caller gives the registry its registers
 
 BN1, BN2, BN5 = valid_bn("11111111"), valid_bn("22222222"), valid_bn("55555555")
 ROWS = [
@@ -85,7 +89,7 @@ def registry(database_url):
 
 
 def test_report_figures_per_register(registry):
-    report = contribution_report(registry.engine).set_index("source")
+    report = contribution_report(registry.engine, sources=SHIPPED).set_index("source")
     assert list(report.index) == ["rjsc", "wcb", "revenue", "permits"]  # configuration order
     rjsc, wcb = report.loc["rjsc"], report.loc["wcb"]
     assert rjsc["ministry"] == "Registry of Joint Stock Companies"
@@ -119,21 +123,21 @@ def test_report_figures_per_register(registry):
 
 
 def test_registers_with_nothing_yet_show_zeros(registry):
-    report = contribution_report(registry.engine, "permits")
+    report = contribution_report(registry.engine, "permits", sources=SHIPPED)
     assert len(report) == 1
     row = report.iloc[0]
     assert row["batch_status"] is None
     numbers = report.drop(columns=["source", "ministry", "batch_status", "batch_recorded_at",
                                    "top_quarantine_reasons"]).iloc[0]
     assert (numbers == 0).all(), numbers[numbers != 0].to_dict()
-    detail = contribution_detail(registry.engine, "revenue")
+    detail = contribution_detail(registry.engine, "revenue", sources=SHIPPED)
     assert detail.fields["won"].tolist() == [0, 0, 0]
     assert detail.completeness["filled"].sum() == 0 and len(detail.completeness) == 10
     assert detail.quarantine_reasons.empty
 
 
 def test_detail_tables(registry):
-    detail = contribution_detail(registry.engine, "wcb")
+    detail = contribution_detail(registry.engine, "wcb", sources=SHIPPED)
     assert detail.active_businesses == 4
     fields = detail.fields.set_index("field")
     assert fields.loc["legal_name"].tolist() == [1, 4, pytest.approx(0.25)]
@@ -147,26 +151,27 @@ def test_detail_tables(registry):
     assert completeness["phone"] == 1.0 and completeness["naics_code"] == 0.0
     assert completeness["business_number"] == pytest.approx(2 / 3)
 
-    rjsc = contribution_detail(registry.engine, "rjsc")
+    rjsc = contribution_detail(registry.engine, "rjsc", sources=SHIPPED)
     assert rjsc.quarantine_reasons[["stage", "reason", "rows"]].values.tolist() == [
         ["validate", "registration_date", 2], ["map", "record id column 'Registry ID' is empty", 1]]
     assert rjsc.fields.set_index("field")["won"].to_dict() == {
         "legal_name": 3, "business_number": 2, "phone": 0}
     as_json = json.loads(json.dumps(rjsc.to_dict()))  # plain JSON types throughout
     assert as_json["summary"]["shared_with_wcb"] == 2
-    assert [details.source for details in contribution_details(registry.engine)] == [
+    details = contribution_details(registry.engine, sources=SHIPPED)
+    assert [each.source for each in details] == [
         "rjsc", "wcb", "revenue", "permits"]
 
 
 def test_unknown_source_is_a_sentence_naming_the_known_ones(registry):
     with pytest.raises(UnknownSourceError, match="unknown source 'cra'.*rjsc, wcb, revenue"):
-        contribution_report(registry.engine, "cra")
+        contribution_report(registry.engine, "cra", sources=SHIPPED)
 
 
 def test_an_empty_registry_reports_zeros(sqlite_url):
     with RegistryStore(sqlite_url) as store:
         store.migrate()
-        report = contribution_report(store.engine)
+        report = contribution_report(store.engine, sources=SHIPPED)
     assert list(report["source"]) == ["rjsc", "wcb", "revenue", "permits"]
     assert (report[["rows_read", "businesses", "golden_values", "matched_share"]] == 0).all().all()
 
@@ -223,8 +228,8 @@ def test_cli_table_json_csv_and_access_log(registry, tmp_path):
 
 
 def test_a_stored_source_missing_from_the_configuration_is_still_reported(registry):
+    from canonical.paths import DEFAULT_SOURCES_CONFIG
     from sources.config import load_sources
-    from sources.defaults import DEFAULT_SOURCES_CONFIG
 
     shipped = load_sources(DEFAULT_SOURCES_CONFIG)
     only_rjsc = shipped.model_copy(update={"sources": [shipped.get("rjsc")]})

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from canonical.quarantine import raw_json
 from registry import RegistryStore
 from sources.config import SourceConfig
 from sources.ingest import ingest_source
-from sources.quarantine import raw_json
 
 
 def make_config(**overrides) -> SourceConfig:
@@ -75,7 +75,7 @@ def test_raw_record_of_any_control_character_or_surrogate_is_storable(database_u
     with RegistryStore(database_url) as store:
         store.migrate()
         run_id = store.start_run("cfg", "v1")
-        from sources.quarantine import quarantine_frame
+        from canonical.quarantine import quarantine_frame
         quarantine = quarantine_frame([{"source": "s", "stage": "read", "reason": "r",
                                         "raw_record": raw}])
         store.save_source_batch(run_id, "s", store.load_source_records([]), quarantine, [], 1)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sources.canonical import conform
+from canonical.schema import conform
 from sources.config import SourceConfig
 from sources.ingest import ingest_source
 from sources.readers import SourceIngestError

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from stdnum.ca import bn as stdnum_bn
 
+from canonical.schema import conform
 from expectations.catalogue import EXPECTATION_NAMES, build_checks
 from expectations.phones import phone_valid, phonenumbers_valid
 from expectations.reference import letters_key
@@ -15,7 +16,6 @@ from expectations.rules import failures, helper_columns, normalise_provinces
 from expectations.settings import load_expectation_settings
 from expectations.sin import scan_and_remove
 from expectations.synthetic import synthetic_canonical_frame
-from sources.canonical import conform
 from sources.config import ConfigError
 
 SIN = "046454286"  # valid SIN (stdnum's own example)

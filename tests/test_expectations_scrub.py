@@ -1,7 +1,7 @@
 """Quarantined raw rows lose their SIN-like numbers before storage."""
 
+from canonical.quarantine import quarantine_frame, raw_json
 from expectations.scrub import SIN_MARK, scrub_raw_records
-from sources.quarantine import quarantine_frame, raw_json
 
 
 def test_sin_like_numbers_are_removed_from_raw_records_only():

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from canonical.quarantine import QUARANTINE_COLUMNS
+from canonical.schema import CANONICAL_COLUMNS, conform
 from expectations.gx_runner import run_suite
 from expectations.settings import load_expectation_settings
 from expectations.synthetic import synthetic_config
 from expectations.validate import ValidationOutcome, prepare_batch, validate_source
-from sources.canonical import CANONICAL_COLUMNS, conform
-from sources.quarantine import QUARANTINE_COLUMNS
 
 TODAY = date(2025, 6, 1)
 SIN_FORMS = ("046 454 286", "046-454-286", "046454286", "123 456 782", "123456782")

@@ -12,15 +12,15 @@ import json
 import pandas as pd
 import pytest
 
-from registry import RegistryStore
-from sources.config import ConfigError, SourceConfig, load_sources
-from sources.field_limits import (
+from canonical.field_limits import (
     DEFAULT_MAX_LENGTHS,
     RAW_RECORD_LIMIT,
     RAW_VALUE_LIMIT,
 )
+from canonical.quarantine import raw_json
+from registry import RegistryStore
+from sources.config import ConfigError, SourceConfig, load_sources
 from sources.ingest import ingest_source
-from sources.quarantine import raw_json
 from sources.readers import SourceIngestError
 from sources.readers.delimited import FIELD_SIZE_LIMIT
 
@@ -94,7 +94,7 @@ def test_overlong_record_id_is_quarantined_without_storing_the_id(tmp_path):
 
 
 def test_every_text_field_has_a_default_limit():
-    from sources.canonical import DATE_FIELDS, MAPPABLE_FIELDS
+    from canonical.schema import DATE_FIELDS, MAPPABLE_FIELDS
 
     assert set(MAPPABLE_FIELDS) - DATE_FIELDS <= set(DEFAULT_MAX_LENGTHS)
     assert DEFAULT_MAX_LENGTHS["email"] == 254 and DEFAULT_MAX_LENGTHS["legal_name"] == 300

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from stdnum import luhn
 
+from canonical.schema import conform
 from matching.golden.keys import with_record_keys
 from matching.model import ThresholdSettings
-from sources.canonical import conform
 
 EVIDENCE = {"name_level": "jw_0.95", "name_weight": 4.2, "address_level": "else",
             "address_weight": -2.0}

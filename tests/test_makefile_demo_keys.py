@@ -1,8 +1,9 @@
 """The Makefile's demo-only pseudonym keys: set for `make demo` and `make ui` only, said so,
 long enough to be accepted, and never leaking into `make test` or any other target.
 
-The targets run against a fake tool folder (BIN) whose `ubr`, `dagster`, `ruff` and `python`
-record the environment they were started with, so nothing is installed or run for real.
+The targets run against a fake tool folder (BIN) whose `ubr`, `dagster`, `ruff`, `lint-imports`
+and `python` record the environment they were started with, so nothing is installed or run
+for real.
 """
 
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.defaults import PROJECT_ROOT
+from canonical.paths import PROJECT_ROOT
 
 NAMES = ("UBR_SHARING_SECRET_RJSC", "UBR_SHARING_SECRET_WCB", "UBR_SHARING_SECRET_PERMITS")
 NOTICE = "Using demo-only pseudonym keys"
@@ -22,7 +23,7 @@ NOTICE = "Using demo-only pseudonym keys"
 def fake_bin(tmp_path) -> Path:
     tools = tmp_path / "bin"
     tools.mkdir()
-    for tool in ("ubr", "dagster", "ruff", "python"):
+    for tool in ("ubr", "dagster", "ruff", "lint-imports", "python"):
         script = tools / tool
         script.write_text(f'#!/bin/bash\nenv | grep ^UBR_SHARING_SECRET_ >> "{tmp_path}/{tool}.env"'
                           "\nexit 0\n")

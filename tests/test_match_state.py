@@ -5,11 +5,11 @@ import json
 import pandas as pd
 import pytest
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from matching.golden.keys import with_record_keys
 from matching.linking import link_records
 from matching.state import MatchState, StateError
 from sources.config import load_sources
-from sources.defaults import DEFAULT_SOURCES_CONFIG
 from sources.demo import generate_demo_registers
 from sources.ingest import ingest_source
 

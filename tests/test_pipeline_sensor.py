@@ -2,10 +2,10 @@
 
 import dagster as dg
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from pipelines.automation import build_source_files_sensor
 from pipelines.definitions import JOB_NAME, build_definitions
 from pipelines.resources import RegistryStoreResource, SourceCatalog
-from sources.defaults import DEFAULT_SOURCES_CONFIG
 from sources.demo import generate_demo_registers
 
 

@@ -5,11 +5,11 @@ import typer
 from test_golden_helpers import bakery, canonical, fake_link
 from typer.testing import CliRunner
 
+from canonical.quarantine import quarantine_frame
 from matching.golden.publish import publish_golden_records
 from registry.access_log import read_access_log
 from registry.golden_store import GoldenStore
 from registry.store import RegistryStore
-from sources.quarantine import quarantine_frame
 from ubr_cli.review_cmd import review_app
 
 app = typer.Typer()

@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from pipelines.automation import build_source_files_sensor
 from pipelines.definitions import JOB_NAME, build_definitions
 from pipelines.lineage import close_failed_run
@@ -19,7 +20,6 @@ from pipelines.resources import RegistryStoreResource, SourceCatalog
 from registry.run_lock import ABANDONED_REASON, RegistryBusyError, RegistryLock, check_free
 from registry.schema import registry_lock, runs
 from registry.store import RegistryStore
-from sources.defaults import DEFAULT_SOURCES_CONFIG
 from sources.demo import generate_demo_registers
 
 PROJECT = Path(__file__).resolve().parents[1]

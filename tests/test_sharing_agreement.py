@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from registry.sharing_agreement import (
     DEFAULT_SHARING_CONFIG,
     ConfigError,
@@ -14,7 +15,6 @@ from registry.sharing_agreement import (
     sharing_hash,
 )
 from sources.config import load_sources
-from sources.defaults import DEFAULT_SOURCES_CONFIG
 
 GOOD = """version: 1
 agreements:

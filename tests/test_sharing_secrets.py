@@ -10,6 +10,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
+from canonical.paths import DEFAULT_SOURCES_CONFIG
 from registry.sharing_agreement import load_sharing
 from registry.sharing_policy import (
     MIN_SECRET_BYTES,
@@ -18,7 +19,6 @@ from registry.sharing_policy import (
     require_sharing_secrets,
     secret_problem,
 )
-from sources.defaults import DEFAULT_SOURCES_CONFIG
 from ubr_cli.console import console
 from ubr_cli.main import app
 

@@ -18,14 +18,14 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
+from canonical.quarantine import quarantine_frame, raw_json, visible_controls
+from canonical.schema import conform
 from expectations.intake import remove_sins
 from expectations.scrub import SIN_MARK, scrub_raw_records
 from expectations.sin import SEPARATORS, contains_sin, is_sin_like, scan_and_remove
 from expectations.validate import validate_source
-from sources.canonical import conform
 from sources.config import SourceConfig
 from sources.ingest import ingest_source
-from sources.quarantine import quarantine_frame, raw_json, visible_controls
 
 # Every character that reads as a decimal digit, by value: ASCII, full-width, Arabic-Indic,
 # Devanagari, mathematical... (Unicode category Nd), plus superscripts and circled digits.

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sources.canonical import CANONICAL_COLUMNS
+from canonical.schema import CANONICAL_COLUMNS
 from sources.config import SourceConfig
 from sources.ingest import fingerprint_source, ingest_source
 from sources.readers import SourceIngestError

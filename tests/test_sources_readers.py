@@ -190,8 +190,8 @@ def test_fast_and_careful_csv_paths_read_the_same_rows(tmp_path):
 
 
 def test_fast_path_matches_on_the_demo_register(tmp_path):
+    from canonical.paths import DEFAULT_SOURCES_CONFIG
     from sources.config import load_sources
-    from sources.defaults import DEFAULT_SOURCES_CONFIG
     from sources.demo import generate_demo_registers
     from sources.readers.delimited import _read_with_arrow, _read_with_csv_module
     from sources.readers.raw import decode_file

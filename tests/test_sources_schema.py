@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sources.canonical import (
+from canonical.schema import (
     CANONICAL_COLUMNS,
     PERSONAL_FIELDS,
     conform,
@@ -17,7 +17,7 @@ from sources.canonical import (
 def test_schema_document_is_in_step_with_the_code():
     document = Path(__file__).parents[1] / "docs" / "canonical-schema.md"
     assert document.read_text(encoding="utf-8") == schema_markdown(), (
-        "regenerate with: python -c \"from sources.canonical import schema_markdown; "
+        "regenerate with: python -c \"from canonical.schema import schema_markdown; "
         "open('docs/canonical-schema.md','w').write(schema_markdown())\"")
 
 

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from matching.legal_forms import default_table, legal_form_family
-from matching.names import fold_text, standardise_names
+from matching.names import standardise_names
+from matching.text import fold_text
 
 
 def one(name: str | None) -> dict:

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
+from canonical.schema import empty_canonical_frame
 from matching.standardise import INPUT_COLUMNS, STANDARDISED_COLUMNS, standardise_records
-from sources.canonical import empty_canonical_frame
 
 
 def sample() -> pd.DataFrame:

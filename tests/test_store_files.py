@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
+from canonical.quarantine import quarantine_frame
+from canonical.schema import conform
 from registry import RegistryStore, SourceFile, StoreError, files_checksum
-from sources.canonical import conform
-from sources.quarantine import quarantine_frame
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ resolved = its record was accepted by a later batch."""
 import pandas as pd
 import pytest
 
+from canonical.quarantine import quarantine_frame
+from canonical.schema import conform
 from registry import RegistryStore
-from sources.canonical import conform
-from sources.quarantine import quarantine_frame
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 import registry.batches
+from canonical.quarantine import quarantine_frame
+from canonical.schema import CANONICAL_COLUMNS, conform
 from registry import ReconciliationError, RegistryStore, bulk
 from registry.schema import source_records
-from sources.canonical import CANONICAL_COLUMNS, conform
-from sources.quarantine import quarantine_frame
 
 
 @pytest.fixture

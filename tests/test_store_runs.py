@@ -49,7 +49,7 @@ def test_finish_rules(store):
 def test_batches_need_a_running_run(store):
     import pandas as pd
 
-    from sources.quarantine import quarantine_frame
+    from canonical.quarantine import quarantine_frame
 
     run_id = store.start_run("cfg", "v1")
     store.finish_run(run_id, "succeeded", {})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sources.defaults import PROJECT_ROOT
+from canonical.paths import PROJECT_ROOT
 from ubr_cli.console import console, fail, stage_lines, table
 from ubr_cli.settings import DATA_DIR_OPTION, DATABASE_URL_OPTION, SOURCES_CONFIG_OPTION
 

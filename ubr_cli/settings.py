@@ -3,7 +3,7 @@
 
 import typer
 
-from sources.defaults import DEFAULT_DATA_DIR, DEFAULT_SOURCES_CONFIG
+from canonical.paths import DEFAULT_DATA_DIR, DEFAULT_SOURCES_CONFIG
 
 SOURCES_CONFIG_OPTION = typer.Option(
     DEFAULT_SOURCES_CONFIG, "--config", envvar="UBR_SOURCES_CONFIG",

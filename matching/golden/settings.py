@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sources.canonical import CANONICAL_COLUMNS, DATE_FIELDS
-from sources.config import describe_validation_error, load_yaml_model
+from canonical.config_files import describe_validation_error, load_yaml_model
+from canonical.schema import CANONICAL_COLUMNS, DATE_FIELDS
 
 DEFAULT_SURVIVORSHIP = Path(__file__).resolve().parents[2] / "config" / "survivorship.yaml"
 

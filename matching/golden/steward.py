@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from sources.canonical import PERSONAL_FIELDS
+from canonical.schema import PERSONAL_FIELDS
 
 SAME, DIFFERENT, UNSURE = "same", "different", "unsure"
 MASK = "(personal: steward role only)"

@@ -16,7 +16,7 @@ from sources.demo.names import build_names
 S = StringDType()
 Columns = dict[str, np.ndarray]
 
-# Business type codes, in the order of sources.canonical.BUSINESS_TYPES.
+# Business type codes, in the order of canonical.schema.BUSINESS_TYPES.
 CORP, SOCIETY, COOP, PARTNERSHIP, SOLE = 0, 1, 2, 3, 4
 TYPE_SHARES = np.array([0.58, 0.07, 0.03, 0.08, 0.24])
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from sources.quarantine import quarantine_frame, raw_json
+from canonical.quarantine import quarantine_frame, raw_json
 
 LINE_COLUMN = "__line__"  # 1-based line (or row) number where the record starts
 

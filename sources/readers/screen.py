@@ -14,8 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from canonical.quarantine import raw_json, visible_controls
 from sources.config import SourceConfig
-from sources.quarantine import raw_json, visible_controls
 from sources.readers.raw import LINE_COLUMN, RawFile
 
 # RE2 (pyarrow) and Python alike. Lone surrogates cannot reach an Arrow column (not UTF-8):

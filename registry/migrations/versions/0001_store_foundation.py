@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 RUN_ID = sa.String(length=36)
 TIMESTAMP = sa.DateTime(timezone=True)
 
-# sources.canonical.CANONICAL_FIELDS as of this revision (lineage fields, then data fields).
+# canonical.schema.CANONICAL_FIELDS as of this revision (lineage fields, then data fields).
 _CANONICAL: tuple[tuple[str, sa.types.TypeEngine], ...] = (
     ("source_file", sa.Text()),
     ("source_line", sa.BigInteger()),

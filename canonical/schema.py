@@ -158,7 +158,7 @@ def schema_markdown() -> str:
     lines = [
         "# The canonical schema",
         "",
-        "Every ministry register is mapped into these columns (`sources/canonical.py`). Each",
+        "Every ministry register is mapped into these columns (`canonical/schema.py`). Each",
         "field is classified: **public** (on the public register anyway), **business** (business",
         "information held in confidence) or **personal** (about a natural person: never logged,",
         "never in exception messages or Dagster metadata; shared only where an agreement allows).",

@@ -7,7 +7,7 @@ is stored (access-controlled) but never logged or put in metadata.
 `raw_record` is bounded and storable on every backend: control characters (tab, LF and CR
 aside) and lone surrogates become visible escapes such as `\\x00` (PostgreSQL refuses a NUL in
 text), each text value is cut at `RAW_VALUE_LIMIT` characters and the row at
-`RAW_RECORD_LIMIT` (sources/field_limits.py), with a marker saying how long it was.
+`RAW_RECORD_LIMIT` (canonical/field_limits.py), with a marker saying how long it was.
 """
 
 import json
@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sources.field_limits import RAW_RECORD_LIMIT, RAW_VALUE_LIMIT
+from canonical.field_limits import RAW_RECORD_LIMIT, RAW_VALUE_LIMIT
 
 QUARANTINE_COLUMNS: tuple[str, ...] = (
     "source",  # source id

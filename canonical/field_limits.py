@@ -9,7 +9,7 @@ never the value. Limits are generous for real data; a source may raise or lower 
 
 from types import MappingProxyType
 
-from sources.canonical import DATE_FIELDS, MAPPABLE_FIELDS
+from canonical.schema import DATE_FIELDS, MAPPABLE_FIELDS
 
 _NAME, _ADDRESS, _ID, _CODE, _SHORT = 300, 200, 100, 20, 100
 
@@ -49,7 +49,7 @@ RAW_VALUE_LIMIT = 1_000
 RAW_RECORD_LIMIT = 20_000
 
 if set(MAPPABLE_FIELDS) - DATE_FIELDS - set(LIMITED_FIELDS):  # a new field needs a limit
-    raise AssertionError("sources.field_limits: a canonical text field has no default limit")
+    raise AssertionError("canonical.field_limits: a canonical text field has no default limit")
 
 
 def max_lengths(overrides: dict[str, int] | None = None) -> dict[str, int]:
