@@ -9,22 +9,13 @@ and `review_queue`. Golden values are text (dates ISO YYYY-MM-DD).
 
 import sqlalchemy as sa
 
+from canonical.golden import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS  # noqa: F401 - shared names
 from registry.schema import JSONType, RunId, UTCDateTime, _status_check, metadata
 
 RegistryId = sa.String(16)
 RecordKey = sa.Text  # "source:source_record_id"
 BUSINESS_STATUSES: tuple[str, ...] = ("active", "retired")
 JUDGEMENTS: tuple[str, ...] = ("same", "different", "unsure")
-# Golden columns with a column of their own in `businesses`; any other configured field is
-# still kept in field_provenance.
-GOLDEN_COLUMNS: tuple[str, ...] = (
-    "legal_name", "operating_name", "business_type", "legal_form", "business_number",
-    "business_status", "status_date", "registration_date", "address_type", "address_line", "city",
-    "province", "postal_code", "phone", "email", "naics_code", "employee_band", "owner_name",
-    "owner_address_line", "owner_city", "owner_postal_code",
-)
-# Golden fields whose canonical (source record) column has another name; the others share it.
-CANONICAL_COLUMN_OF: dict[str, str] = {"business_status": "status"}
 _BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 businesses = sa.Table(

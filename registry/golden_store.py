@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from canonical.golden import GoldenChanges
 from registry import bulk
 from registry.database import write_transaction
 from registry.golden_schema import (
@@ -54,21 +55,7 @@ class PreviousState:
         columns=["record_key", "registry_id", "first_run_id"]))
 
 
-@dataclass
-class RunChanges:
-    """Everything one run writes; empty frames mean nothing to write."""
-
-    businesses: pd.DataFrame  # full rows of new or changed businesses (businesses columns)
-    replaced_ids: list[str]  # existing businesses whose provenance/values are rewritten
-    retired: pd.DataFrame  # registry_id, retired_into
-    cross_reference: pd.DataFrame  # source, source_record_id, registry_id: new or moved
-    stale_records: pd.DataFrame  # source, source_record_id: rows to delete (moved or gone)
-    provenance: pd.DataFrame  # field_provenance rows of the written businesses
-    values: pd.DataFrame  # business_values rows of the written businesses
-    events: pd.DataFrame  # registry_id, kind, other_registry_id, source, source_record_id, reason
-    review_queue: pd.DataFrame  # review_queue columns but pair_id/run_id
-    match_evidence: pd.DataFrame  # match_evidence columns but run_id
-    summary: dict[str, Any] = field(default_factory=dict)
+RunChanges = GoldenChanges  # what one run writes (canonical/golden.py)
 
 
 def xref_history(linked: pd.DataFrame, previous: Sequence[Sequence[Any]]) -> pd.DataFrame:

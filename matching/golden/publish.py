@@ -1,20 +1,25 @@
 """One run of the golden registry: steward constraints, ids, golden records, events, review.
 
-    summary = publish_golden_records(GoldenStore(store), run_id, records, link_result)
+    changes = plan_golden_run(run_id, records, link_result, store.previous_state(),
+                              store.steward_decisions(), store.provenance)   # a pure plan
+    store.apply_run(run_id, changes)                                          # one transaction
+or both at once: `publish_golden_records(GoldenStore(store), run_id, records, link_result)`.
 
-Pure domain steps (matching/golden) turn the LinkResult and the previous state into the
-changes of this run; `GoldenStore.apply_run` writes them in one transaction. Only what changed
+The plan is DataFrames (canonical.golden.GoldenChanges) computed from the LinkResult and the
+previous state, with no store in sight: matching/ never imports registry/. Only what changed
 is written, so a re-run on unchanged input writes no business, no cross-reference row and no
 event (only the run's own review queue, match evidence and summary).
 """
 
 import functools
 from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from canonical.golden import GOLDEN_COLUMNS, GoldenChanges
 from matching.golden.keys import (
     codes_of,
     make_record_keys,
@@ -35,8 +40,6 @@ from matching.golden.steward import (
 )
 from matching.golden.survivorship import survive
 from matching.golden.values import VALUE_COLUMNS, multi_values
-from registry.golden_schema import GOLDEN_COLUMNS
-from registry.golden_store import GoldenStore, RunChanges
 
 STANDARDISED_NEEDED = ("bn_root", "bn_valid", "bn_program_accounts", "phone_e164", "email_std",
                        "name_legal_form")
@@ -169,15 +172,45 @@ def _pending(queue: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray:
     return ~pair.isin(done)
 
 
-def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFrame,
+class GoldenStoreLike(Protocol):
+    """What a run reads from and writes to the golden registry (registry.golden_store
+    .GoldenStore is one); matching/ never imports the store itself."""
+
+    def previous_state(self) -> Any: ...  # noqa: ANN401 - registry.golden_store.PreviousState
+
+    def steward_decisions(self) -> pd.DataFrame: ...
+
+    def provenance(self, registry_ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def apply_run(self, run_id: str, changes: GoldenChanges) -> None: ...
+
+
+def publish_golden_records(store: GoldenStoreLike, run_id: str, records: pd.DataFrame,
                            link: LinkLike,
                            settings: SurvivorshipSettings | None = None) -> dict[str, Any]:
-    """Build and persist golden records, ids, events and the review queue for one run.
+    """Plan one run's golden registry from the store's state, and write it in one transaction.
+
+    Returns the counts: businesses, records, events by kind, pairs, pending reviews, steward
+    constraints applied.
+    """
+    changes = plan_golden_run(run_id, records, link, store.previous_state(),
+                              store.steward_decisions(), store.provenance, settings)
+    store.apply_run(run_id, changes)
+    return changes.summary
+
+
+def plan_golden_run(run_id: str, records: pd.DataFrame, link: LinkLike, state: Any,  # noqa: ANN401
+                    decisions: pd.DataFrame,
+                    provenance_of: Callable[[Sequence[str]], pd.DataFrame],
+                    settings: SurvivorshipSettings | None = None) -> GoldenChanges:
+    """What one run changes (ids, events, golden values, provenance, cross-reference, review
+    queue), as DataFrames, from the previous state and this run's clusters: a pure plan.
 
     `records`: the canonical records that were linked (with or without `record_key` and the
-    standardised columns); `link`: their LinkResult. Writes everything in one transaction and
-    returns the counts: businesses, records, events by kind, review pairs, pending reviews,
-    steward constraints applied.
+    standardised columns); `link`: their LinkResult; `state`: the store's previous state
+    (cross-reference and hashes of the active businesses, departed and absorbed records, next
+    id sequence); `decisions`: the steward decision log; `provenance_of`: reads the stored
+    provenance of the businesses whose values may have changed (for `updated` events).
     """
     settings = settings or load_survivorship()
     records = _ensure_standardised(with_record_keys(records))
@@ -185,13 +218,11 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
         raise ValueError("record_key must be 'source:source_record_id' (see "
                          "matching.golden.keys.with_record_keys): steward decisions and the "
                          "cross-reference name records that way across runs")
-    decisions = store.steward_decisions()
     clusters, constraint_counts = apply_steward_constraints(link.clusters, link.pairs, decisions)
     clusters = clusters.reset_index(drop=True)
     keys = split_record_keys(clusters["record_key"])
     membership = clusters.assign(source=keys["source"].to_numpy(object),
                                  source_record_id=keys["source_record_id"].to_numpy(object))
-    state = store.previous_state()
     ids = assign_registry_ids(membership, state.cross_reference, state.next_sequence,
                               state.departed, state.absorbed)
     golden = survive(records, clusters, settings)
@@ -235,7 +266,7 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
     first_run = _lookup(rows["registry_id"], known["registry_id"],
                         known["first_run_id"].astype("string"))
     rows["first_run_id"] = first_run.fillna(run_id).to_numpy(object)
-    old_prov = store.provenance(replaced) if replaced else pd.DataFrame(
+    old_prov = provenance_of(replaced) if replaced else pd.DataFrame(
         columns=["registry_id", "field", "value"])
     in_prov, in_values = provenance["_cluster"].to_numpy(), values["_cluster"].to_numpy()
     updated = _updated_events(old_prov, provenance[(write & existing)[in_prov]])
@@ -268,11 +299,10 @@ def publish_golden_records(store: GoldenStore, run_id: str, records: pd.DataFram
         "review_pairs": int(len(queue)), "pending_reviews": int(np.sum(pending)),
         "steward": constraint_counts,
     }
-    store.apply_run(run_id, _changes(
+    return _changes(
         business_rows[columns], replaced, ids.retired, xref_changed,
         stale, provenance[write[in_prov]], values[write[in_values]], all_events, queue,
-        _match_evidence(link.pairs), summary))
-    return summary
+        _match_evidence(link.pairs), summary)
 
 
 def pair_summary(summary: dict[str, Any]) -> str:
@@ -285,8 +315,8 @@ def pair_summary(summary: dict[str, Any]) -> str:
 def _changes(business_rows: pd.DataFrame, replaced: list[str], retired: pd.DataFrame,
              xref: pd.DataFrame, stale: pd.DataFrame, provenance: pd.DataFrame,
              values: pd.DataFrame, events: pd.DataFrame, queue: pd.DataFrame,
-             evidence: pd.DataFrame, summary: dict[str, Any]) -> RunChanges:
-    return RunChanges(
+             evidence: pd.DataFrame, summary: dict[str, Any]) -> GoldenChanges:
+    return GoldenChanges(
         businesses=business_rows, replaced_ids=replaced, retired=retired,
         cross_reference=xref[["source", "source_record_id", "registry_id"]],
         stale_records=stale[["source", "source_record_id"]],
