@@ -11,21 +11,11 @@ import json
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from sources_helpers import make_config
 
 from canonical.quarantine import raw_json
 from registry import RegistryStore
-from sources.config import SourceConfig
 from sources.ingest import ingest_source
-
-
-def make_config(**overrides) -> SourceConfig:
-    base = {
-        "id": "test_src", "ministry": "Test", "format": "csv", "location": "in.csv",
-        "record_id": {"columns": ["id"]},
-        "mapping": {"legal_name": "name", "registration_date": "date"},
-    }
-    base.update(overrides)
-    return SourceConfig.model_validate(base)
 
 
 def nul_register(tmp_path, careful: bool = False):

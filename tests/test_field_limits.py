@@ -11,6 +11,7 @@ import json
 
 import pandas as pd
 import pytest
+from sources_helpers import make_config
 
 from canonical.field_limits import (
     DEFAULT_MAX_LENGTHS,
@@ -19,7 +20,7 @@ from canonical.field_limits import (
 )
 from canonical.quarantine import raw_json
 from registry import RegistryStore
-from sources.config import ConfigError, SourceConfig, load_sources
+from sources.config import ConfigError, load_sources
 from sources.ingest import ingest_source
 from sources.readers import SourceIngestError
 from sources.readers.delimited import FIELD_SIZE_LIMIT
@@ -27,16 +28,6 @@ from sources.readers.delimited import FIELD_SIZE_LIMIT
 MEGABYTE = 1_000_000
 REASON = ("value in column 'name' is longer than 300 characters, the limit for legal_name "
           "(max_lengths in config/sources.yaml)")
-
-
-def make_config(**overrides) -> SourceConfig:
-    base = {
-        "id": "test_src", "ministry": "Test", "format": "csv", "location": "in.csv",
-        "record_id": {"columns": ["id"]},
-        "mapping": {"legal_name": "name", "registration_date": "date"},
-    }
-    base.update(overrides)
-    return SourceConfig.model_validate(base)
 
 
 def register(tmp_path, name: str) -> None:

@@ -7,20 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from sources_helpers import make_config
 
-from sources.config import SourceConfig
 from sources.ingest import ingest_source
 from sources.readers import LINE_COLUMN, SourceIngestError
-
-
-def make_config(**overrides) -> SourceConfig:
-    base = {
-        "id": "test_src", "ministry": "Test", "format": "csv", "location": "in.csv",
-        "record_id": {"columns": ["id"]},
-        "mapping": {"legal_name": "name", "registration_date": "date"},
-    }
-    base.update(overrides)
-    return SourceConfig.model_validate(base)
 
 
 def test_csv_line_numbers_field_count_and_bad_bytes(tmp_path):
