@@ -178,7 +178,7 @@ def run_one(tool: str, dataset: Dataset, work: Path, oracle: bool = False,
     """Run one tool on one data set; return its row (and Splink's hindsight-threshold row)."""
     base = {"dataset": dataset.name, "tool": tool, "records": dataset.records}
     if tool == "ubr":
-        ok, why = ubr_runner.available()
+        ok, why = ubr_runner.available(ubr_tree)
         if not ok:
             return [{**base, "error": why}]
     inputs = work / safe_name(dataset.name) / "input"

@@ -74,7 +74,7 @@ def run_size(
         row: dict = {"dataset": kind, "businesses": entities, "records": dataset.records,
                      "tool": tool, "prepare_seconds": prepare_seconds}
         if tool == "ubr":
-            ok, why = ubr_runner.available()
+            ok, why = ubr_runner.available(ubr_tree)
             if not ok:
                 rows.append({**row, "error": why})
                 continue

@@ -64,11 +64,14 @@ def stage_seconds(log: str) -> dict[str, float]:
     return found
 
 
-def available() -> tuple[bool, str]:
-    """Whether `ubr dedupe` exists yet (the engine is being written); the reason if not."""
+def available(tree: Path | None = None) -> tuple[bool, str]:
+    """Whether `ubr dedupe` exists yet (the engine is being written); the reason if not.
+    `tree`: check the code in that folder, the one the run will use (see `command`)."""
     if not UBR.exists():
         return False, f"{UBR} not found (run `make install`)"
-    done = subprocess.run([str(UBR), "dedupe", "--help"], capture_output=True, text=True)
+    prefix = ["env", f"PYTHONPATH={tree}"] if tree is not None else []
+    done = subprocess.run([*prefix, str(UBR), "dedupe", "--help"], capture_output=True,
+                          text=True)
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         return False, f"`ubr dedupe` is not available yet: {last[0]}"

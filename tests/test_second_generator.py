@@ -192,3 +192,16 @@ def test_stage_seconds_read_from_a_ubr_log() -> None:
                       "score": 0.1, "cluster": 0.11, "write": 0.3, "total": 5.0, "u": 2.0,
                       "other": 0.28}
     assert stage_seconds("something else entirely") == {}
+
+
+def test_a_baseline_tree_is_what_runs_and_what_is_checked(tmp_path) -> None:
+    from benchmarks import ubr_runner
+
+    broken = tmp_path / "ubr_cli"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("")
+    (broken / "main.py").write_text("raise RuntimeError('this tree cannot run')\n")
+    ok, why = ubr_runner.available(tmp_path)
+    assert not ok and "this tree cannot run" in why
+    cmd = ubr_runner.command(Path("m.yaml"), Path("out"), [Path("a.csv")], tree=tmp_path)
+    assert cmd[:2] == ["env", f"PYTHONPATH={tmp_path}"] and cmd[3] == "dedupe"
