@@ -6,7 +6,6 @@ under the directory the caller passes (e.g. .ubr/data_docs/<run_id>/<source>/ind
 """
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,7 @@ class GxRun:
 
 
 def import_gx() -> ModuleType:
-    """Import GX on first use, with analytics and progress bars off."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    """Import GX on first use, quiet (analytics and progress bars are off per context)."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -45,6 +43,8 @@ def _context(gx: ModuleType, data_docs_dir: Path | None) -> Any:
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # Off in the context, not through GX_ANALYTICS_ENABLED: a run leaves os.environ alone.
+    context.variables.analytics_enabled = False
     for site in list(context.get_site_names()):
         context.delete_data_docs_site(site)
     if data_docs_dir is not None:

@@ -61,10 +61,12 @@ def build_source_files_sensor(job_name: str) -> dg.SensorDefinition:
                        description="Marks the registry run of a failed job run as failed, so "
                        "the runs table never shows a dead run as running, and emits its "
                        "OpenLineage FAIL event.")
-def close_failed_registry_runs(context: dg.RunFailureSensorContext) -> None:
+def close_failed_registry_runs(
+    context: dg.RunFailureSensorContext, store: RegistryStoreResource, catalog: SourceCatalog
+) -> None:
     steps = sorted({event.step_key for event in context.get_step_failure_events()
                     if event.step_key})
     from pipelines.lineage import close_failed_run
 
-    if close_failed_run(context.dagster_run.run_id, steps):
+    if close_failed_run(context.dagster_run.run_id, steps, store, catalog):
         context.log.info(f"registry run of {context.dagster_run.run_id} marked failed")

@@ -1,12 +1,15 @@
 """The Dagster code location: every asset, check, resource, job, schedule and sensor of UBR.
 
 Assets are built from config/sources.yaml (one ingestion and one validation asset per
-source), so a new ministry register is a YAML entry, not new code.
+source), so a new ministry register is a YAML entry, not new code. The settings (sources file,
+data directory, store, agreements, home) are given to `build_definitions` and held by the
+resources; the environment is read only for what is not given, when the definitions are built.
 """
+
+from pathlib import Path
 
 import dagster as dg
 
-from canonical.paths import data_dir, sources_config_path
 from pipelines.automation import (
     build_nightly_schedule,
     build_source_files_sensor,
@@ -17,7 +20,8 @@ from pipelines.golden import golden_checks, golden_records
 from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
 from pipelines.matching import one_cluster_per_record, record_matches
 from pipelines.publication import registry_publication, shares_honour_agreements
-from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
+from pipelines.resources import run_resources
+from pipelines.settings import RunSettings
 from pipelines.stage_io import RegistryStageIOManager
 from pipelines.validation import (
     build_change_limit_check,
@@ -34,9 +38,17 @@ restrict_new_files()
 JOB_NAME = "ubr_job"
 
 
-def build_definitions() -> dg.Definitions:
-    config_path = sources_config_path()
-    sources = load_sources(config_path).sources
+def build_definitions(
+    config_path: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    database_url: str | None = None,
+    sharing_config: str | Path | None = None,
+    home: str | Path | None = None,
+) -> dg.Definitions:
+    """Every definition of UBR, its resources holding these settings; each one not given
+    comes from its environment variable, else its default (pipelines.settings.RunSettings)."""
+    settings = RunSettings.resolve(config_path, data_dir, database_url, sharing_config, home)
+    sources = load_sources(settings.sources_config).sources
     assets = [
         *[build_ingestion_asset(s) for s in sources],
         *[build_validation_asset(s) for s in sources],
@@ -65,12 +77,12 @@ def build_definitions() -> dg.Definitions:
         schedules=[build_nightly_schedule(JOB_NAME)],
         sensors=[build_source_files_sensor(JOB_NAME), close_failed_registry_runs],
         resources={
-            "catalog": SourceCatalog(config_path=str(config_path), data_dir=str(data_dir())),
-            "store": RegistryStoreResource(),
-            "sharing": SharingConfig(),
-            "io_manager": RegistryStageIOManager(),
+            **run_resources(settings),
+            "io_manager": RegistryStageIOManager(home=str(settings.artefacts)),
         },
     )
 
 
+# `dagster dev`, the UI and `dagster job execute`: the environment's settings (UBR_SOURCES_CONFIG,
+# UBR_DATA_DIR, UBR_DATABASE_URL, UBR_SHARING_CONFIG, UBR_HOME), read here and nowhere else.
 defs = build_definitions()

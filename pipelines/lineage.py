@@ -4,7 +4,8 @@ import logging
 
 import dagster as dg
 
-from pipelines.resources import RegistryStoreResource, SourceCatalog
+from pipelines.resources import RegistryStoreResource, SourceCatalog, run_resources
+from pipelines.settings import RunSettings
 from registry.golden_schema import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS
 from registry.sharing_agreement import SharingAgreement, SharingFile
 
@@ -65,22 +66,27 @@ def emit_openlineage(store: RegistryStoreResource, catalog: SourceCatalog, run_i
     events = build_run_events(
         run, inputs, {a.id: share_treatments_of(a) for a in agreements}, store.url(),
         share_schemas={a.id: a.schema_name() for a in agreements})
-    result = emit_run_events(events)
+    result = emit_run_events(events, home=store.home())  # beside this store, not UBR_HOME
     return None if result.ok else f"OpenLineage events not emitted: {result.error}"
 
 
-def close_failed_run(dagster_run_id: str, failed_steps: list[str]) -> bool:
+def close_failed_run(
+    dagster_run_id: str, failed_steps: list[str], store: RegistryStoreResource | None = None,
+    catalog: SourceCatalog | None = None,
+) -> bool:
     """Mark the registry run of a failed Dagster run failed and emit its FAIL event.
 
-    False when there was no open registry run (nothing to close).
+    `store` and `catalog` are the failed run's own (`ubr run` and the run-failure sensor pass
+    them); without them, the environment's settings. False when there was no open registry
+    run (nothing to close).
     """
-    from canonical.paths import data_dir, sources_config_path
-
-    store = RegistryStoreResource()
+    if store is None or catalog is None:
+        defaults = run_resources(RunSettings.resolve())
+        store = store or defaults["store"]
+        catalog = catalog or defaults["catalog"]
     if not store.fail_run(dagster_run_id, failed_steps):
         return False
     run = store.open().find_dagster_run(dagster_run_id)
-    catalog = SourceCatalog(config_path=str(sources_config_path()), data_dir=str(data_dir()))
     problem = emit_openlineage(store, catalog, run["run_id"], None)
     if problem:
         logging.getLogger("ubr.lineage").warning(problem)

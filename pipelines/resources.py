@@ -1,4 +1,9 @@
-"""Resources: the source catalogue (configuration + data directory) and the registry store."""
+"""Resources: the source catalogue (configuration + data directory) and the registry store.
+
+Each resource holds its settings as values (`run_resources(settings)`); none reads an
+environment variable while a run is going. A resource built with an empty value falls back to
+the environment's default, for code that builds one by hand.
+"""
 
 import functools
 import hashlib
@@ -14,6 +19,8 @@ from canonical.paths import (
     PROJECT_ROOT,
     sources_config_path,
 )
+from pipelines.settings import RunSettings
+from registry.sharing_agreement import DEFAULT_SHARING_CONFIG, sharing_config_path
 from sources.config import SourcesFile, load_sources
 
 if TYPE_CHECKING:
@@ -38,7 +45,7 @@ class SourceCatalog(dg.ConfigurableResource):
 
 
 class SharingConfig(dg.ConfigurableResource):
-    """The data-sharing agreements (config/sharing.yaml, or UBR_SHARING_CONFIG)."""
+    """The data-sharing agreements file (config/sharing.yaml or the one given)."""
 
     config_path: str = ""
 
@@ -66,9 +73,13 @@ class SharingConfig(dg.ConfigurableResource):
 
 
 class RegistryStoreResource(dg.ConfigurableResource):
-    """The published store: SQLite by default, PostgreSQL when UBR_DATABASE_URL says so."""
+    """The published store (SQLite by default, PostgreSQL in production), the folder for its
+    run artefacts, and the configuration files a run's registry record is hashed over."""
 
     database_url: str = ""
+    home_dir: str = ""  # empty: beside an SQLite store, else ./.ubr (registry.database.store_home)
+    sources_config: str = ""
+    sharing_config: str = ""
     _lock: "RegistryLock | None" = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -104,10 +115,16 @@ class RegistryStoreResource(dg.ConfigurableResource):
         return self.database_url or database_url()
 
     def home(self) -> Path:
-        """Folder for run artefacts (data docs, trained models) beside the default store."""
-        from registry.database import ubr_home
+        """Folder for run artefacts (stage files, data docs, models, match states, lineage
+        events): the home given, else beside an SQLite store, else ./.ubr."""
+        from registry.database import store_home
 
-        return ubr_home()
+        return store_home(self.url(), self.home_dir or None)
+
+    def config_hash(self) -> str:
+        """The hash of the configuration files this store's runs use."""
+        return config_hash(sources_config_path(self.sources_config or None),
+                           sharing_config_path(self.sharing_config or None))
 
     def open(self) -> "RegistryStore":
         """The store, its schema brought up to date once per process."""
@@ -116,7 +133,7 @@ class RegistryStoreResource(dg.ConfigurableResource):
     def run_id(self, dagster_run_id: str) -> str:
         """The registry run for this Dagster run, started on first use (and named as the
         run lock's holder)."""
-        run_id = self.open().run_for_dagster_run(dagster_run_id, config_hash())
+        run_id = self.open().run_for_dagster_run(dagster_run_id, self.config_hash())
         if self._lock is not None:
             self._lock.record_run(run_id)
         return run_id
@@ -148,10 +165,30 @@ def _open_store(url: str) -> "RegistryStore":
     return store
 
 
-def config_hash() -> str:
-    """SHA-256 over the configuration files that shape a run's result."""
+def config_hash(sources_config: Path, sharing_config: Path) -> str:
+    """SHA-256 over the configuration files that shape a run's result: the sources and
+    agreements files the run was given, and the project's other config/*.yaml (expectations,
+    matching, survivorship). Whatever the environment names is not consulted."""
+    replaced = {DEFAULT_SOURCES_CONFIG.name, DEFAULT_SHARING_CONFIG.name}
+    project = [p for p in sorted((PROJECT_ROOT / "config").glob("*.yaml"))
+               if p.name not in replaced]
     digest = hashlib.sha256()
-    for path in sorted((PROJECT_ROOT / "config").glob("*.yaml")) + [sources_config_path()]:
+    for role, path in [("sources", Path(sources_config)), ("sharing", Path(sharing_config)),
+                       *((p.name, p) for p in project)]:
         if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            content = path.read_bytes()
+            digest.update(f"{role}\0{len(content)}\0".encode() + content)
     return digest.hexdigest()
+
+
+def run_resources(settings: RunSettings) -> dict[str, dg.ConfigurableResource]:
+    """The catalogue, store and agreements resources of a run, holding its settings."""
+    return {
+        "catalog": SourceCatalog(config_path=str(settings.sources_config),
+                                 data_dir=str(settings.data_dir)),
+        "store": RegistryStoreResource(
+            database_url=settings.database_url, home_dir=str(settings.home or ""),
+            sources_config=str(settings.sources_config),
+            sharing_config=str(settings.sharing_config)),
+        "sharing": SharingConfig(config_path=str(settings.sharing_config)),
+    }

@@ -24,22 +24,62 @@ SQLITE_BEGIN_OPTION = "ubr_sqlite_begin"
 SQLITE_BUSY_TIMEOUT_S = 60
 
 
-def ubr_home() -> Path:
-    """`UBR_HOME`, else `./.ubr`, absolute, created and owner-only: the store and run artefacts."""
-    home = Path(os.environ.get(HOME_ENV, "").strip() or Path.cwd() / ".ubr").expanduser()
-    return private_dir(home.resolve())
+def default_home(home: str | Path | None = None) -> Path:
+    """`home`, else `UBR_HOME`, else `./.ubr`, made absolute; nothing is created."""
+    chosen = home or os.environ.get(HOME_ENV, "").strip() or Path.cwd() / ".ubr"
+    return Path(chosen).expanduser().resolve()
 
 
-def database_url() -> str:
-    """The registry URL: `UBR_DATABASE_URL`, else an SQLite file under `UBR_HOME` or `./.ubr`.
+def configured_home(home: str | Path | None = None) -> Path | None:
+    """`home`, else `UBR_HOME`, else None: the home an operator chose, if any."""
+    chosen = home or os.environ.get(HOME_ENV, "").strip()
+    return default_home(chosen) if chosen else None
 
-    The default path is made absolute (and its folder created) so that a process started
-    from another working directory still finds the same registry.
+
+def ubr_home(home: str | Path | None = None) -> Path:
+    """`default_home(home)`, created and owner-only: the default store's folder.
+
+    A value passed in wins: the environment is the default for callers (the CLI, the code
+    location) that were given none.
     """
-    url = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if url:
-        return url
-    return f"sqlite:///{ubr_home() / SQLITE_FILE}"
+    return private_dir(default_home(home))
+
+
+def database_url(
+    url: str | None = None, home: str | Path | None = None, *, create: bool = True
+) -> str:
+    """The registry URL: `url`, else `UBR_DATABASE_URL`, else an SQLite file in the home.
+
+    The default path is made absolute (and, with `create`, its folder created owner-only) so
+    that a process started from another working directory still finds the same registry.
+    """
+    chosen = (url or "").strip() or os.environ.get(DATABASE_URL_ENV, "").strip()
+    if chosen:
+        return chosen
+    folder = ubr_home(home) if create else default_home(home)
+    return f"sqlite:///{folder / SQLITE_FILE}"
+
+
+def store_home(url: str, home: str | Path | None = None, *, create: bool = True) -> Path:
+    """Where the run artefacts of the registry at `url` go (stage files, data docs, models,
+    match states, lineage events): `home` if given, else the folder of an SQLite registry file
+    (beside the store), else `./.ubr`. No environment variable is read: callers pass
+    `configured_home()` as `home`.
+
+    With `create` the folder is created. A home given, or ./.ubr, is made owner-only; an SQLite
+    file's existing folder is used as it is (it may be shared, such as /tmp). What goes inside
+    is owner-only anyway: UBR processes create files with umask 077 and stage folders 0700.
+    """
+    if home:
+        return ubr_home(home) if create else default_home(home)
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if create:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return folder
+    default = Path.cwd() / ".ubr"
+    return ubr_home(default) if create else default_home(default)
 
 
 def is_sqlite(bind: sa.Engine | sa.Connection) -> bool:

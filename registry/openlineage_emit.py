@@ -49,10 +49,11 @@ class EmitResult:
         return self.error is None
 
 
-def default_events_file() -> Path:
+def default_events_file(home: Path | None = None) -> Path:
+    """UBR_OPENLINEAGE_FILE, else openlineage/events.jsonl in `home` (default: the UBR home)."""
     configured = os.environ.get(FILE_ENV, "").strip()
     return Path(configured).expanduser() if configured else (
-        ubr_home() / "openlineage" / "events.jsonl")
+        (home or ubr_home()) / "openlineage" / "events.jsonl")
 
 
 def _safe_url(url: str) -> str:
@@ -74,15 +75,15 @@ def _http_settings() -> tuple[str, str, str] | None:
     return url, endpoint, os.environ.get(API_KEY_ENV, "").strip()
 
 
-def default_transport_label() -> str:
+def default_transport_label(home: Path | None = None) -> str:
     """Where events go, for messages: "HTTP <url>/<endpoint>" or "file <path>"."""
     http = _http_settings()
     if http:
         return f"HTTP {_safe_url(http[0]).rstrip('/')}/{http[1].lstrip('/')}"
-    return f"file {default_events_file()}"
+    return f"file {default_events_file(home)}"
 
 
-def default_transport() -> Transport:
+def default_transport(home: Path | None = None) -> Transport:
     """HTTP to OPENLINEAGE_URL when set (OPENLINEAGE_API_KEY as bearer, OPENLINEAGE_ENDPOINT
     default api/v1/lineage), else one JSON-lines file appended to (default_events_file())."""
     http = _http_settings()
@@ -91,14 +92,19 @@ def default_transport() -> Transport:
         auth = ApiKeyTokenProvider({"apiKey": api_key}) if api_key else TokenProvider({})
         return HttpTransport(HttpConfig(url=url, endpoint=endpoint, timeout=HTTP_TIMEOUT_S,
                                         auth=auth, retry=dict(HTTP_RETRY)))
-    path = default_events_file()
+    path = default_events_file(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     # append=True: one file; without it the client writes a timestamped file per event.
     return FileTransport(FileConfig(log_file_path=str(path), append=True))
 
 
-def emit_run_events(events: Sequence[RunEvent], transport: Transport | None = None) -> EmitResult:
+def emit_run_events(
+    events: Sequence[RunEvent], transport: Transport | None = None, home: Path | None = None
+) -> EmitResult:
     """Send `events` in order; never raises for a transport failure but reports it in the result.
+
+    Without a `transport`, the default one; its events file lies in `home` (the run's artefact
+    folder) unless UBR_OPENLINEAGE_FILE names one.
 
     The caller logs `result.error` as a warning: lineage must not fail a registry run.
     """
@@ -106,9 +112,9 @@ def emit_run_events(events: Sequence[RunEvent], transport: Transport | None = No
     own = transport is None
     label = "the configured transport"
     try:
-        label = default_transport_label() if own else type(transport).__name__
+        label = default_transport_label(home) if own else type(transport).__name__
         if transport is None:
-            transport = default_transport()
+            transport = default_transport(home)
     except Exception as error:  # noqa: BLE001 (a misconfigured transport must not fail a run)
         return EmitResult(label, 0, total, _failure(f"to {label} could not be set up", error))
     emitted = 0

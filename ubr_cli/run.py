@@ -9,23 +9,30 @@ import typer
 
 from canonical.paths import PROJECT_ROOT
 from ubr_cli.console import console, fail, stage_lines, table
-from ubr_cli.settings import DATA_DIR_OPTION, DATABASE_URL_OPTION, SOURCES_CONFIG_OPTION
+from ubr_cli.settings import (
+    DATA_DIR_OPTION,
+    DATABASE_URL_OPTION,
+    HOME_OPTION,
+    RUN_SHARING_CONFIG_OPTION,
+    SOURCES_CONFIG_OPTION,
+)
 
 # Dagster's console log would print stack traces; failures are summarised as sentences instead.
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME (owner-only), defaulting to the git-ignored .dagster_home (telemetry off)."""
+def ensure_dagster_home(home: Path | None = None) -> Path:
+    """The Dagster instance folder, owner-only, with a dagster.yaml (telemetry off): `home`,
+    else DAGSTER_HOME, else the git-ignored .dagster_home. The environment is left as it is:
+    the caller opens the instance from the folder returned."""
     from registry.private_files import private_dir
 
-    home = private_dir(Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
-                       .resolve())
-    settings = home / "dagster.yaml"
+    chosen = home or os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home"
+    folder = private_dir(Path(chosen).expanduser().resolve())
+    settings = folder / "dagster.yaml"
     if not settings.exists():
         settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
+    return folder
 
 
 ACCEPT_CHANGE_OPTION = typer.Option(
@@ -39,6 +46,8 @@ def run(
     config: Path = SOURCES_CONFIG_OPTION,
     data_dir: Path = DATA_DIR_OPTION,
     database_url: str | None = DATABASE_URL_OPTION,
+    sharing_config: Path | None = RUN_SHARING_CONFIG_OPTION,
+    home: Path | None = HOME_OPTION,
     accept_change: list[str] | None = ACCEPT_CHANGE_OPTION,
 ) -> None:
     """Run the whole registry job (ingest, validate, match, publish) in this process.
@@ -46,30 +55,28 @@ def run(
     The run is recorded in the Dagster instance at DAGSTER_HOME, so `make ui` shows it,
     and in the registry store, whose reconciliation is printed at the end. A source whose
     batch is empty or changed beyond its `max_change` is held back (exit code 3) unless
-    named with `--accept-change`.
+    named with `--accept-change`. The options reach the job as arguments: the environment
+    is read for their defaults only, and left unchanged.
     """
+    from pipelines.settings import RunSettings
     from registry.sharing_agreement import ConfigError, load_sharing
     from registry.sharing_policy import SharingError, require_sharing_secrets
 
+    settings = RunSettings.resolve(config, data_dir, database_url, sharing_config, home)
     try:  # every pseudonym key set and strong before any work, not at the publication
-        require_sharing_secrets(load_sharing().agreements)
+        require_sharing_secrets(load_sharing(settings.sharing_config).agreements)
     except (ConfigError, SharingError) as exc:
         raise fail(str(exc)) from None
-    os.environ["UBR_SOURCES_CONFIG"] = str(config)
-    os.environ["UBR_DATA_DIR"] = str(data_dir.resolve())
-    if database_url:
-        os.environ["UBR_DATABASE_URL"] = database_url
-    from registry.database import database_url as registry_url
     from registry.run_lock import RegistryBusyError, check_free
 
     try:  # one run at a time per registry: say so now, not from inside the Dagster run
-        abandoned = check_free(registry_url())
+        abandoned = check_free(settings.database_url)
     except RegistryBusyError as exc:
         raise fail(str(exc)) from None
     if abandoned:
         console.print(f"[yellow]marked {len(abandoned)} abandoned registry run(s) failed[/] "
                       f"(their process died holding the registry): {', '.join(abandoned)}")
-    ensure_dagster_home()
+    dagster_home = ensure_dagster_home()
     console.print(f"UBR run: sources {config}, data {data_dir}")
     started = time.perf_counter()
     from dagster import DagsterInstance
@@ -79,19 +86,22 @@ def run(
     from sources.config import ConfigError
 
     try:
-        definitions = build_definitions()
+        definitions = build_definitions(
+            settings.sources_config, settings.data_dir, settings.database_url,
+            settings.sharing_config, settings.home)
     except ConfigError as exc:
         raise fail(str(exc)) from None
     job = definitions.resolve_job_def(JOB_NAME)
     run_config = {**QUIET_DAGSTER, "ops": _accept_change_config(config, accept_change or [])}
-    with DagsterInstance.get() as instance, stage_lines():
+    with DagsterInstance.from_config(str(dagster_home)) as instance, stage_lines():
         result = job.execute_in_process(
             instance=instance, run_config=run_config, raise_on_error=False)
     seconds = time.perf_counter() - started
     if not result.success:
         failed = sorted({e.step_key for e in result.all_events if e.is_step_failure and e.step_key})
-        close_failed_run(result.run_id, failed)
-    held = _print_summary(result.run_id)
+        resources = definitions.resources
+        close_failed_run(result.run_id, failed, resources["store"], resources["catalog"])
+    held = _print_summary(result.run_id, settings.database_url)
     if not result.success:
         for line in failure_lines(result.all_events):
             console.print(line)
@@ -143,13 +153,13 @@ def _one_line(error: object) -> str:
     return re.sub(r"^[\w.]+(Error|Exception|Failure): ", "", line)  # the sentence, not the class
 
 
-def _print_summary(dagster_run_id: str) -> list[str]:
-    """Print the run's reconciliation, registry and publication; return held-back sources."""
+def _print_summary(dagster_run_id: str, database_url: str) -> list[str]:
+    """Print the run's reconciliation, registry and publication from the store the run was
+    given; return held-back sources."""
     from matching.golden.publish import pair_summary
-    from registry.database import database_url
     from registry.store import RegistryStore
 
-    store = RegistryStore(database_url())
+    store = RegistryStore(database_url)
     store.migrate()
     run = store.find_dagster_run(dagster_run_id)
     if run is None:

@@ -23,6 +23,16 @@ DATABASE_URL_OPTION = typer.Option(
     None, "--database-url", envvar="UBR_DATABASE_URL",
     help="Registry database URL (SQLAlchemy). Default: SQLite file .ubr/registry.sqlite.",
 )
+HOME_OPTION = typer.Option(
+    None, "--home", envvar="UBR_HOME",
+    help="Folder for the run's artefacts (stage files, data docs, models, match states, "
+    "lineage events) and the default SQLite store. Default: beside an SQLite store, else .ubr.",
+)
+RUN_SHARING_CONFIG_OPTION = typer.Option(
+    None, "--sharing-config", envvar="UBR_SHARING_CONFIG",
+    help="The data-sharing agreements file (YAML) to publish under. "
+    "Default: config/sharing.yaml.",
+)
 
 
 def open_store(database_url: str | None):  # noqa: ANN201 - RegistryStore, imported lazily
