@@ -78,13 +78,28 @@ def test_mapped_column_missing_names_file_and_column(inputs) -> None:
     assert code == 1 and "a.csv" in text and "'Telephone'" in text
 
 
-def test_duplicate_id_is_refused(inputs) -> None:
+def test_duplicate_id_is_quarantined_not_linked(inputs) -> None:
+    """A repeated id names no single record: every copy goes to quarantine.csv (with its
+    lines), the other records are linked (tests/test_dedupe_intake.py has the details)."""
     tmp, mapping, files = inputs
     frame = pd.read_csv(files[0], dtype=str)
     frame.loc[1, "Id"] = "1"
     frame.to_csv(files[0], index=False)
     code, text = _run(["--mapping", str(mapping), "--out", str(tmp / "o"), str(files[0])])
-    assert code == 1 and "appears more than once" in text
+    assert code == 0, text
+    assert "quarantined 2 of 4 rows" in text
+    clusters = pd.read_csv(tmp / "o" / "clusters.csv", dtype=str)
+    assert sorted(clusters["record_id"]) == ["3", "4"]
+    quarantine = pd.read_csv(tmp / "o" / "quarantine.csv", dtype=str)
+    assert quarantine["line"].tolist() == ["2", "3"] and set(quarantine["record_id"]) == {"1"}
+    assert "column 'Id' is not unique" in quarantine["reason"].iloc[0]
+
+
+def test_missing_mapping_file_is_a_sentence(inputs) -> None:
+    tmp, _, files = inputs
+    code, text = _run(["--mapping", str(tmp / "none.yaml"), "--out", str(tmp / "o"),
+                       str(files[0])])
+    assert code == 1 and "none.yaml" in text and "not found" in text and "Traceback" not in text
 
 
 def test_help_explains_the_mapping() -> None:

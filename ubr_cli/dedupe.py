@@ -1,64 +1,40 @@
 """`ubr dedupe`: deduplicate and link any CSV files with the matching engine, no labels needed.
 
-Registered in ubr_cli/main.py. The command only reads files, maps columns and writes results;
-all matching logic lives in `matching/`.
+Registered in ubr_cli/main.py. The command only wires packages and writes results: files are
+read like registers by `sources.adhoc` (the pipeline's reader and mapping), SINs removed by
+`expectations.intake`, and all matching logic lives in `matching/`.
 """
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import pandas as pd
 import typer
-import yaml
 
 from ubr_cli.console import console, fail
 
 if TYPE_CHECKING:
     from matching.linker import LinkResult
+    from sources.adhoc import AdhocMapping
 
-# Short names accepted in MAPPING.yaml, and the canonical fields they stand for.
-FIELD_ALIASES = {
-    "name": "legal_name", "address": "address_line", "zip": "postal_code",
-    "postcode": "postal_code", "bn": "business_number", "telephone": "phone",
-}
-CANONICAL = (
-    "legal_name", "operating_name", "legal_form", "business_number", "program_accounts",
-    "address_line", "city", "province", "postal_code", "phone", "email",
-)
 KEY_SEP = "\x1f"
 PAIRS_FLOOR = 0.01  # non-matches below this probability are left out of pairs.csv by default
+QUARANTINE_CSV = ("file", "line", "record_id", "column", "reason")  # never the raw row
 
 
-def _load_mapping(path: Path) -> tuple[str, dict[str, str]]:
-    """The id column and canonical field -> file column, or a sentence saying what is wrong."""
-    if not path.is_file():
-        raise fail(f"mapping file {path} does not exist")
+def _load_mapping(path: Path) -> "AdhocMapping":
+    """The validated mapping file, or a sentence naming the file and the key."""
+    from canonical.config_files import ConfigError
+    from sources.adhoc import load_adhoc_mapping
+
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise fail(f"mapping file {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-        raise fail(f"mapping file {path}: key 'id' must name the record id column")
-    fields = raw.get("fields") or {}
-    if not isinstance(fields, dict) or not fields:
-        raise fail(f"mapping file {path}: key 'fields' must map canonical fields to columns")
-    unknown = sorted(set(raw) - {"id", "fields"})
-    if unknown:
-        raise fail(f"mapping file {path}: unknown keys {unknown}; allowed: id, fields")
-    mapped: dict[str, str] = {}
-    for field, column in fields.items():
-        canonical = FIELD_ALIASES.get(str(field), str(field))
-        if canonical not in CANONICAL:
-            allowed = ", ".join(sorted({*FIELD_ALIASES, *CANONICAL}))
-            raise fail(f"mapping file {path}: key 'fields.{field}' is not a field; "
-                       f"allowed: {allowed}")
-        if canonical in mapped:
-            raise fail(f"mapping file {path}: field {canonical!r} is mapped twice")
-        mapped[canonical] = str(column)
-    return raw["id"], mapped
+        return load_adhoc_mapping(path)
+    except ConfigError as exc:
+        raise fail(f"mapping file {exc}") from None
 
 
 def _file_labels(files: list[Path]) -> list[str]:
@@ -67,44 +43,87 @@ def _file_labels(files: list[Path]) -> list[str]:
     return names if len(set(names)) == len(names) else [str(f) for f in files]
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """All columns as strings, empty cells missing. Arrow's reader is several times faster;
-    a file it cannot read goes through pandas' own parser, whose errors name the problem."""
-    options = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+@dataclass
+class Intake:
+    """What the input files yielded: records to link, and every row that was held back."""
+
+    records: pd.DataFrame  # record_key, file, record_id and the mapped canonical fields
+    quarantine: pd.DataFrame  # QUARANTINE_CSV
+    rows_read: int
+    sins_removed: pd.Series  # values removed per canonical field (SIN-like numbers)
+
+
+def _read(files: list[Path], labels: list[str], mapping: "AdhocMapping") -> Intake:
+    """Each file through the sources reader and mapping, SINs removed at intake."""
+    from canonical.config_files import ConfigError
+    from expectations.intake import remove_sins
+    from expectations.settings import load_expectation_settings
+    from sources.adhoc import ADHOC_SOURCE, read_adhoc
+    from sources.readers import SourceIngestError
+
+    if len({p.resolve() for p in files}) < len(files):
+        raise fail("the same input file is named more than once; name each file once")
     try:
-        return pd.read_csv(path, engine="pyarrow", **options)
-    except Exception:  # noqa: BLE001 - any failure: let the C parser give the error sentence
-        return pd.read_csv(path, **options)
-
-
-def _read(files: list[Path], labels: list[str], id_column: str,
-          fields: dict[str, str]) -> pd.DataFrame:
-    frames = []
+        rules = load_expectation_settings()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    frames, held, removed, rows_read = [], [], [], 0
     for path, label in zip(files, labels, strict=True):
-        if not path.is_file():
-            raise fail(f"input file {path} does not exist")
         try:
-            raw = _read_csv(path)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise fail(f"input file {path} cannot be read as CSV: {exc}") from None
-        for column in [id_column, *fields.values()]:
-            if column not in raw.columns:
-                raise fail(f"input file {path} has no column {column!r} (named in the mapping)")
-        ids = raw[id_column].str.strip()
-        if ids.isna().any():
-            line = int(ids.isna().to_numpy().argmax()) + 2
-            raise fail(f"input file {path}: the id column {id_column!r} is empty on line {line}")
-        duplicated = ids[ids.duplicated()]
-        if len(duplicated):
-            raise fail(f"input file {path}: id {duplicated.iloc[0]!r} appears more than once "
-                       f"in column {id_column!r} ({len(duplicated)} duplicate ids)")
-        frame = pd.DataFrame({c: raw[col] for c, col in fields.items()})
-        frame.insert(0, "record_id", ids.to_numpy())
-        frame.insert(0, "file", label)
-        frames.append(frame)
+            batch = read_adhoc(mapping, path)
+        except SourceIngestError as exc:
+            raise fail(str(exc)) from None
+        sins = remove_sins(ADHOC_SOURCE, batch.records, batch.quarantine, rules)
+        records, lost = sins.records, sins.records["source_record_id"].isna().to_numpy(bool)
+        removed.append(sins.fields_by_row[~lost])
+        held.append(_held_rows(label, sins.quarantine, records.loc[lost], mapping))
+        frames.append(_linked_frame(label, records.loc[~lost], mapping))
+        rows_read += batch.rows_read
     records = pd.concat(frames, ignore_index=True)
     records.insert(0, "record_key", records["file"] + KEY_SEP + records["record_id"])
-    return records
+    fields = pd.concat(removed, ignore_index=True)
+    fields = fields[fields != ""].str.split(";").explode().value_counts()
+    return Intake(records, pd.concat(held, ignore_index=True), rows_read, fields)
+
+
+def _linked_frame(label: str, records: pd.DataFrame, mapping: "AdhocMapping") -> pd.DataFrame:
+    """The columns the matcher reads, under the user's file name and record id."""
+    from sources.adhoc import record_ids
+
+    frame = records[list(mapping.fields)].reset_index(drop=True)
+    frame.insert(0, "record_id", record_ids(records["source_record_id"]))
+    frame.insert(0, "file", label)
+    return frame
+
+
+def _held_rows(label: str, quarantine: pd.DataFrame, lost: pd.DataFrame,
+               mapping: "AdhocMapping") -> pd.DataFrame:
+    """quarantine.csv rows: where each held-back row is and why, never its values.
+
+    `lost`: records whose id was a SIN-like number, removed at intake; without an id a record
+    cannot be linked or named in clusters.csv. An id kept here is scanned again."""
+    from expectations.sin import scan_and_remove
+    from sources.adhoc import ID_PREFIX, adhoc_reasons, record_ids
+
+    sin_id = (f"record id in column '{mapping.id}' is a number shaped like a social insurance "
+              "number, removed at intake: give the record another id")
+
+    def both(held: pd.Series, added: object) -> pd.Series:
+        extra = pd.Series(added, index=lost.index, dtype=held.dtype)
+        return pd.concat([held, extra], ignore_index=True)
+
+    frame = pd.DataFrame({
+        "file": label,
+        "line": both(quarantine["source_line"], lost["source_line"].to_numpy()),
+        "record_id": both(quarantine["source_record_id"], pd.NA),
+        "column": both(quarantine["column"], mapping.id),
+        "reason": both(adhoc_reasons(quarantine["reason"], mapping), sin_id),
+    }, columns=list(QUARANTINE_CSV))
+    ids = frame["record_id"]
+    frame["record_id"] = pd.Series(record_ids(ids), dtype="string").where(
+        ids.str.startswith(ID_PREFIX).fillna(False).to_numpy(bool))
+    frame["record_id"] = scan_and_remove(frame[["record_id"]]).cleaned["record_id"]
+    return frame
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -132,10 +151,13 @@ def dedupe(
         help="YAML naming the id column and mapping fields to columns, e.g. "
              "'id: Id' and 'fields: {name: Site name, address: Address, postal_code: Zip, "
              "phone: Phone}'. Fields: name (legal name), operating_name, address, city, "
-             "province, postal_code, phone, email, business_number, legal_form.",
+             "province, postal_code, phone, email, business_number, legal_form, "
+             "program_accounts. Optional 'max_lengths: {name: 500}' raises a field's size "
+             "limit (docs/matching.md).",
         show_default=False)],
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Directory for clusters.csv, pairs.csv and model.json.",
+        "--out", "-o", help="Directory for clusters.csv, pairs.csv, model.json and "
+        "quarantine.csv.",
         show_default=False)],
     config: Annotated[Path | None, typer.Option(
         "--config", help="Match settings YAML (default: config/matching.yaml).")] = None,
@@ -160,26 +182,44 @@ def dedupe(
 
     FILES are CSV files with a header row; several files are deduplicated and linked to each
     other. Trains the match model on the input itself (EM, no labels), scores candidate pairs
-    and clusters them. Writes DIR/clusters.csv (file,record_id,cluster_id: one row per input
-    row), DIR/pairs.csv (match and review pairs and non-matches at or above
+    and clusters them. Writes DIR/clusters.csv (file,record_id,cluster_id: one row per record
+    linked), DIR/pairs.csv (match and review pairs and non-matches at or above
     --min-probability, with their evidence; every candidate pair with --all-pairs),
-    DIR/blocking.json (candidate pairs per blocking rule) and DIR/model.json.
+    DIR/blocking.json (candidate pairs per blocking rule), DIR/model.json and
+    DIR/quarantine.csv (file,line,record_id,column,reason: every input row that was not linked
+    (unreadable line, control character, value over its size limit, empty or repeated id),
+    never its values). SIN-like numbers are removed from the records as they are read.
 
     Example: ubr dedupe --mapping mapping.yaml --out out/ sites_2012.csv sites_2014.csv
     """
     from matching.linking import link_records
     from matching.model import SettingsError, load_settings
+    from registry.csv_safety import write_safe_csv
 
     started = time.perf_counter()
-    id_column, fields = _load_mapping(mapping)
+    adhoc = _load_mapping(mapping)
     try:
         settings = load_settings(config)
     except SettingsError as exc:
         raise fail(str(exc)) from None
     labels = _file_labels(files)
-    records = _read(files, labels, id_column, fields)
+    intake = _read(files, labels, adhoc)
+    records = intake.records
     console.print(f"read {len(records):,} records from {len(files)} file(s) "
                   f"in {time.perf_counter() - started:.2f}s")
+    out.mkdir(parents=True, exist_ok=True)
+    held = len(intake.quarantine)
+    write_safe_csv(intake.quarantine, out / "quarantine.csv")
+    if held:
+        console.print(f"quarantined {held:,} of {intake.rows_read:,} rows read (not linked): "
+                      f"listed with file, line and reason in {out}/quarantine.csv")
+    if len(intake.sins_removed):
+        named = ", ".join(f"{field} {n:,}" for field, n in intake.sins_removed.items())
+        console.print(f"removed {int(intake.sins_removed.sum()):,} SIN-like value(s) at intake "
+                      f"({named}); those records are linked without them")
+    if records.empty:
+        raise fail(f"no record to link: all {intake.rows_read:,} rows read were quarantined; "
+                   f"see {out}/quarantine.csv")
 
     def say(message: str) -> None:
         console.print(message)
@@ -190,7 +230,6 @@ def dedupe(
     except ValueError as exc:
         raise fail(f"matching failed: {exc}") from None
     write_start = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     clusters = result.clusters.assign(file=records["file"].to_numpy(),
                                       record_id=records["record_id"].to_numpy())
     rank = clusters["cluster_id"].rank(method="dense").astype(int)
@@ -234,7 +273,8 @@ def dedupe(
         f"largest {int(sizes.max()) if len(sizes) else 0}); "
         f"{counts.get('match', 0):,} match, {counts.get('review', 0):,} review pairs; "
         f"blocking kept {report.total_pairs:,} candidate pairs, pairs.csv {len(pairs):,} rows. "
-        f"Wrote {out}/clusters.csv, pairs.csv, blocking.json, model.json"
+        f"{held:,} rows quarantined. "
+        f"Wrote {out}/clusters.csv, pairs.csv, blocking.json, model.json, quarantine.csv"
         + (f"; match state in {state}" if state is not None else "")
     )
 
