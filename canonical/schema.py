@@ -123,6 +123,11 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reindex(columns=list(CANONICAL_COLUMNS))
     for field in CANONICAL_FIELDS:
         column = out[field.name]
+        if field.type is _S and field.name not in frame.columns:
+            # Added as nulls of the right type at once: astype from the float NaN column
+            # reindex makes goes value by value (seconds over the absent fields of 1M rows).
+            out[field.name] = pd.Series(pd.NA, index=out.index, dtype="string")
+            continue
         try:
             if field.type is _D:
                 out[field.name] = pd.to_datetime(column, errors="raise").astype("datetime64[s]")
