@@ -76,6 +76,15 @@ def database_url(request) -> str:
 
 
 @pytest.fixture
+def environment(monkeypatch, tmp_path, demo_dir, database_url) -> str:
+    """The job's settings for a test module's `demo_dir` registers and a fresh database."""
+    monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
+    monkeypatch.setenv("UBR_DATABASE_URL", database_url)
+    monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
+    return database_url
+
+
+@pytest.fixture
 def golden(database_url):
     """A GoldenStore over a fresh, migrated database (SQLite and PostgreSQL)."""
     from registry.golden_store import GoldenStore

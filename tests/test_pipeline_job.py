@@ -8,10 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from pipeline_helpers import run_job
 from test_openlineage_events import load_spec
 from test_openlineage_events import validate as validate_event
 
-from pipelines.definitions import JOB_NAME, build_definitions
+from pipelines.definitions import build_definitions
 from pipelines.lineage import close_failed_run
 from pipelines.resources import RegistryStoreResource
 from registry.golden_store import GoldenStore
@@ -26,19 +27,6 @@ def demo_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     generate_demo_registers(out, businesses=300, seed=7)
     return out
-
-
-@pytest.fixture
-def environment(monkeypatch, tmp_path, demo_dir, database_url) -> str:
-    monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
-    monkeypatch.setenv("UBR_DATABASE_URL", database_url)
-    monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
-    return database_url
-
-
-def run_job(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    job = build_definitions().resolve_job_def(JOB_NAME)
-    return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
 def test_definitions_load_with_an_asset_and_checks_per_source():

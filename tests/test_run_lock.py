@@ -11,10 +11,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import sqlalchemy as sa
+from pipeline_helpers import run_job
 
 from canonical.paths import DEFAULT_SOURCES_CONFIG
 from pipelines.automation import build_source_files_sensor
-from pipelines.definitions import JOB_NAME, build_definitions
+from pipelines.definitions import JOB_NAME
 from pipelines.lineage import close_failed_run
 from pipelines.resources import RegistryStoreResource, SourceCatalog
 from registry.run_lock import ABANDONED_REASON, RegistryBusyError, RegistryLock, check_free
@@ -133,19 +134,6 @@ def demo_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     generate_demo_registers(out, businesses=150, seed=11)
     return out
-
-
-@pytest.fixture
-def environment(monkeypatch, tmp_path, demo_dir, database_url) -> str:
-    monkeypatch.setenv("UBR_DATA_DIR", str(demo_dir))
-    monkeypatch.setenv("UBR_DATABASE_URL", database_url)
-    monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
-    return database_url
-
-
-def run_job(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    job = build_definitions().resolve_job_def(JOB_NAME)
-    return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
 def test_a_dagster_run_fails_at_once_while_another_holds_the_registry(environment, demo_dir):
