@@ -10,8 +10,10 @@ fields, 2 % retired into an active id), about 3.7 source records per business in
 `cross_reference` and their `linked` rows in `cross_reference_history`. Source records, field
 provenance and match evidence stay empty. Building happens in one process and measuring in
 another, so peak memory (ru_maxrss) is the measurement's own. Measured: four publications under
-config/sharing.yaml with keep=3 (the first, two in steady state, a fourth that prunes the first)
-with the time of each step inside publish_registry; an `ubr export`-equivalent read of one
+config/sharing.yaml with keep=3 (the first; a second with nothing changed; a third after about
+1 % of the registry changed: values updated, businesses retired into others, new businesses
+with their records; a fourth with nothing changed that prunes the first) with the time of each
+step inside publish_registry; an `ubr export`-equivalent read of one
 ministry's share to CSV; and the latency of `explain` and `trace` over 200 random ids and
 records. PostgreSQL runs in a scratch database `ubr_bench_<uuid8>`, dropped afterwards
 (publishing there creates the cluster-wide ministry roles ubr_rjsc, ubr_wcb...).
@@ -227,6 +229,49 @@ def build(url: str, n: int) -> dict[str, Any]:
             "sole_proprietorship").sum()), "build_s": round(time.perf_counter() - started, 1)}
 
 
+def change_registry(url: str, n: int, run_id: str, fraction: float = 0.01,
+                    seed: int = 9) -> dict[str, int]:
+    """Change about `fraction` of the registry as a run would: 60 % of it updated values (a new
+    legal name or phone), 20 % businesses retired into another (their records moved to it),
+    20 % new businesses with their records. Returns the counts (untimed)."""
+    rng = np.random.default_rng(seed)
+    ids = format_registry_ids(np.arange(1, n + 1))
+    k = max(int(n * fraction), 5)
+    picked = ids[rng.choice(n, k, replace=False)]
+    updated, retired = picked[: k * 3 // 5], picked[k * 3 // 5: k * 4 // 5]
+    added = k - len(updated) - len(retired)
+    with RegistryStore(url) as store, write_transaction(store.engine) as connection:
+        b, x = businesses.c, cross_reference.c
+        active = set(connection.scalars(sa.select(b.registry_id).where(
+            b.registry_id.in_(list(picked)), b.status == "active")))
+        retired = np.array([i for i in retired if i in active], dtype=object)
+        connection.execute(businesses.update().where(b.registry_id == sa.bindparam("rid"))
+                           .values(legal_name=sa.bindparam("name"), phone=sa.bindparam("ph"),
+                                   last_run_id=run_id), [
+            {"rid": rid, "name": f"Renamed {i} Limited", "ph": f"+1902555{i % 10000:04d}"}
+            for i, rid in enumerate(updated)])
+        targets = ids[rng.choice(n, len(retired))]
+        for old, new in zip(retired, targets, strict=True):
+            if old == new:
+                continue
+            connection.execute(cross_reference.update().where(x.registry_id == old).values(
+                registry_id=new, run_id=run_id))
+            connection.execute(businesses.update().where(b.registry_id == old).values(
+                status="retired", retired_into=new, member_count=0, last_run_id=run_id))
+        members = sa.select(sa.func.count()).where(x.registry_id == b.registry_id)
+        connection.execute(businesses.update().where(b.registry_id.in_(list(targets)))
+                           .values(member_count=members.scalar_subquery()))
+        new = synthetic_businesses(added, run_id, seed=seed)
+        new["registry_id"] = format_registry_ids(np.arange(n + 1, n + added + 1))
+        new["status"], new["retired_into"] = "active", None
+        xref = synthetic_cross_reference(new, run_id, seed=seed)
+        xref["source_record_id"] = "N" + xref["source_record_id"]
+        bulk.insert_frame(connection, businesses, new)
+        bulk.insert_frame(connection, cross_reference, xref)
+    return {"updated": len(updated), "retired": len(retired), "added": added,
+            "added_records": len(xref)}
+
+
 class StageTimes:
     """Wall seconds of publish_registry's steps, by wrapping the functions it calls."""
 
@@ -278,8 +323,9 @@ def _latency(call: Callable[[Any], Any], keys: list[Any]) -> dict[str, float]:
             "p95_ms": round(float(np.percentile(times, 95)), 2), "n": len(times)}
 
 
-def measure(url: str, ministry: str) -> dict[str, Any]:
-    """Four publications, one export, explain and trace latency on the built registry."""
+def measure(url: str, ministry: str, n: int) -> dict[str, Any]:
+    """Four publications (the third after ~1 % changed), one export, explain and trace
+    latency on the built registry."""
     for name in SECRETS:
         os.environ.setdefault(name, f"benchmark-only-not-secret-{name[-5:].lower()}-0000000")
     sharing, digest = load_sharing(), sharing_hash()
@@ -288,6 +334,9 @@ def measure(url: str, ministry: str) -> dict[str, Any]:
     with RegistryStore(url) as store:
         for number in range(1, 5):
             run_id = store.start_run("bench", "bench")
+            if number == 3:
+                figures["changed"] = change_registry(url, n, run_id)
+                stage(f"changed {figures['changed']}", started)
             begun, cpu = time.perf_counter(), _cpu()
             made = publication.publish_registry(store, run_id, sharing, digest, keep=3)
             seconds = time.perf_counter() - begun
@@ -376,15 +425,15 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def summary_table(results: dict[str, dict[str, Any]]) -> str:
     """A short Markdown table: one row per backend."""
-    head = ("| backend | businesses | records | 1st publication s | businesses/s | 2nd, 3rd s "
-            "| 4th (prunes) s | peak MiB | export s (rows) | explain ms median/p95 "
-            "| trace ms median/p95 |")
-    lines = [head, "|" + "---|" * 11]
+    head = ("| backend | businesses | records | 1st publication s | businesses/s | 2nd "
+            "(unchanged) s | 3rd (~1 % changed) s | 4th (prunes) s | peak MiB | export s (rows) "
+            "| explain ms median/p95 | trace ms median/p95 |")
+    lines = [head, "|" + "---|" * 12]
     for backend, r in results.items():
         pubs = r["publications"]
         lines.append(
             f"| {backend} | {r['build']['businesses']:,} | {r['build']['records']:,} "
-            f"| {pubs[0]['s']} | {pubs[0]['businesses_per_s']:,} | {pubs[1]['s']}, {pubs[2]['s']} "
+            f"| {pubs[0]['s']} | {pubs[0]['businesses_per_s']:,} | {pubs[1]['s']} | {pubs[2]['s']} "
             f"| {pubs[3]['s']} | {r['peak_rss_mib_first_publication']:,} "
             f"| {r['export']['total_s']} ({r['export']['rows']:,}) "
             f"| {r['explain']['median_ms']} / {r['explain']['p95_ms']} "
@@ -406,7 +455,7 @@ def main() -> None:
         print(json.dumps(build(args.url, args.businesses)))
         return
     if args.phase == "measure":
-        print(json.dumps(measure(args.url, args.ministry)))
+        print(json.dumps(measure(args.url, args.ministry, args.businesses)))
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = {}
