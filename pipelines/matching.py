@@ -16,7 +16,8 @@ MATCHING_GROUP = "matching"
     group_name=MATCHING_GROUP,
     ins={"records": dg.AssetIn("canonical_records")},
     description="Standardise, block, compare, score (Fellegi-Sunter trained by EM), decide and "
-    "cluster the accepted records. Keeps every candidate pair's evidence and the trained model.",
+    "cluster the accepted records. Keeps the evidence of every match and review record pair, "
+    "the trained model and the match state.",
     kinds={"pandas", "rapidfuzz"},
 )
 def record_matches(
@@ -27,7 +28,9 @@ def record_matches(
     from matching.model import load_settings
 
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
-    result = link_records(keyed, load_settings(), progress=lambda line: stage(context, line))
+    # the golden stage reads match and review pairs only: non-matches are not kept
+    result = link_records(keyed, load_settings(), progress=lambda line: stage(context, line),
+                          non_matches=False)
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     result.model.save(model_path)
