@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from registry.batches import StoreError
-from registry.publication_schema import shared_businesses
+from registry.publication_schema import shared_businesses, visible_in
 
 MANAGED_COMMENT = "ubr managed"
 VIEW_NAMES: tuple[str, ...] = ("businesses", "cross_reference", "publication")
@@ -214,8 +214,8 @@ def _view_statements(sql: _Sql, agreement: Agreement,
     """Each view's columns and SELECT, with the agreement's values as quoted literals."""
     shared = sa.table("shared_businesses", *(sa.column(c.name) for c in shared_businesses.c),
                       schema=store)
-    xref = sa.table("published_cross_reference", sa.column("publication_id"),
-                    sa.column("source"), sa.column("source_record_id"),
+    xref = sa.table("published_cross_reference", sa.column("valid_from"),
+                    sa.column("valid_until"), sa.column("source"), sa.column("source_record_id"),
                     sa.column("registry_id"), schema=store)
     pubs = sa.table("publications", sa.column("publication_id"), sa.column("published_at"),
                     schema=store)
@@ -225,14 +225,14 @@ def _view_statements(sql: _Sql, agreement: Agreement,
     xref_columns = ["source", "source_record_id", "registry_id"]
     statements = {
         "businesses": sa.select(*(shared.c[c] for c in columns)).where(
-            shared.c.ministry == agreement.id, shared.c.publication_id == current),
+            shared.c.ministry == agreement.id, visible_in(shared, current)),
         # Only records of businesses in the ministry's share: a row filter (active only,
         # no sole proprietors) must not be undone through the cross-reference.
         "cross_reference": sa.select(*(xref.c[c] for c in xref_columns)).where(
-            xref.c.publication_id == current,
+            visible_in(xref, current),
             xref.c.source.in_(sources) if sources else sa.false(),
             xref.c.registry_id.in_(sa.select(shared.c.registry_id).where(
-                shared.c.ministry == agreement.id, shared.c.publication_id == current))),
+                shared.c.ministry == agreement.id, visible_in(shared, current)))),
         "publication": sa.select(pubs.c.publication_id, pubs.c.published_at).where(
             pubs.c.publication_id == current),
     }

@@ -1,10 +1,13 @@
-"""Publication: a frozen, versioned copy of the golden registry and of every ministry's share.
+"""Publication: a frozen, versioned view of the golden registry and of every ministry's share.
 
-A run publishes in one transaction: the golden businesses and cross-reference are copied
-inside the database (INSERT ... SELECT), each ministry's share is computed by its sharing
-agreement and bulk-written, the `publications` row is written, and publications beyond the
-last N are pruned. Readers always take the newest publication, so they see the previous one,
-whole, until the transaction commits; a failure at any point rolls everything back.
+A run publishes in one transaction: the golden businesses and cross-reference rows that
+changed are closed and their new versions opened inside the database (registry.
+publication_versions), each ministry's share is updated for the businesses that changed, or
+rewritten whole when its agreement or key changed (registry.publication_shares), the
+`publications` row is written, and publications beyond the last N are pruned. Reading
+publication N gives exactly the rows a full copy made at N would hold. Readers always take
+the newest publication, so they see the previous one, whole, until the transaction commits;
+a failure at any point rolls everything back.
 On PostgreSQL the ministry schemas, roles and views are brought up to date in the same
 transaction. Messages carry counts and ids only, never record values.
 """
@@ -20,18 +23,24 @@ from registry import bulk
 from registry.database import is_postgresql, write_transaction
 from registry.golden_schema import businesses, cross_reference
 from registry.publication_schema import (
+    SNAPSHOTS,
     publications,
     published_businesses,
     published_cross_reference,
     shared_businesses,
+    visible_in,
 )
+from registry.publication_shares import write_shares
+from registry.publication_versions import close_changed, delete_unseen, open_new
 from registry.schema import runs
 from registry.sharing_agreement import SharingFile
-from registry.sharing_policy import SHARED_COLUMNS, agreement_secret, shared_rows
+from registry.sharing_policy import SHARED_COLUMNS, agreement_secret
 from registry.store import RegistryStore, StoreError
 
 PUBLISHED_COLUMNS: tuple[str, ...] = (*SHARED_COLUMNS, "member_count")
-_SNAPSHOTS = (shared_businesses, published_cross_reference, published_businesses)
+XREF_KEYS: tuple[str, ...] = ("source", "source_record_id")
+_PUBLICATION_COLUMNS = ("publication_id", "run_id", "published_at", "business_count",
+                        "record_count", "sharing_hash", "shares")
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,13 @@ def current_publication_id(connection: sa.Connection) -> int | None:
 def list_publications(engine: sa.Engine) -> list[Publication]:
     """Every kept publication, newest first."""
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(publications).order_by(
+        rows = connection.execute(sa.select(*_columns()).order_by(
             publications.c.publication_id.desc())).mappings().all()
     return [Publication(**dict(row)) for row in rows]
+
+
+def _columns() -> list[sa.Column[Any]]:
+    return [publications.c[name] for name in _PUBLICATION_COLUMNS]
 
 
 def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
@@ -74,69 +87,101 @@ def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
         status = connection.scalar(sa.select(runs.c.status).where(runs.c.run_id == run_id))
         if status is None:
             raise StoreError(f"unknown run {run_id}: nothing was published")
-        existing = connection.execute(sa.select(publications).where(
+        existing = connection.execute(sa.select(*_columns()).where(
             publications.c.run_id == run_id)).mappings().first()
         if existing is not None:
             return Publication(**dict(existing))
+        previous = connection.execute(sa.select(
+            publications.c.shares, publications.c.share_hashes).order_by(
+            publications.c.publication_id.desc()).limit(1)).first()
         now = datetime.now(UTC)
         publication_id = int(connection.execute(publications.insert().values(
             run_id=run_id, published_at=now, business_count=0, record_count=0,
             sharing_hash=sharing_hash, shares={})).inserted_primary_key[0])
-        _copy_registry(connection, publication_id)
-        published = read_published(connection, publication_id)
-        shares: dict[str, int] = {}
-        for agreement in sharing.agreements:
-            rows = shared_rows(published, agreement, secrets[agreement.id])
-            shares[agreement.id] = bulk.insert_frame(
-                connection, shared_businesses, rows[list(SHARED_COLUMNS)],
-                {"publication_id": publication_id, "ministry": agreement.id})
-        business_count = int((published["status"] == "active").sum())
-        record_count = connection.scalar(sa.select(sa.func.count()).select_from(
-            published_cross_reference).where(
-            published_cross_reference.c.publication_id == publication_id)) or 0
+        _publish_registry_rows(connection, publication_id)
+        shares = write_shares(
+            connection, sharing, secrets, publication_id,
+            (previous.shares, previous.share_hashes or {}) if previous else None,
+            read_published, read_opened)
+        business_count = int(connection.scalar(sa.select(sa.func.count()).select_from(
+            businesses).where(businesses.c.status == "active")) or 0)
+        record_count = int(connection.scalar(
+            sa.select(sa.func.count()).select_from(cross_reference)) or 0)
         connection.execute(publications.update().where(
             publications.c.publication_id == publication_id).values(
-            business_count=business_count, record_count=int(record_count), shares=shares))
+            business_count=business_count, record_count=record_count, shares=shares.counts,
+            share_hashes=shares.hashes))
         prune_publications(connection, keep)
         if is_postgresql(connection):
             from registry.ministry_access import provision_ministry_access
 
             provision_ministry_access(connection, sharing)
             # Fresh statistics: with none, an export's join planned as a nested loop (quadratic)
-            connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in _SNAPSHOTS))
-    return Publication(publication_id, run_id, now, business_count, int(record_count),
-                       sharing_hash, shares)
+            connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in SNAPSHOTS))
+    return Publication(publication_id, run_id, now, business_count, record_count,
+                       sharing_hash, shares.counts)
 
 
-def _copy_registry(connection: sa.Connection, publication_id: int) -> None:
-    """Copy the golden businesses and the cross-reference inside the database."""
-    pid = sa.literal(publication_id, sa.Integer)
-    names = list(PUBLISHED_COLUMNS)
-    connection.execute(published_businesses.insert().from_select(
-        ["publication_id", *names], sa.select(pid, *(businesses.c[name] for name in names))))
-    xref = ("source", "source_record_id", "registry_id")
-    connection.execute(published_cross_reference.insert().from_select(
-        ["publication_id", *xref], sa.select(pid, *(cross_reference.c[name] for name in xref))))
+def _publish_registry_rows(connection: sa.Connection, publication_id: int) -> dict[str, int]:
+    """Close the published businesses and records that changed or went, open the new and
+    changed ones, inside the database; returns the rows closed and opened."""
+    values = [name for name in PUBLISHED_COLUMNS if name != "registry_id"]
+    made = {}
+    for name, snapshot, source, keys, columns in (
+            ("businesses", published_businesses, businesses, ["registry_id"], values),
+            ("records", published_cross_reference, cross_reference, list(XREF_KEYS),
+             ["registry_id"])):
+        made[f"{name}_closed"] = close_changed(connection, snapshot, source, keys, columns,
+                                               publication_id)
+        made[f"{name}_opened"] = open_new(connection, snapshot, source, keys, columns,
+                                          publication_id)
+    return made
 
 
 def prune_publications(connection: sa.Connection, keep: int) -> list[int]:
-    """Delete every publication but the newest `keep`; returns the ids removed."""
+    """Delete every publication but the newest `keep`, and the snapshot rows none of those
+    kept sees; returns the ids removed."""
     stale = list(connection.scalars(sa.select(publications.c.publication_id).order_by(
         publications.c.publication_id.desc()).offset(keep)))
     if stale:
-        for table in _SNAPSHOTS:
-            connection.execute(table.delete().where(table.c.publication_id.in_(stale)))
+        oldest_kept = connection.scalar(sa.select(sa.func.min(publications.c.publication_id))
+                                        .where(publications.c.publication_id.not_in(stale)))
+        delete_unseen(connection, int(oldest_kept if oldest_kept is not None
+                                      else max(stale) + 1))
         connection.execute(publications.delete().where(
             publications.c.publication_id.in_(stale)))
     return stale
 
 
+def _kept(publication_id: int) -> sa.ColumnElement[bool]:
+    """True only for a kept publication: a pruned one reads as empty, not as its leftovers."""
+    return sa.exists().where(publications.c.publication_id == publication_id)
+
+
 def read_published(connection: sa.Connection, publication_id: int) -> pd.DataFrame:
     """The golden rows of a publication, every column, by registry id."""
+    table = published_businesses
     return bulk.read_frame(connection, sa.select(
-        *(published_businesses.c[name] for name in PUBLISHED_COLUMNS)).where(
-        published_businesses.c.publication_id == publication_id).order_by(
-        published_businesses.c.registry_id))
+        *(table.c[name] for name in PUBLISHED_COLUMNS)).where(
+        visible_in(table, publication_id), _kept(publication_id)).order_by(table.c.registry_id))
+
+
+def read_opened(connection: sa.Connection, publication_id: int) -> pd.DataFrame:
+    """The published rows that publication `publication_id` opened (new or changed)."""
+    table = published_businesses
+    return bulk.read_frame(connection, sa.select(
+        *(table.c[name] for name in PUBLISHED_COLUMNS)).where(
+        table.c.valid_from == publication_id).order_by(table.c.registry_id))
+
+
+def read_published_cross_reference(connection: sa.Connection,
+                                   publication_id: int) -> pd.DataFrame:
+    """Every record's registry id in a publication, by source and record id."""
+    table = published_cross_reference
+    return bulk.read_frame(connection, sa.select(
+        table.c.source, table.c.source_record_id, table.c.registry_id).where(
+        visible_in(table, publication_id), _kept(publication_id)).order_by(
+        table.c.source, table.c.source_record_id))
 
 
 def read_share(engine: sa.Engine, ministry: str, columns: list[str],
@@ -148,8 +193,8 @@ def read_share(engine: sa.Engine, ministry: str, columns: list[str],
             return None, pd.DataFrame(columns=columns)
         frame = bulk.read_frame(connection, sa.select(
             *(shared_businesses.c[name] for name in columns)).where(
-            shared_businesses.c.publication_id == chosen,
-            shared_businesses.c.ministry == ministry).order_by(shared_businesses.c.registry_id))
+            shared_businesses.c.ministry == ministry, visible_in(shared_businesses, chosen),
+            _kept(chosen)).order_by(shared_businesses.c.registry_id))
     return chosen, frame
 
 
@@ -159,12 +204,13 @@ def read_shared_cross_reference(engine: sa.Engine, ministry: str, sources: list[
     its share only (a row filter is not undone through the cross-reference)."""
     table, shared = published_cross_reference, shared_businesses
     in_share = sa.select(shared.c.registry_id).where(
-        shared.c.publication_id == publication_id, shared.c.ministry == ministry)
+        shared.c.ministry == ministry, visible_in(shared, publication_id))
     with engine.connect() as connection:
         return bulk.read_frame(connection, sa.select(
             table.c.source, table.c.source_record_id, table.c.registry_id).where(
-            table.c.publication_id == publication_id, table.c.source.in_(sources),
-            table.c.registry_id.in_(in_share)).order_by(table.c.source, table.c.source_record_id))
+            visible_in(table, publication_id), _kept(publication_id),
+            table.c.source.in_(sources), table.c.registry_id.in_(in_share)).order_by(
+            table.c.source, table.c.source_record_id))
 
 
 def publication_exists(engine: sa.Engine, publication_id: int) -> bool:

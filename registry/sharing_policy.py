@@ -37,6 +37,9 @@ MASK_CHAR = "*"
 _MASKED_CHARACTER = r"[^ \t\n\r\f\v\-.@/(),]"  # explicit spaces: pyarrow's regex, not Python's
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits of the HMAC
 MIN_SECRET_BYTES = 32  # UTF-8 bytes of a ministry's key: 256 bits if random
+# Bump when shared_rows would give other rows or values for the same input (a new treatment,
+# another mask): every share's fingerprint changes, so the next publication rewrites it whole.
+POLICY_VERSION = 1
 MAKE_A_SECRET = ('`python -c "import secrets; print(secrets.token_urlsafe(32))"` or '
                  '`openssl rand -base64 32`')
 
@@ -96,6 +99,17 @@ def _missing_secret(agreement: SharingAgreement) -> str:
                 "no secret_env: name the environment variable that holds its secret")
     return (f"agreement '{agreement.id}' ({agreement.ministry}) has pseudonym fields but its "
             f"secret is not set: {_make_one(agreement)}")
+
+
+def share_fingerprint(agreement: SharingAgreement, secret: bytes | None) -> str:
+    """What a ministry's share depends on besides the published rows: the agreement, its key
+    (as a keyed check value: HMAC of a constant, never the key) and the policy's version. An
+    equal fingerprint lets a publication rewrite only the rows of businesses that changed."""
+    key_check = hmac.new(secret, b"ubr share key check", hashlib.sha256).hexdigest() \
+        if secret else ""
+    material = "|".join((str(POLICY_VERSION), ",".join(SHARED_COLUMNS),
+                         agreement.model_dump_json(), key_check))
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def shared_rows(published: pd.DataFrame, agreement: SharingAgreement,

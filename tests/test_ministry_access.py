@@ -82,11 +82,14 @@ class Pg:
                 run_id=run_id, published_at=at, business_count=len(rows),
                 record_count=len(xref), sharing_hash="0" * 64, shares={},
             ).returning(publications.c.publication_id)).scalar_one()
+            for table in (shared_businesses, published_cross_reference):  # versioned rows
+                connection.execute(table.update().where(table.c.valid_until.is_(None)).values(
+                    valid_until=publication_id))
             connection.execute(shared_businesses.insert(), [
-                {"publication_id": publication_id, "status": "active", "retired_into": None,
+                {"valid_from": publication_id, "status": "active", "retired_into": None,
                  **dict.fromkeys(GOLDEN_COLUMNS), **row} for row in rows])
             connection.execute(published_cross_reference.insert(), [
-                {"publication_id": publication_id, **row} for row in xref])
+                {"valid_from": publication_id, **row} for row in xref])
         return publication_id
 
     def drop_roles(self) -> None:
