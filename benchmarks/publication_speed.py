@@ -1,4 +1,4 @@
-"""How fast a publication copies the golden registry and writes every ministry's share, how fast
+"""How fast a publication writes the golden registry and every ministry's share, how fast
 a ministry's export reads it back, and how fast the auditors' look-ups (explain, trace) answer.
 
     .venv/bin/python benchmarks/publication_speed.py                  # 100,000 businesses, both
@@ -40,7 +40,14 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matching.golden.registry_ids import format_registry_ids  # noqa: E402
-from registry import RegistryStore, bulk, lineage, ministry_access, publication  # noqa: E402
+from registry import (  # noqa: E402
+    RegistryStore,
+    bulk,
+    lineage,
+    ministry_access,
+    publication,
+    publication_shares,
+)
 from registry.database import write_transaction  # noqa: E402
 from registry.golden_schema import businesses, cross_reference, golden_runs  # noqa: E402
 from registry.publication_schema import cross_reference_history, publications  # noqa: E402
@@ -277,10 +284,13 @@ class StageTimes:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
-        self._wrap(publication, "_copy_registry", "copy (INSERT ... SELECT)")
-        self._wrap(publication, "read_published", "read published frame")
-        self._wrap(publication, "shared_rows", "shared_rows (policy)")
-        self._wrap(bulk, "insert_frame", "write shares")
+        self._wrap(publication, "_publish_registry_rows",
+                   "close/open businesses + records (SQL)")
+        self._wrap(publication, "read_published", "read published frame (shares rewritten)")
+        self._wrap(publication, "read_opened", "read opened rows (shares updated)")
+        self._wrap(publication_shares, "shared_rows", "shared_rows (policy)")
+        self._wrap(publication_shares, "close_all", "close share rows")
+        self._wrap(bulk, "insert_frame", "write share rows")
         self._wrap(publication, "prune_publications", "prune")
         self._wrap(ministry_access, "provision_ministry_access", "provision roles/views")
 
