@@ -2,19 +2,21 @@
 
 Phones: python-stdnum's cousin `phonenumbers` is the authority on validity, but at ~40 us a
 number it cannot be called 2.5 million times. North American numbers are therefore reduced to
-their ten digits with column regexes, and `phonenumbers` is asked once per distinct seven-digit
-prefix (area code, exchange and first line digit): its NANP metadata decides validity on those
-digits, which `tests/test_standardise_contacts.py` checks against per-number calls. Numbers
-written in another country's format (+44 ..., 011 33 ...) and vanity numbers go to
-`phonenumbers` one distinct value at a time; they are rare.
+their ten digits with column regexes, and phonenumbers' NANP metadata is applied to the whole
+column at once with RE2 (matching/nanp.py), which `tests/test_standardise_contacts.py` checks
+against per-number calls. Numbers written in another country's format (+44 ..., 011 33 ...)
+and vanity numbers go to `phonenumbers` one distinct value at a time; they are rare.
 
 E-mails: lower-cased and stripped; the domain is kept as evidence unless it is a free-mail or
 consumer ISP domain, which thousands of unrelated businesses share.
 """
 
+import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
 
+from matching.nanp import valid_nanp
 from matching.text import map_unique, regex_extract
 
 # Consumer mailbox providers (free mail and the regional ISPs' customer domains): a shared
@@ -88,11 +90,6 @@ _EXTENSION = " *(?:,|;)? *(?:ext|extension|x|poste|p|#)[ .:#]*[0-9]{1,6} *$"
 _NANP = "^(?:011)?1?(?P<nsn>[2-9][0-9]{9})$"
 
 
-def _valid_nanp(prefix7: str) -> bool:
-    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(prefix7 + "555"))
-    return phonenumbers.is_valid_number(number)
-
-
 def _parse_foreign(value: str) -> str | None:
     try:
         number = phonenumbers.parse(value, "CA")
@@ -114,9 +111,9 @@ def _phones(uniques: pd.Series) -> pd.DataFrame:
     digits = text.str.replace("[^0-9]", "", regex=True)
     nsn = regex_extract(digits, _NANP)["nsn"].where(~foreign)
 
-    prefix = nsn.str.slice(0, 7)
-    valid_prefixes = {p: _valid_nanp(p) for p in prefix.dropna().unique()}
-    valid = prefix.map(valid_prefixes).fillna(False).astype(bool)
+    present = nsn.notna().to_numpy(bool)
+    valid = np.zeros(len(nsn), bool)
+    valid[present] = valid_nanp(pa.array(nsn[present].to_numpy(object), pa.string()))
     e164 = ("+1" + nsn).where(valid)
 
     if foreign.any():
