@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matching.name_words import NameWords
+
 
 @dataclass(frozen=True)
 class PopulationStatistics:
@@ -33,9 +35,7 @@ class PopulationStatistics:
            shared_office_min_records: int = 10) -> "PopulationStatistics":
         """Count over `records` (standardised: name_std, operating_name_std, address_std,
         postal_code_std, phone_e164)."""
-        tokens = record_tokens(records)
-        token_records = pd.Series([t for each in tokens for t in each],
-                                  dtype=object).value_counts()
+        token_records = _name_words(records).records_per_word()
         # places are told apart by postal code (typos in a street line must not make a chain)
         place = records["postal_code_std"].fillna(records["address_std"]).fillna(
             records["phone_e164"])
@@ -63,11 +63,8 @@ class PopulationStatistics:
         """
         out = records
         own = 0 if counted else 1
-        frequency = self.token_records.to_dict()
-        keep = self.name_tokens_per_record
-        out["name_token"] = [
-            sorted(sorted(tokens, key=lambda t: (frequency.get(t, 0) + own, t))[:keep]) or None
-            for tokens in record_tokens(out)]
+        out["name_token"] = _name_words(out).rarest(self.token_records,
+                                                    self.name_tokens_per_record, own)
         held = out["address_std"].map(self.office_records).fillna(0) + own
         held = held.where(out["address_std"].notna())
         out["shared_office"] = (held >= self.shared_office_min_records).fillna(False).to_numpy(
@@ -104,14 +101,7 @@ class PopulationStatistics:
                 "shared_office_min_records": self.shared_office_min_records}
 
 
-def record_tokens(records: pd.DataFrame) -> list[list[str]]:
+def _name_words(records: pd.DataFrame) -> NameWords:
     """Each record's distinct name words, legal and operating names together."""
-    legal, operating = _words(records["name_std"]), _words(records["operating_name_std"])
-    return [sorted(set((a or []) + (b or []))) for a, b in zip(legal, operating, strict=True)]
-
-
-def _words(values: pd.Series) -> list[list[str] | None]:
-    """Sorted distinct words of each value, computed once per distinct value."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    mapped = [sorted(set(v.split())) for v in uniques] + [None]
-    return [mapped[c] for c in codes]
+    return NameWords.of(records["name_std"].reset_index(drop=True),
+                        records["operating_name_std"].reset_index(drop=True))
