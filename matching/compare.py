@@ -13,20 +13,10 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from matching.comparisons import Comparison
+from matching.pair_scores import PairPartition
 from matching.population import PopulationStatistics
-
-SCORERS = {
-    "ratio": fuzz.ratio,
-    "token_sort_ratio": fuzz.token_sort_ratio,
-    "token_set_ratio": fuzz.token_set_ratio,
-    "partial_ratio": fuzz.partial_ratio,
-    "jaro_winkler": JaroWinkler.normalized_similarity,
-    "levenshtein": Levenshtein.normalized_similarity,
-}
 
 # Attribute set on a frame of prepared records, so no stage prepares it twice.
 PREPARED = "ubr_matching_prepared"
@@ -206,94 +196,6 @@ class RecordColumns:
         return self._sorted[col]
 
 
-class _Partition:
-    """One partition of pairs (positions i, j into the records) with cached scores.
-
-    A scorer is run once per (scorer, left column, right column) with the lowest cutoff any
-    level needs, and only on rows not yet settled by a better level.
-    """
-
-    def __init__(self, cols: RecordColumns, i: np.ndarray, j: np.ndarray) -> None:
-        self.cols, self.i, self.j = cols, i, j
-        self.n = len(i)
-        self._present: dict[tuple[str, str], np.ndarray] = {}
-        self._scores: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
-
-    def present(self, col: str, side: str) -> np.ndarray:
-        key = (col, side)
-        if key not in self._present:
-            self._present[key] = self.cols.present(col)[self.i if side == "l" else self.j]
-        return self._present[key]
-
-    def equal(self, a: str, b: str) -> np.ndarray:
-        """Left record's `a` equals right record's `b` (both present)."""
-        code_a, code_b = self.cols.codes(a, b)
-        left, right = code_a[self.i], code_b[self.j]
-        return (left >= 0) & (left == right)
-
-    def score(self, scorer: str, a: str, b: str, rows: np.ndarray,
-              cutoff: float | None) -> np.ndarray:
-        """Similarity of left `a` and right `b` (-1 where missing or not computed)."""
-        key = (scorer, a, b)
-        if key not in self._scores:
-            self._scores[key] = (np.full(self.n, -1.0), np.zeros(self.n, bool))
-        score, done = self._scores[key]
-        todo = rows & ~done & self.present(a, "l") & self.present(b, "r")
-        if todo.any():
-            if scorer == "exact":
-                score[todo] = self.equal(a, b)[todo]
-            else:
-                function = SCORERS[scorer]
-                if scorer == "token_sort_ratio":
-                    left_all, right_all = self.cols.sorted_tokens(a), self.cols.sorted_tokens(b)
-                    function = fuzz.ratio
-                else:
-                    left_all, right_all = self.cols.values(a), self.cols.values(b)
-                score[todo] = process.cpdist(
-                    list(left_all[self.i[todo]]), list(right_all[self.j[todo]]),
-                    scorer=function, score_cutoff=cutoff, workers=-1, dtype=np.float32,
-                )
-        done |= rows
-        return score
-
-    def best(self, scorer: str, columns: list[str], cross: bool, rows: np.ndarray,
-             cutoff: float | None) -> np.ndarray:
-        """Best score over the combinations (legal-legal, legal-op, op-legal, op-op)."""
-        best = np.full(self.n, -1.0)
-        for a, b in _combos(columns, cross):
-            best = np.maximum(best, self.score(scorer, a, b, rows, cutoff))
-        return best
-
-    def same(self, columns: list[str]) -> np.ndarray:
-        ok = np.ones(self.n, bool)
-        for col in columns:
-            ok &= self.equal(col, col)
-        return ok
-
-    def null(self, columns: list[str]) -> np.ndarray:
-        """Rows where one side has none of `columns`: the comparison's null level."""
-        has_l, has_r = np.zeros(self.n, bool), np.zeros(self.n, bool)
-        for col in columns:
-            has_l |= self.present(col, "l")
-            has_r |= self.present(col, "r")
-        return ~(has_l & has_r)
-
-    def shared_count(self, columns: list[str], cross: bool, rows: np.ndarray) -> np.ndarray:
-        """How many records hold the value the pair shares (NaN where none is shared)."""
-        counts = self.cols.value_counts(columns)
-        out = np.full(self.n, np.nan)
-        unset = rows.copy()
-        for a, b in _combos(columns, cross):
-            hit = unset & self.equal(a, b)
-            out[hit] = counts[a][self.i[hit]]
-            unset &= ~hit
-        return out
-
-
-def _combos(columns: list[str], cross: bool) -> list[tuple[str, str]]:
-    return [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
-
-
 def _lowest_cutoffs(comp: Comparison) -> dict[str, float]:
     cutoffs: dict[str, float] = {}
     for level in comp.levels:
@@ -317,7 +219,7 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
     worker needs only its pairs and the records they touch.
     """
     cols = records if isinstance(records, RecordColumns) else RecordColumns(records)
-    part = _Partition(cols, pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64))
+    part = PairPartition(cols, pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64))
     columns: dict[str, np.ndarray] = {}
     for comp in comparisons:
         s = comp.settings
