@@ -181,8 +181,13 @@ def evidence_json(pairs: pd.DataFrame) -> np.ndarray:
     columns = [*evidence_columns(pairs), *extra]
     if not len(pairs):
         return np.array([], dtype=object)
-    text = pairs[columns].to_json(orient="records", lines=True, double_precision=6)
-    return np.array(text.rstrip("\n").split("\n"), dtype=object)
+    # Pairs share few distinct evidence rows (at 374 k records, 10 k for 669 k match pairs):
+    # each distinct row is written once and the text handed to every pair that has it.
+    frame = pairs[columns].reset_index(drop=True)
+    group = frame.groupby(columns, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+    first = np.unique(group, return_index=True)[1]
+    text = frame.iloc[first].to_json(orient="records", lines=True, double_precision=6)
+    return np.array(text.rstrip("\n").split("\n"), dtype=object)[group]
 
 
 def mask_personal(record: dict[str, object], role: str) -> dict[str, object]:
