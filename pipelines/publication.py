@@ -11,9 +11,10 @@ from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCata
 @dg.asset(
     group_name=REGISTRY_GROUP,
     deps=["golden_records"],
-    description="Publishes the golden registry in one transaction: a versioned copy (the last "
-    "N kept) and each ministry's share under its data-sharing agreement (rows filtered, fields "
-    "clear, masked, keyed pseudonym or withheld). On PostgreSQL each ministry's schema, role "
+    description="Publishes the golden registry in one transaction: a new version (the last N "
+    "kept, each written as its difference from the previous one) and each ministry's share "
+    "under its data-sharing agreement (rows filtered, fields clear, masked, keyed pseudonym or "
+    "withheld). On PostgreSQL each ministry's schema, role "
     "and views are brought up to date in the same transaction. Closes the registry run and "
     "emits its OpenLineage events.",
     kinds={"sqlalchemy", "openlineage"},
@@ -46,6 +47,7 @@ def registry_publication(
         "registry_run_id": run_id,
         "records": publication.record_count,
         "shares": dg.MetadataValue.json(publication.shares),
+        "rows_written": dg.MetadataValue.json(publication.written or {}),
         "dagster/column_lineage": share_column_lineage(agreements),
         "treatments": dg.MetadataValue.json(share_treatments(agreements)),
         "openlineage": lineage_problem or "emitted",

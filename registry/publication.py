@@ -52,6 +52,7 @@ class Publication:
     record_count: int
     sharing_hash: str
     shares: dict[str, int]
+    written: dict[str, int] | None = None  # rows opened or closed per table (this call only)
 
 
 def current_publication_id(connection: sa.Connection) -> int | None:
@@ -98,7 +99,7 @@ def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
         publication_id = int(connection.execute(publications.insert().values(
             run_id=run_id, published_at=now, business_count=0, record_count=0,
             sharing_hash=sharing_hash, shares={})).inserted_primary_key[0])
-        _publish_registry_rows(connection, publication_id)
+        written = _publish_registry_rows(connection, publication_id)
         shares = write_shares(
             connection, sharing, secrets, publication_id,
             (previous.shares, previous.share_hashes or {}) if previous else None,
@@ -111,30 +112,43 @@ def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
             publications.c.publication_id == publication_id).values(
             business_count=business_count, record_count=record_count, shares=shares.counts,
             share_hashes=shares.hashes))
+        written[shared_businesses.name] = shares.rows_written
         prune_publications(connection, keep)
         if is_postgresql(connection):
             from registry.ministry_access import provision_ministry_access
 
             provision_ministry_access(connection, sharing)
-            # Fresh statistics: with none, an export's join planned as a nested loop (quadratic)
-            connection.exec_driver_sql("ANALYZE " + ", ".join(t.name for t in SNAPSHOTS))
+            _refresh_statistics(connection, written)
     return Publication(publication_id, run_id, now, business_count, record_count,
-                       sharing_hash, shares.counts)
+                       sharing_hash, shares.counts, written)
+
+
+def _refresh_statistics(connection: sa.Connection, written: dict[str, int]) -> None:
+    """ANALYZE the snapshot tables that have no statistics or that this publication changed
+    by more than a tenth: with none, an export's join planned as a nested loop (quadratic);
+    a publication that changed little keeps the statistics it had (a full ANALYZE of the
+    three tables cost about a second each time)."""
+    stale = []
+    for table in SNAPSHOTS:
+        estimate = connection.scalar(sa.text(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"), {"name": table.name})
+        if estimate is None or estimate <= 0 or written.get(table.name, 0) > 0.1 * estimate:
+            stale.append(table.name)
+    if stale:
+        connection.exec_driver_sql("ANALYZE " + ", ".join(stale))
 
 
 def _publish_registry_rows(connection: sa.Connection, publication_id: int) -> dict[str, int]:
     """Close the published businesses and records that changed or went, open the new and
-    changed ones, inside the database; returns the rows closed and opened."""
+    changed ones, inside the database; returns the rows closed or opened per table."""
     values = [name for name in PUBLISHED_COLUMNS if name != "registry_id"]
     made = {}
-    for name, snapshot, source, keys, columns in (
-            ("businesses", published_businesses, businesses, ["registry_id"], values),
-            ("records", published_cross_reference, cross_reference, list(XREF_KEYS),
-             ["registry_id"])):
-        made[f"{name}_closed"] = close_changed(connection, snapshot, source, keys, columns,
-                                               publication_id)
-        made[f"{name}_opened"] = open_new(connection, snapshot, source, keys, columns,
-                                          publication_id)
+    for snapshot, source, keys, columns in (
+            (published_businesses, businesses, ["registry_id"], values),
+            (published_cross_reference, cross_reference, list(XREF_KEYS), ["registry_id"])):
+        made[snapshot.name] = (
+            close_changed(connection, snapshot, source, keys, columns, publication_id)
+            + open_new(connection, snapshot, source, keys, columns, publication_id))
     return made
 
 
@@ -221,6 +235,9 @@ def publication_exists(engine: sa.Engine, publication_id: int) -> bool:
 
 def summary(publication: Publication) -> dict[str, Any]:
     """Counts and ids of a publication, for run summaries and Dagster metadata."""
-    return {"publication_id": publication.publication_id, "run_id": publication.run_id,
+    made = {"publication_id": publication.publication_id, "run_id": publication.run_id,
             "businesses": publication.business_count, "records": publication.record_count,
             "shares": dict(publication.shares)}
+    if publication.written is not None:
+        made["rows_written"] = dict(publication.written)
+    return made

@@ -24,11 +24,12 @@ from registry.sharing_policy import SHARED_COLUMNS, share_fingerprint, shared_ro
 
 @dataclass
 class ShareWrite:
-    """What a publication wrote per ministry: rows in the share, fingerprints, and how."""
+    """What a publication wrote: rows in each ministry's share, their fingerprints, and the
+    share rows it closed or opened."""
 
     counts: dict[str, int] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
-    rewritten: list[str] = field(default_factory=list)  # shares written whole
+    rows_written: int = 0  # share rows closed or opened
 
 
 def write_shares(connection: sa.Connection, sharing: SharingFile,
@@ -41,8 +42,8 @@ def write_shares(connection: sa.Connection, sharing: SharingFile,
     counts, hashes = previous or ({}, {})
     written = ShareWrite()
     configured = [agreement.id for agreement in sharing.agreements]
-    close_all(connection, shared_businesses, publication_id,
-              shared_businesses.c.ministry.not_in(configured))
+    written.rows_written += close_all(connection, shared_businesses, publication_id,
+                                      shared_businesses.c.ministry.not_in(configured))
     whole: pd.DataFrame | None = None
     opened: pd.DataFrame | None = None
     for agreement in sharing.agreements:
@@ -58,14 +59,15 @@ def write_shares(connection: sa.Connection, sharing: SharingFile,
             rows = shared_rows(opened, agreement, secret)
             count = counts[agreement.id] - closed
         else:
-            close_all(connection, shared_businesses, publication_id, mine)
+            closed = close_all(connection, shared_businesses, publication_id, mine)
             whole = read_published(connection, publication_id) if whole is None else whole
             rows = shared_rows(whole, agreement, secret)
             count = 0
-            written.rewritten.append(agreement.id)
+        added = 0
         if len(rows):
-            count += bulk.insert_frame(connection, shared_businesses, rows[list(SHARED_COLUMNS)],
-                                       {"valid_from": publication_id, "ministry": agreement.id})
-        written.counts[agreement.id] = count
+            added = bulk.insert_frame(connection, shared_businesses, rows[list(SHARED_COLUMNS)],
+                                      {"valid_from": publication_id, "ministry": agreement.id})
+        written.counts[agreement.id] = count + added
+        written.rows_written += closed + added
         written.hashes[agreement.id] = fingerprint
     return written

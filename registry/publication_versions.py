@@ -46,7 +46,7 @@ def open_new(connection: sa.Connection, snapshot: sa.Table, source: sa.FromClaus
     result = connection.execute(snapshot.insert().from_select(
         ["valid_from", *names],
         sa.select(sa.literal(publication_id, sa.Integer), *(source.c[n] for n in names))
-        .where(~has_open.exists())))
+        .where(~has_open.exists())).execution_options(preserve_rowcount=True))
     return int(result.rowcount)
 
 

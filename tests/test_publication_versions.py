@@ -244,6 +244,7 @@ def test_each_kept_publication_reads_as_its_full_copy(store, monkeypatch, tmp_pa
         publication = publish_registry(store, run_id, current, sharing_hash(), keep=KEEP)
         made[publication.publication_id] = registry.expected(current)
         _check(store, made, tmp_path)
+        assert publication.written == _written_by(store.engine, publication.publication_id)
         return publication.publication_id
 
     first = publish(sharing)
