@@ -147,6 +147,8 @@ class RecordColumns:
         self._codes: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
         self._sorted: dict[str, np.ndarray] = {}
         self._counts: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
+        # (scorer, column, column) -> whether its pairs of values repeat (pair_scores.py)
+        self.repeating: dict[tuple[str, str, str], bool] = {}
 
     def values(self, col: str) -> np.ndarray:
         if col not in self._values:

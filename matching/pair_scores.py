@@ -31,19 +31,26 @@ _DISTINCT_SHARE = 0.9
 
 
 def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.ndarray,
-                    code_r: np.ndarray, cutoff: float | None) -> np.ndarray:
+                    code_r: np.ndarray, cutoff: float | None,
+                    repeats: bool = True) -> tuple[np.ndarray, bool]:
     """`function` over the pairs (left[k], right[k]), each distinct pair of values scored
-    once: `code_l`, `code_r` are the values' codes from one dictionary (same value, same code)."""
+    once: `code_l`, `code_r` are the values' codes from one dictionary (same value, same code).
+    Also says whether pairs of values repeated enough to be worth it; `repeats=False` skips
+    looking (names and full addresses are almost all distinct pairs)."""
+    if not repeats:
+        return process.cpdist(list(left), list(right), scorer=function, score_cutoff=cutoff,
+                              workers=-1, dtype=np.float32), False
     width = int(max(code_l.max(initial=0), code_r.max(initial=0))) + 1
     pair_codes, distinct = pd.factorize(code_l.astype(np.int64) * width + code_r)
-    if len(distinct) >= _DISTINCT_SHARE * len(pair_codes):
+    repeats = len(distinct) < _DISTINCT_SHARE * len(pair_codes)
+    if not repeats:
         rows = slice(None)
     else:
         rows = np.empty(len(distinct), np.int64)
         rows[pair_codes[::-1]] = np.arange(len(pair_codes) - 1, -1, -1)  # first holder
     scores = process.cpdist(list(left[rows]), list(right[rows]), scorer=function,
                             score_cutoff=cutoff, workers=-1, dtype=np.float32)
-    return scores if isinstance(rows, slice) else scores[pair_codes]
+    return (scores if isinstance(rows, slice) else scores[pair_codes]), repeats
 
 
 class PairPartition:
@@ -58,6 +65,7 @@ class PairPartition:
         self.n = len(i)
         self._present: dict[tuple[str, str], np.ndarray] = {}
         self._scores: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._equal: dict[tuple[str, str], np.ndarray] = {}
 
     def present(self, col: str, side: str) -> np.ndarray:
         key = (col, side)
@@ -67,9 +75,11 @@ class PairPartition:
 
     def equal(self, a: str, b: str) -> np.ndarray:
         """Left record's `a` equals right record's `b` (both present)."""
-        code_a, code_b = self.cols.codes(a, b)
-        left, right = code_a[self.i], code_b[self.j]
-        return (left >= 0) & (left == right)
+        if (a, b) not in self._equal:
+            code_a, code_b = self.cols.codes(a, b)
+            left, right = code_a[self.i], code_b[self.j]
+            self._equal[(a, b)] = (left >= 0) & (left == right)
+        return self._equal[(a, b)]
 
     def score(self, scorer: str, a: str, b: str, rows: np.ndarray,
               cutoff: float | None) -> np.ndarray:
@@ -91,8 +101,11 @@ class PairPartition:
                     left_all, right_all = self.cols.values(a), self.cols.values(b)
                 left, right = self.i[todo], self.j[todo]
                 code_a, code_b = self.cols.codes(a, b)
-                score[todo] = distinct_scores(function, left_all[left], right_all[right],
-                                              code_a[left], code_b[right], cutoff)
+                # whether this column pair's values repeat, as the first partition found
+                repeats = self.cols.repeating.get(key, True)
+                score[todo], self.cols.repeating[key] = distinct_scores(
+                    function, left_all[left], right_all[right], code_a[left], code_b[right],
+                    cutoff, repeats)
         done |= rows
         return score
 
