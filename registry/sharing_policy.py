@@ -16,10 +16,13 @@ run does any work; `agreement_secret` refuses a weak or missing key where keys a
 import hashlib
 import hmac
 import os
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
 
+from registry import personal_names
 from registry.golden_schema import GOLDEN_COLUMNS
 from registry.personal_names import NAME_FIELDS, names_may_be_personal
 from registry.sharing_agreement import (
@@ -37,9 +40,12 @@ MASK_CHAR = "*"
 _MASKED_CHARACTER = r"[^ \t\n\r\f\v\-.@/(),]"  # explicit spaces: pyarrow's regex, not Python's
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits of the HMAC
 MIN_SECRET_BYTES = 32  # UTF-8 bytes of a ministry's key: 256 bits if random
-# Bump when shared_rows would give other rows or values for the same input (a new treatment,
-# another mask): every share's fingerprint changes, so the next publication rewrites it whole.
-POLICY_VERSION = 1
+# The policy's own code (this module and the owner-name rule): when it changes, every share's
+# fingerprint changes and the next publication rewrites it whole rather than trusting rows
+# that an older policy wrote. A comment edited costs one full rewrite, never a stale share.
+POLICY_CODE = hashlib.sha256(b"".join(
+    Path(module.__file__ or "").read_bytes() for module in (sys.modules[__name__],
+                                                            personal_names))).hexdigest()
 MAKE_A_SECRET = ('`python -c "import secrets; print(secrets.token_urlsafe(32))"` or '
                  '`openssl rand -base64 32`')
 
@@ -103,11 +109,11 @@ def _missing_secret(agreement: SharingAgreement) -> str:
 
 def share_fingerprint(agreement: SharingAgreement, secret: bytes | None) -> str:
     """What a ministry's share depends on besides the published rows: the agreement, its key
-    (as a keyed check value: HMAC of a constant, never the key) and the policy's version. An
+    (as a keyed check value: HMAC of a constant, never the key) and the policy's code. An
     equal fingerprint lets a publication rewrite only the rows of businesses that changed."""
     key_check = hmac.new(secret, b"ubr share key check", hashlib.sha256).hexdigest() \
         if secret else ""
-    material = "|".join((str(POLICY_VERSION), ",".join(SHARED_COLUMNS),
+    material = "|".join((POLICY_CODE, ",".join(SHARED_COLUMNS),
                          agreement.model_dump_json(), key_check))
     return hashlib.sha256(material.encode()).hexdigest()
 
