@@ -85,6 +85,8 @@ def publish_registry(store: RegistryStore, run_id: str, sharing: SharingFile,
         raise ValueError("keep must be at least 1 publication")
     secrets = {agreement.id: agreement_secret(agreement) for agreement in sharing.agreements}
     with write_transaction(store.engine) as connection:
+        if is_postgresql(connection):  # one snapshot of the golden tables for every statement
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         status = connection.scalar(sa.select(runs.c.status).where(runs.c.run_id == run_id))
         if status is None:
             raise StoreError(f"unknown run {run_id}: nothing was published")
