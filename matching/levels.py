@@ -4,7 +4,6 @@ One int8 per pair and comparison, and a float32 shared-value count per term-freq
 comparison: what training and scoring read, and nothing more (millions of pairs fit).
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,31 +37,19 @@ class Levels:
 
 def levels_of(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],
               chunk: int = CHUNK) -> Levels:
-    """Levels for every candidate pair into preallocated arrays, chunk by chunk.
-
-    The first chunk runs alone (it fills the record-level caches), the others two at a time
-    on threads: rapidfuzz and numpy release the GIL, so one chunk's bookkeeping runs while
-    the other's strings are scored, and each chunk writes only its own rows.
-    """
+    """Levels for every candidate pair into preallocated arrays, chunk by chunk."""
     total = len(pairs)
     matrix = np.zeros((total, len(comparisons)), np.int8)
     tf = {f"{c.name}_tf_count": np.full(total, np.nan, np.float32) for c in comparisons
           if c.settings.term_frequency and c.exact_gammas}
     i_all, j_all = pairs["i"].to_numpy(), pairs["j"].to_numpy()
-
-    def one(k: int) -> None:
+    for k in range(0, max(total, 1), chunk):
         part = pd.DataFrame({"i": i_all[k:k + chunk], "j": j_all[k:k + chunk]})
         found = compute_levels(part, cols, comparisons)
         for c, comp in enumerate(comparisons):
             matrix[k:k + len(part), c] = found[f"{comp.name}_gamma"].to_numpy(np.int8)
         for name, values in tf.items():
             values[k:k + len(part)] = found[name].to_numpy(np.float32)
-
-    starts = list(range(0, max(total, 1), chunk))
-    one(starts[0])
-    if len(starts) > 1:
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(one, starts[1:]))
     return Levels(matrix, tf)
 
 

@@ -7,7 +7,6 @@ per row. Text is folded to ASCII first so that the fast RE2 kernels stay usable 
 
 import re
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -42,9 +41,6 @@ _EXTRA_FOLDS = str.maketrans(
         "\u00a0": " ",
     }
 )
-
-# distinct values from which map_unique works on two threads
-PARALLEL_MIN_VALUES = 50_000
 
 # Combining diacritical marks (U+0300-U+036F), written literally so pyarrow's RE2 takes it.
 _COMBINING = "[\u0300-\u036f]"
@@ -131,23 +127,9 @@ def punctuation_to_spaces(values: pd.Series, period_as_space: bool = False) -> p
 
 
 def map_unique(values: pd.Series, compute) -> pd.DataFrame:
-    """Run `compute` (Series -> DataFrame) on the distinct values only and map back.
-
-    `compute` is a function of each value alone, so many distinct values are cut in halves
-    standardised on two threads: the work is pyarrow's regular-expression kernels, which
-    release the GIL, so both cores work.
-    """
+    """Run `compute` (Series -> DataFrame) on the distinct values only and map back."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    distinct = pd.Series(uniques, dtype="string")
-    if len(distinct) < PARALLEL_MIN_VALUES:
-        result = compute(distinct).reset_index(drop=True)
-    else:
-        half = len(distinct) // 2
-        halves = [distinct.iloc[:half].reset_index(drop=True),
-                  distinct.iloc[half:].reset_index(drop=True)]
-        with ThreadPoolExecutor(2) as pool:
-            parts = list(pool.map(compute, halves))
-        result = pd.concat([part.reset_index(drop=True) for part in parts], ignore_index=True)
+    result = compute(pd.Series(uniques, dtype="string")).reset_index(drop=True)
     out = result.take(codes)
     out.index = values.index
     return out
