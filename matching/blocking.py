@@ -55,10 +55,14 @@ class _KeyColumns:
         self.records = records
         self._scalar: dict[str, np.ndarray] = {}
         self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._is_list: dict[str, bool] = {}
 
     def is_list(self, key: str) -> bool:
-        first = self.records[key].dropna()
-        return len(first) > 0 and isinstance(first.iloc[0], list)
+        if key not in self._is_list:
+            column = self.records[key]
+            first = column.first_valid_index()
+            self._is_list[key] = first is not None and isinstance(column.loc[first], list)
+        return self._is_list[key]
 
     @staticmethod
     def _factorize(values: np.ndarray) -> np.ndarray:
@@ -107,11 +111,14 @@ def _key_codes(records: pd.DataFrame, keys: list[str],
             continue
         other = columns.scalar(key)[positions]
         keep &= other >= 0
-        code = pd.factorize(code * (int(other.max(initial=0)) + 1) + other)[0].astype(np.int64)
+        width = int(other.max(initial=0)) + 1
+        if (int(code.max(initial=0)) + 1) * width >= 2**62:  # renumber densely first
+            code = pd.factorize(code)[0].astype(np.int64)
+        code = code * width + other
     positions, code = positions[keep], code[keep]
     if len(code) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return positions, pd.factorize(code)[0].astype(np.int64)
+    return positions, code  # equal keys, equal codes: not renumbered (grouping needs no more)
 
 
 def pairs_within_groups(

@@ -58,16 +58,26 @@ def _is_list_column(values: pd.Series) -> bool:
     return len(first) > 0 and isinstance(first.iloc[0], list)
 
 
-def identical_groups(records: pd.DataFrame, columns: list[str]) -> Collapse:
-    """Group records equal on all `columns` (missing equals missing)."""
+def identical_groups(records: pd.DataFrame, columns: list[str],
+                     min_collapsed: int = 0) -> Collapse:
+    """Group records equal on all `columns` (missing equals missing).
+
+    `min_collapsed`: below this many records collapsed, collapsing is not worth it and every
+    record stays its own representative. Each column only splits groups further, so the
+    count is known to fall short as soon as the first columns leave too few copies (on
+    data of distinct records, after one column instead of twenty).
+    """
     n = len(records)
+    every = Collapse(np.arange(n), np.arange(n))
     group = np.zeros(n, np.int64)
     for col in columns:
         if col not in records.columns or _is_list_column(records[col]):
             continue
         codes, uniques = pd.factorize(records[col].to_numpy(dtype=object), use_na_sentinel=True)
-        group = pd.factorize(group * (len(uniques) + 1) + (codes.astype(np.int64) + 1))[0]
+        group, distinct = pd.factorize(group * (len(uniques) + 1) + (codes.astype(np.int64) + 1))
         group = group.astype(np.int64)
+        if n - len(distinct) < min_collapsed:
+            return every
     # factorize numbers groups in order of first appearance: group k's first record is its
     # representative, and representatives keep the records' order
     _, reps = np.unique(group, return_index=True)

@@ -37,8 +37,10 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     start = time.perf_counter()
     every = Collapse(np.arange(len(prepared)), np.arange(len(prepared)))
     wanted = collapse and linker.settings.collapse.enabled
-    groups = identical_groups(prepared, linker.collapse_columns()) if wanted else every
-    if groups.collapsed < linker.settings.collapse.min_share * len(prepared):
+    least = linker.settings.collapse.min_share * len(prepared)
+    groups = identical_groups(prepared, linker.collapse_columns(),
+                              int(np.ceil(least))) if wanted else every
+    if groups.collapsed < least:
         groups = every
     # only what the engine reads from here on, representatives only; the full frame goes
     needed = [c for c in prepared.columns
