@@ -292,15 +292,19 @@ class GoldenStore:
                 cross_reference.c.registry_id == registry_id)).all()
         return sorted(f"{source}:{record_id}" for source, record_id in rows)
 
-    def table(self, name: str, **where: Any) -> pd.DataFrame:
-        """Rows of one golden table, filtered by column equality (for audits, tests, demos)."""
+    def table(self, name: str, columns: Sequence[str] | None = None,
+              **where: Any) -> pd.DataFrame:
+        """Rows of one golden table (only `columns`, default all), filtered by column
+        equality (for audits, tests, demos)."""
         tables = {t.name: t for t in (businesses, cross_reference, field_provenance,
                                       business_values, events, steward_decisions,
                                       review_queue, match_evidence, golden_runs)}
         chosen = tables[name]
-        statement = sa.select(chosen)
+        statement = sa.select(*(chosen.c[c] for c in columns)) if columns else sa.select(chosen)
         for column, value in where.items():
             statement = statement.where(chosen.c[column] == value)
         with self.engine.connect() as connection:
+            if columns:  # the audits' big reads: Arrow-built columns, not rows
+                return bulk.read_frame(connection, statement)
             rows = connection.execute(statement).all()
         return pd.DataFrame(rows, columns=[c.name for c in chosen.c])

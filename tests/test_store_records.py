@@ -66,6 +66,17 @@ def test_load_filters_and_orders_by_source(store):
     assert empty.dtypes.equals(conform(pd.DataFrame(columns=list(CANONICAL_COLUMNS))).dtypes)
 
 
+
+def test_load_reads_only_the_columns_asked_for(store):
+    run_id = store.start_run("cfg", "v1")
+    store.save_source_batch(run_id, "wcb", records("wcb", ["2", "1"]), quarantine_frame(), [], 2)
+    some = store.load_source_records(columns=["source", "source_record_id", "legal_name"])
+    assert list(some.columns) == ["source", "source_record_id", "legal_name"]
+    assert some["source_record_id"].tolist() == ["1", "2"]
+    assert some["legal_name"].tolist() == ["Boulangerie Côté Ltée"] * 2
+    with pytest.raises(ValueError, match="not canonical columns: colour"):
+        store.load_source_records(columns=["source", "colour"])
+
 def test_accepted_batch_replaces_only_its_source(store):
     first = store.start_run("cfg", "v1")
     store.save_source_batch(first, "wcb", records("wcb", ["1", "2"]), quarantine_frame(), [], 2)
