@@ -11,6 +11,8 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.memory import release_unused_memory
+
 STAGE_FOLDER = "stage"
 
 
@@ -31,10 +33,12 @@ class RegistryStageIOManager(dg.ConfigurableIOManager):
         if obj is None:
             return
         save_stage(obj, self._folder(context.asset_key))
+        release_unused_memory()  # what the step freed, before the next step allocates
 
     def load_input(self, context: dg.InputContext) -> Any:  # noqa: ANN401
         from registry.stage_files import StageFileError, load_stage
 
+        release_unused_memory()
         try:
             return load_stage(self._folder(context.asset_key))
         except StageFileError as exc:
