@@ -7,6 +7,7 @@ import pandas as pd
 
 from pipelines.canonical import REGISTRY_GROUP
 from pipelines.lineage import golden_column_lineage
+from pipelines.memory import release_unused_memory
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 
@@ -26,12 +27,18 @@ def golden_records(
     context: dg.AssetExecutionContext, records: pd.DataFrame, matches: Any,
     store: RegistryStoreResource,
 ) -> dg.MaterializeResult:
-    from matching.golden.publish import pair_summary, publish_golden_records
+    from matching.golden.publish import pair_summary, plan_golden_run
     from registry.golden_store import GoldenStore
 
     registry = store.open()
     run_id = store.run_id(context.run.run_id)
-    summary = publish_golden_records(GoldenStore(registry), run_id, records, matches)
+    golden = GoldenStore(registry)
+    changes = plan_golden_run(run_id, records, matches, golden.previous_state(),
+                              golden.steward_decisions(), golden.provenance)
+    del records, matches
+    release_unused_memory()  # the plan's working frames, before the write builds its rows
+    golden.apply_run(run_id, changes)
+    summary = changes.summary
     events = summary["events"]
     happened = ", ".join(f"{kind} {count:,}" for kind, count in events.items() if count)
     stage(context, f"registry: {summary['businesses']:,} businesses from "
