@@ -11,6 +11,7 @@ import pandas as pd
 
 from matching.compare import RecordColumns, compute_levels
 from matching.comparisons import Comparison
+from matching.parallel import map_partitions
 
 CHUNK = 500_000  # pairs compared and scored at a time: bounds the memory of every stage
 
@@ -36,20 +37,28 @@ class Levels:
 
 
 def levels_of(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],
-              chunk: int = CHUNK) -> Levels:
-    """Levels for every candidate pair into preallocated arrays, chunk by chunk."""
+              chunk: int = CHUNK, workers: int = 1) -> Levels:
+    """Levels for every candidate pair into preallocated arrays, chunk by chunk; chunks after
+    the first run on `workers` forked processes (matching/parallel.py)."""
     total = len(pairs)
     matrix = np.zeros((total, len(comparisons)), np.int8)
     tf = {f"{c.name}_tf_count": np.full(total, np.nan, np.float32) for c in comparisons
           if c.settings.term_frequency and c.exact_gammas}
     i_all, j_all = pairs["i"].to_numpy(), pairs["j"].to_numpy()
-    for k in range(0, max(total, 1), chunk):
+
+    def chunk_levels(k: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         part = pd.DataFrame({"i": i_all[k:k + chunk], "j": j_all[k:k + chunk]})
         found = compute_levels(part, cols, comparisons)
-        for c, comp in enumerate(comparisons):
-            matrix[k:k + len(part), c] = found[f"{comp.name}_gamma"].to_numpy(np.int8)
-        for name, values in tf.items():
-            values[k:k + len(part)] = found[name].to_numpy(np.float32)
+        gammas = np.stack([found[f"{comp.name}_gamma"].to_numpy(np.int8)
+                           for comp in comparisons], axis=1)
+        return gammas, {name: found[name].to_numpy(np.float32) for name in tf}
+
+    starts = list(range(0, max(total, 1), chunk))
+    for k, (gammas, counts) in zip(starts, map_partitions(chunk_levels, starts, workers),
+                                   strict=True):
+        matrix[k:k + len(gammas)] = gammas
+        for name, values in counts.items():
+            tf[name][k:k + len(values)] = values
     return Levels(matrix, tf)
 
 

@@ -28,6 +28,7 @@ from matching.comparisons import Comparison, compile_comparisons
 from matching.levels import CHUNK, Levels, levels_of
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.pair_evidence import DECISIONS, RULES_ALL
+from matching.parallel import available_workers
 from matching.population import PopulationStatistics
 from matching.rules import RULE_COLUMNS, constraint_values
 from matching.state import MatchState
@@ -60,11 +61,13 @@ class Linker:
 
     `weights`: when the records are representatives of identical records collapsed into
     them, how many records each stands for (training and term frequencies count them all).
+    `workers`: processes comparing partitions of pairs side by side (default: every core).
     """
 
     def __init__(self, settings: MatchSettings | None = None, progress: Progress | None = None,
-                 weights: np.ndarray | None = None) -> None:
+                 weights: np.ndarray | None = None, workers: int | None = None) -> None:
         self.settings = settings or load_settings()
+        self.workers = workers or available_workers()
         self.comparisons: list[Comparison] = compile_comparisons(self.settings.comparisons)
         self.progress = progress or (lambda _msg: None)
         self.timings: dict[str, float] = {}
@@ -74,7 +77,7 @@ class Linker:
 
     def representing(self, weights: np.ndarray) -> "Linker":
         """This linker for representatives standing for `weights` records each."""
-        other = Linker(self.settings, self.progress, weights)
+        other = Linker(self.settings, self.progress, weights, self.workers)
         other.timings, other.statistics = self.timings, self.statistics
         return other
 
@@ -123,7 +126,8 @@ class Linker:
 
     def levels(self, pairs: pd.DataFrame, prepared: pd.DataFrame, chunk: int = CHUNK) -> Levels:
         """Comparison levels of every candidate pair, chunk by chunk."""
-        return levels_of(pairs, self.record_columns(prepared), self.comparisons, chunk)
+        return levels_of(pairs, self.record_columns(prepared), self.comparisons, chunk,
+                         self.workers)
 
     def train(self, records: pd.DataFrame, pairs: pd.DataFrame | None = None,
               gammas: "pd.DataFrame | Levels | None" = None,

@@ -22,15 +22,16 @@ from matching.state import MatchState
 def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                  progress: Progress | None = None, min_probability: float | None = None,
                  chunk: int = CHUNK, collapse: bool = True,
-                 non_matches: bool = True) -> LinkResult:
+                 non_matches: bool = True, workers: int | None = None) -> LinkResult:
     """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
 
     `min_probability`: keep the evidence of match and review pairs and of non-matches at or
     above this probability only (None: every candidate pair, each record pair written out).
     `non_matches=False`: keep no non-match pair's evidence at all (the pipeline's golden stage
     reads match and review pairs only; at 374 k records the non-matches are 12 M record pairs).
+    `workers`: processes comparing pairs side by side (default: every core).
     """
-    linker = Linker(settings, progress)
+    linker = Linker(settings, progress, workers=workers)
     say = linker.progress
     prepared = linker.prepare(records)
     say(f"prepared {len(prepared):,} records in {linker.timings['prepare']:.2f}s")

@@ -26,6 +26,10 @@ SCORERS = {
     "levenshtein": Levenshtein.normalized_similarity,
 }
 
+# rapidfuzz threads per cpdist call: every core in one process; 1 in the forked workers of
+# matching/parallel.py, which are themselves the parallelism
+CPDIST_WORKERS = -1
+
 # below this share of distinct value pairs, scoring distinct pairs and copying is worth it
 _DISTINCT_SHARE = 0.9
 
@@ -39,7 +43,7 @@ def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.nd
     looking (names and full addresses are almost all distinct pairs)."""
     if not repeats:
         return process.cpdist(list(left), list(right), scorer=function, score_cutoff=cutoff,
-                              workers=-1, dtype=np.float32), False
+                              workers=CPDIST_WORKERS, dtype=np.float32), False
     width = int(max(code_l.max(initial=0), code_r.max(initial=0))) + 1
     pair_codes, distinct = pd.factorize(code_l.astype(np.int64) * width + code_r)
     repeats = len(distinct) < _DISTINCT_SHARE * len(pair_codes)
@@ -49,7 +53,7 @@ def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.nd
         rows = np.empty(len(distinct), np.int64)
         rows[pair_codes[::-1]] = np.arange(len(pair_codes) - 1, -1, -1)  # first holder
     scores = process.cpdist(list(left[rows]), list(right[rows]), scorer=function,
-                            score_cutoff=cutoff, workers=-1, dtype=np.float32)
+                            score_cutoff=cutoff, workers=CPDIST_WORKERS, dtype=np.float32)
     return (scores if isinstance(rows, slice) else scores[pair_codes]), repeats
 
 
@@ -141,10 +145,6 @@ class PairPartition:
             out[hit] = counts[a][self.i[hit]]
             unset &= ~hit
         return out
-
-
-def _combos(columns: list[str], cross: bool) -> list[tuple[str, str]]:
-    return [(a, b) for a in columns for b in columns] if cross else [(c, c) for c in columns]
 
 
 def _combos(columns: list[str], cross: bool) -> list[tuple[str, str]]:

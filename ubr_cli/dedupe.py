@@ -177,6 +177,9 @@ def dedupe(
         "population statistics, prepared records with their blocking keys; Parquet + JSON), "
         "so later records can be matched against this run without redoing it.",
         show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Processes comparing candidate pairs side by side "
+        "(default: every core this process may use).", show_default=False)] = None,
 ) -> None:
     """Find the records that are the same business, within and across CSV files.
 
@@ -226,7 +229,8 @@ def dedupe(
 
     try:
         result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
-                              min_probability=None if all_pairs else min_probability)
+                              min_probability=None if all_pairs else min_probability,
+                              workers=workers)
     except ValueError as exc:
         raise fail(f"matching failed: {exc}") from None
     write_start = time.perf_counter()
