@@ -28,7 +28,7 @@ from matching.comparisons import Comparison, compile_comparisons
 from matching.levels import CHUNK, Levels, levels_of
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.pair_evidence import DECISIONS, RULES_ALL
-from matching.parallel import available_workers
+from matching.parallel import available_workers, using_workers
 from matching.population import PopulationStatistics
 from matching.rules import RULE_COLUMNS, constraint_values
 from matching.state import MatchState
@@ -98,7 +98,8 @@ class Linker:
         else:
             from matching.standardise import standardise_records
 
-            frame = standardise_records(records)
+            with using_workers(self.workers):
+                frame = standardise_records(records)
         out = standard_columns(frame)
         rules = self.settings.rules
         self.statistics = PopulationStatistics.of(

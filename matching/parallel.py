@@ -1,24 +1,30 @@
-"""Partitions of pairs on every core: forked worker processes that inherit the records.
+"""Partitions of work on every core: forked worker processes that inherit the parent's data.
 
-Comparing is a pure function of a partition (compare.py), so partitions can run side by side.
-Threads do not help: most of the per-partition work outside rapidfuzz holds the GIL. Forked
-processes share the parent's record arrays copy-on-write, so nothing large is sent to them;
-each returns its partition's compact result (int8 levels, float32 counts). The parent computes
-the first partition itself first, which fills the record-level caches (codes, presence,
-token-sorted strings) the workers then inherit instead of rebuilding.
+Comparing pairs and standardising distinct values are pure functions of their partition, so
+partitions can run side by side. Threads do not help: most of that work outside rapidfuzz and
+pyarrow's kernels holds the GIL. Forked processes share the parent's arrays copy-on-write, so
+nothing large is sent to them; each returns its partition's compact result.
 
-Where fork is unavailable (not Linux) everything runs in the parent.
+`map_partitions(task, items, workers)` runs the first item in this process before forking
+(it fills the record-level caches the workers then inherit: codes, presence, token-sorted
+names), the rest on the workers. `split_map(task, items, workers)` runs every item at once,
+the first here while the workers run the rest. `using_workers(n)` sets how many workers the
+standardisers' `split_map` calls may use (the linker sets it; the default is one process).
+Where fork is unavailable (not Linux) everything runs in this process.
 """
 
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from matching import pair_scores
 
-# set in the parent just before the pool forks; read by the workers (inherited, never pickled)
+# set in the parent just before a pool forks; read by its workers (inherited, never pickled)
 _TASK: Callable[[Any], Any] | None = None
+_WORKERS: ContextVar[int] = ContextVar("ubr_matching_workers", default=1)
 
 
 def available_workers() -> int:
@@ -27,6 +33,21 @@ def available_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def current_workers() -> int:
+    """Workers the enclosing `using_workers` allows (1 outside any)."""
+    return _WORKERS.get()
+
+
+@contextmanager
+def using_workers(workers: int) -> Iterator[None]:
+    """Let the standardisers run on `workers` processes inside this block."""
+    token = _WORKERS.set(max(1, workers))
+    try:
+        yield
+    finally:
+        _WORKERS.reset(token)
 
 
 def _run(item: Any) -> Any:
@@ -39,21 +60,41 @@ def _worker_start() -> None:
     pair_scores.CPDIST_WORKERS = 1
 
 
-def map_partitions(task: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
-    """`task(item)` for every item, in order: the first in this process, the rest spread over
-    `workers` forked processes (all here when `workers` <= 1 or fork is unavailable)."""
+def _can_fork(workers: int, items: int) -> bool:
+    return workers > 1 and items >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def _pool(task: Callable[[Any], Any], processes: int) -> Iterator[Any]:
     global _TASK
+    _TASK = task
+    try:
+        with multiprocessing.get_context("fork").Pool(processes, _worker_start) as pool:
+            yield pool
+    finally:
+        _TASK = None
+
+
+def map_partitions(task: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
+    """`task(item)` for every item, in order: the first in this process, then the rest spread
+    over `workers` forked processes (all here when `workers` <= 1 or fork is unavailable)."""
     if not items:
         return
     yield task(items[0])
     rest = items[1:]
-    if workers <= 1 or len(rest) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _can_fork(workers, len(rest)):
         yield from map(task, rest)
         return
-    _TASK = task
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(workers, len(rest)), initializer=_worker_start) as pool:
-            yield from pool.imap(_run, rest)
-    finally:
-        _TASK = None
+    with _pool(task, min(workers, len(rest))) as pool:
+        yield from pool.imap(_run, rest)
+
+
+def split_map(task: Callable[[Any], Any], items: list[Any], workers: int) -> list[Any]:
+    """`task(item)` for every item, in order, all at once: the first here while `workers` - 1
+    forked processes run the others."""
+    if not _can_fork(workers, len(items)):
+        return [task(item) for item in items]
+    with _pool(task, min(workers - 1, len(items) - 1)) as pool:
+        pending = pool.map_async(_run, items[1:])
+        first = task(items[0])
+        return [first, *pending.get()]

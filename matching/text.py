@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from matching.parallel import current_workers, split_map
+
 # Characters NFKD does not decompose into ASCII, and typographic quotes and dashes.
 _EXTRA_FOLDS = str.maketrans(
     {
@@ -126,10 +128,25 @@ def punctuation_to_spaces(values: pd.Series, period_as_space: bool = False) -> p
     return text.mask(text.eq(""))
 
 
+# distinct values below which one process standardises them all (forking costs ~0.1 s)
+SPLIT_MIN_VALUES = 100_000
+
+
 def map_unique(values: pd.Series, compute) -> pd.DataFrame:
-    """Run `compute` (Series -> DataFrame) on the distinct values only and map back."""
+    """Run `compute` (Series -> DataFrame) on the distinct values only and map back.
+
+    `compute` must give each value's row from that value alone, so that many distinct values
+    can be cut into parts standardised side by side (matching/parallel.py) with the same result.
+    """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    result = compute(pd.Series(uniques, dtype="string")).reset_index(drop=True)
+    uniques = pd.Series(uniques, dtype="string")
+    workers = current_workers()
+    if workers > 1 and len(uniques) >= SPLIT_MIN_VALUES:
+        size = -(-len(uniques) // workers)
+        parts = [uniques.iloc[k:k + size] for k in range(0, len(uniques), size)]
+        result = pd.concat(split_map(compute, parts, workers)).reset_index(drop=True)
+    else:
+        result = compute(uniques).reset_index(drop=True)
     out = result.take(codes)
     out.index = values.index
     return out

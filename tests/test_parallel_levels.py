@@ -1,6 +1,7 @@
 """Comparing partitions of pairs in forked workers gives the levels a single process gives."""
 
 import numpy as np
+import pandas as pd
 from test_match_helpers import synthetic_registry
 
 from matching import pair_scores
@@ -35,3 +36,37 @@ def test_partitions_come_back_in_order_and_workers_use_one_rapidfuzz_thread() ->
     assert results[0][1] == -1  # the first partition runs here, with rapidfuzz's own threads
     assert {threads for _, threads in results[1:]} == {1}
     assert pair_scores.CPDIST_WORKERS == -1  # the parent's setting is untouched
+
+
+def test_standardising_in_parts_on_workers_gives_the_same_columns(monkeypatch) -> None:
+    from matching import text
+    from matching.parallel import using_workers
+    from matching.standardise import standardise_records
+
+    n = 300
+    records = pd.DataFrame({
+        "legal_name": [f"Maple {k} Holdings Ltd." if k % 3 else f"Érable {k} Ltée"
+                       for k in range(n)],
+        "operating_name": [f"Maple Cafe #{k}" if k % 2 else None for k in range(n)],
+        "address_line": [f"{k} Main Sreet, Suite {k % 7}" for k in range(n)],
+        "city": ["Halifax", "Dartmouth", "Truro"] * (n // 3),
+        "postal_code": [f"B3K {k % 10}A{k % 9}" for k in range(n)],
+        "phone": [f"(902) 555-{k:04d}" for k in range(n)],
+        "email": [f"info{k}@maple.ca" for k in range(n)],
+        "business_number": [None] * n,
+    })
+    serial = standardise_records(records)
+    assert serial["name_std"].notna().all() and serial["street_name"].notna().all()
+    monkeypatch.setattr(text, "SPLIT_MIN_VALUES", 10)  # split even this small input
+    forked: list[int] = []
+    real_split = text.split_map
+
+    def counting_split(task, parts, workers):
+        forked.append(len(parts))
+        return real_split(task, parts, workers)
+
+    monkeypatch.setattr(text, "split_map", counting_split)
+    with using_workers(2):
+        parallel = standardise_records(records)
+    assert forked and set(forked) == {2}
+    pd.testing.assert_frame_equal(parallel, serial)
