@@ -5,11 +5,20 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 
 MATCHING_GROUP = "matching"
+
+
+class MatchingConfig(dg.Config):
+    """Run config of the matching step (Dagster launchpad, or `ubr run --workers`)."""
+
+    # processes comparing candidate pairs and standardising side by side; 0: every core the
+    # run may use (lower it on a machine shared with other work)
+    workers: int = Field(default=0, ge=0)
 
 
 @dg.asset(
@@ -21,7 +30,8 @@ MATCHING_GROUP = "matching"
     kinds={"pandas", "rapidfuzz"},
 )
 def record_matches(
-    context: dg.AssetExecutionContext, records: pd.DataFrame, store: RegistryStoreResource
+    context: dg.AssetExecutionContext, config: MatchingConfig, records: pd.DataFrame,
+    store: RegistryStoreResource,
 ) -> dg.Output[Any]:
     from matching.golden.keys import with_record_keys
     from matching.linking import link_records
@@ -30,7 +40,7 @@ def record_matches(
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
     # the golden stage reads match and review pairs only: non-matches are not kept
     result = link_records(keyed, load_settings(), progress=lambda line: stage(context, line),
-                          non_matches=False)
+                          non_matches=False, workers=config.workers or None)
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     result.model.save(model_path)

@@ -6,6 +6,7 @@ gave 514 new ids. Here that batch is held back (the registry keeps the previous 
 once the change is accepted and later undone, the businesses come back under their old ids.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -117,6 +118,16 @@ def test_a_shrink_beyond_max_change_is_held_and_ubr_run_says_so(demo):
     unknown = CliRunner().invoke(app, ["run", "--data-dir", str(data), "--accept-change", "nope"])
     assert unknown.exit_code == 1 and "unknown source(s) nope" in unknown.output
     accepted = CliRunner().invoke(app, ["run", "--data-dir", str(data),
-                                        "--accept-change", "rjsc"])
+                                        "--accept-change", "rjsc", "--workers", "1"])
     assert accepted.exit_code == 0, accepted.output
     assert "accepted by the operator" in accepted.output
+    # the options reach the steps as Dagster run config, visible in the UI's launchpad
+    run_id = re.search(r"run ([0-9a-f-]{36}) succeeded in", accepted.output).group(1)
+    from ubr_cli.run import ensure_dagster_home
+
+    with dg.DagsterInstance.from_config(str(ensure_dagster_home())) as instance:
+        ops = instance.get_run_by_id(run_id).run_config["ops"]
+    assert ops["record_matches"]["config"] == {"workers": 1}
+    assert ops["validated_rjsc"]["config"] == {"accept_change": True}
+    refused = CliRunner().invoke(app, ["run", "--data-dir", str(data), "--workers", "-1"])
+    assert refused.exit_code == 2 and "--workers" in refused.output

@@ -39,6 +39,10 @@ ACCEPT_CHANGE_OPTION = typer.Option(
     None, "--accept-change", metavar="SOURCE",
     help="Let this source's new batch through although it is empty or beyond its max_change "
     "(config/sources.yaml); repeat for several sources.")
+WORKERS_OPTION = typer.Option(
+    0, "--workers", min=0, help="Processes the matching step compares and standardises on, side "
+    "by side (0: every core this process may use). Lower it on a machine shared with other "
+    "work.")
 HELD_BACK_EXIT = 3  # the run succeeded but at least one source's batch was held back
 
 
@@ -49,6 +53,7 @@ def run(
     sharing_config: Path | None = RUN_SHARING_CONFIG_OPTION,
     home: Path | None = HOME_OPTION,
     accept_change: list[str] | None = ACCEPT_CHANGE_OPTION,
+    workers: int = WORKERS_OPTION,
 ) -> None:
     """Run the whole registry job (ingest, validate, match, publish) in this process.
 
@@ -92,7 +97,9 @@ def run(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     job = definitions.resolve_job_def(JOB_NAME)
-    run_config = {**QUIET_DAGSTER, "ops": _accept_change_config(config, accept_change or [])}
+    ops = {**_accept_change_config(config, accept_change or []),
+           "record_matches": {"config": {"workers": workers}}}
+    run_config = {**QUIET_DAGSTER, "ops": ops}
     with DagsterInstance.from_config(str(dagster_home)) as instance, stage_lines():
         result = job.execute_in_process(
             instance=instance, run_config=run_config, raise_on_error=False)
