@@ -61,7 +61,7 @@ class Linker:
 
     `weights`: when the records are representatives of identical records collapsed into
     them, how many records each stands for (training and term frequencies count them all).
-    `workers`: processes comparing partitions of pairs side by side (default: every core).
+    `workers`: processes standardising and comparing side by side (default: every core).
     """
 
     def __init__(self, settings: MatchSettings | None = None, progress: Progress | None = None,

@@ -29,7 +29,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     above this probability only (None: every candidate pair, each record pair written out).
     `non_matches=False`: keep no non-match pair's evidence at all (the pipeline's golden stage
     reads match and review pairs only; at 374 k records the non-matches are 12 M record pairs).
-    `workers`: processes comparing pairs side by side (default: every core).
+    `workers`: processes standardising and comparing side by side (default: every core).
     """
     linker = Linker(settings, progress, workers=workers)
     say = linker.progress

@@ -178,7 +178,7 @@ def dedupe(
         "so later records can be matched against this run without redoing it.",
         show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Processes comparing candidate pairs side by side "
+        "--workers", min=1, help="Processes standardising and comparing side by side "
         "(default: every core this process may use).", show_default=False)] = None,
 ) -> None:
     """Find the records that are the same business, within and across CSV files.
