@@ -111,6 +111,15 @@ def greedy_constrained(k: int, li: np.ndarray, lj: np.ndarray, prob: np.ndarray,
     return np.array([find(x) for x in range(k)])
 
 
+def match_components(n: int, pairs: pd.DataFrame) -> np.ndarray:
+    """Connected component of auto-match edges per record position: clustering never looks
+    across them, so an incremental run re-clusters only the components a change touches."""
+    auto = _isin(pairs["decision"], (MATCH,))
+    i, j = pairs["i"].to_numpy(np.int64)[auto], pairs["j"].to_numpy(np.int64)[auto]
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
 def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray],
                       settings: ClusterSettings) -> np.ndarray:
     """Cluster number per record position (0..n-1), from scored pairs with decisions."""
@@ -121,8 +130,7 @@ def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray]
         # a fact, not a score: full support in the chain guard
         prob[_isin(pairs["rule"], ("same_bn",))] = 1.0
     auto = _isin(pairs["decision"], (MATCH,))
-    graph = coo_matrix((np.ones(int(auto.sum())), (i[auto], j[auto])), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
+    comp = match_components(n, pairs)
     size = np.bincount(comp)
     n_auto = np.bincount(comp[i[auto]], minlength=len(size))
     codes = [_codes(v) for v in constraints]

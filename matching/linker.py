@@ -54,6 +54,8 @@ class LinkResult:
     collapse: Collapse | None = None
     decision_counts: dict[str, int] = field(default_factory=dict)  # record pairs per decision
     state: MatchState | None = None  # what a later step needs to match one more record
+    # an incremental run's IncrementalReport (matching/incremental.py); None for a full run
+    incremental: object | None = None
 
 
 class Linker:

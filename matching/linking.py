@@ -3,17 +3,19 @@ decide, cluster, and keep the match state. The stages are the Linker's (matching
 """
 
 import time
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from matching.clustering import cluster_positions, clusters_frame
+from matching.clustering import cluster_positions, clusters_frame, match_components
 from matching.collapse import Collapse, expand_pairs, identical_groups
 from matching.compare import PREPARED
 from matching.levels import CHUNK
 from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
 from matching.model import MatchSettings
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
+from matching.record_changes import input_hashes
 from matching.rules import constraint_values
 from matching.scoring import MATCH, NON_MATCH, REVIEW
 from matching.state import MatchState
@@ -33,6 +35,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     """
     linker = Linker(settings, progress, workers=workers)
     say = linker.progress
+    hashes = input_hashes(records)  # what each record says: the next run's change detection
     prepared = linker.prepare(records)
     say(f"prepared {len(prepared):,} records in {linker.timings['prepare']:.2f}s")
     start = time.perf_counter()
@@ -81,6 +84,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
                                linker.settings.clustering)
     clusters = clusters_frame(pd.Series(keys, dtype=object), labels[groups.rep_of])
+    components = match_components(len(reps), scored)[groups.rep_of]
     linker.timings["cluster"] = time.perf_counter() - start
     say(f"clustered {len(clusters):,} records into {clusters['cluster_id'].nunique():,} "
         f"clusters in {linker.timings['cluster']:.2f}s")
@@ -104,8 +108,15 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         evidence["rule"] = pd.Categorical(evidence["rule"], categories=RULES_ALL)
         evidence["decision"] = pd.Categorical(evidence["decision"], categories=DECISIONS)
     linker.timings["evidence"] = time.perf_counter() - start
-    state = MatchState(linker.settings, model, known.reset_index(drop=True),
-                       linker.statistics)
+    reviewed = evidence["decision"].isin(["match", "review"]).to_numpy(bool)
+    state = MatchState(
+        linker.settings, model, known.reset_index(drop=True), linker.statistics,
+        clusters=clusters[["record_key", "cluster_id"]].assign(
+            component=components.astype(np.int64), record_hash=hashes),
+        pairs=evidence[reviewed].reset_index(drop=True),
+        training={"trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                  "records_at_training": len(keys), "changes_since_training": 0,
+                  "collapsed": bool(groups.collapsed)})
     return LinkResult(evidence, clusters, model, report, linker.timings,
                       candidates=(groups.reps[pairs["i"].to_numpy()],
                                   groups.reps[pairs["j"].to_numpy()]),

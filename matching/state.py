@@ -10,13 +10,16 @@ redoing the population's work.
 A state folder holds `manifest.json` (format, version, counts, checksums), `settings.json`
 (the match settings), `model.json` (m, u, lambda, thresholds), `records.parquet` (every
 record's prepared matching columns, blocking keys included) and `statistics/*.parquet`
-(name-word rarity, names and their places, shared offices). Incremental runs, the real-time
-API and distributed workers start from it.
+(name-word rarity, names and their places, shared offices), `clusters.parquet` (each record's
+cluster, auto-match component and input hash, in the order of `records.parquet`) and
+`pairs.parquet` (the evidence of every match and review pair). The manifest's `training`
+says when the model was trained and how many records changed since. Incremental runs
+(matching/incremental.py), the real-time API and distributed workers start from it.
 """
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +36,7 @@ from matching.pair_evidence import evidence
 from matching.population import PopulationStatistics
 
 STATE_FORMAT = "ubr-match-state"
-STATE_VERSION = 1
+STATE_VERSION = 2
 LIST_COLUMNS = ("name_token", "name_any")
 
 
@@ -49,6 +52,11 @@ class MatchState:
     model: TrainedModel
     records: pd.DataFrame  # record_key + every column blocking, comparisons and rules read
     statistics: PopulationStatistics
+    # record_key, cluster_id, component, record_hash: one row per record, as `records`
+    clusters: pd.DataFrame | None = None
+    pairs: pd.DataFrame | None = None  # evidence of the match and review pairs
+    # trained_at, records_at_training, changes_since_training (incremental.py's retrain rule)
+    training: dict = field(default_factory=dict)
 
     # -- saving and loading ------------------------------------------------------------------
     def save(self, folder: Path) -> Path:
@@ -59,6 +67,9 @@ class MatchState:
             json.dumps(self.settings.model_dump(mode="json"), indent=2), encoding="utf-8")
         self.model.save(folder / "model.json")
         self.records.to_parquet(folder / "records.parquet", index=False)
+        for name, frame in (("clusters", self.clusters), ("pairs", self.pairs)):
+            if frame is not None:
+                frame.to_parquet(folder / f"{name}.parquet", index=False)
         for name, frame in self.statistics.frames().items():
             frame.to_parquet(folder / "statistics" / f"{name}.parquet", index=False)
         files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
@@ -68,6 +79,7 @@ class MatchState:
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "records": len(self.records), "config_hash": self.settings.config_hash(),
             "statistics_settings": self.statistics.settings(),
+            "training": self.training,
             "files": {name: _sha256(folder / name) for name in files},
         }
         path = folder / "manifest.json"
@@ -85,9 +97,13 @@ class MatchState:
         settings = MatchSettings.model_validate_json(
             (folder / "settings.json").read_text(encoding="utf-8"))
         frames = {p.stem: pd.read_parquet(p) for p in (folder / "statistics").glob("*.parquet")}
+        optional = {name: pd.read_parquet(folder / f"{name}.parquet")
+                    if f"{name}.parquet" in manifest["files"] else None
+                    for name in ("clusters", "pairs")}
         return cls(settings, TrainedModel.load(folder / "model.json"),
                    _read_records(folder / "records.parquet"),
-                   PopulationStatistics.from_frames(frames, **manifest["statistics_settings"]))
+                   PopulationStatistics.from_frames(frames, **manifest["statistics_settings"]),
+                   optional["clusters"], optional["pairs"], manifest.get("training", {}))
 
     # -- matching with it --------------------------------------------------------------------
     def prepare_arrivals(self, records: pd.DataFrame) -> pd.DataFrame:

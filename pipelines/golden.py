@@ -7,6 +7,7 @@ import pandas as pd
 
 from pipelines.canonical import REGISTRY_GROUP
 from pipelines.lineage import golden_column_lineage
+from pipelines.matching import mark_current_state
 from pipelines.memory import release_unused_memory
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
@@ -27,17 +28,31 @@ def golden_records(
     context: dg.AssetExecutionContext, records: pd.DataFrame, matches: Any,
     store: RegistryStoreResource,
 ) -> dg.MaterializeResult:
+    from matching.golden.incremental import plan_touched_run, touched_scope
     from matching.golden.publish import pair_summary, plan_golden_run
     from registry.golden_store import GoldenStore
 
     registry = store.open()
     run_id = store.run_id(context.run.run_id)
     golden = GoldenStore(registry)
-    changes = plan_golden_run(run_id, records, matches, golden.previous_state(),
-                              golden.steward_decisions(), golden.provenance)
+    previous = golden.previous_state()
+    decisions = golden.steward_decisions()
+    incremental = getattr(matches, "incremental", None)
+    if incremental is None:
+        changes = plan_golden_run(run_id, records, matches, previous, decisions,
+                                  golden.provenance)
+    else:  # only the businesses the day's changes (or new steward decisions) touch
+        since = golden.last_published_at()
+        judged = decisions[decisions["at"] > since] if since is not None else decisions
+        touched = [*incremental.touched_keys, *judged["record_key_l"], *judged["record_key_r"]]
+        scope = touched_scope(touched, matches.clusters, previous.cross_reference, decisions)
+        changes = plan_touched_run(run_id, records, matches, previous, decisions,
+                                   golden.provenance, golden.review_queue(), scope)
+        stage(context, f"registry: {len(scope):,} records in the businesses the changes touch")
     del records, matches
     release_unused_memory()  # the plan's working frames, before the write builds its rows
     golden.apply_run(run_id, changes)
+    mark_current_state(store.home(), run_id, context.run.run_id)
     summary = changes.summary
     events = summary["events"]
     happened = ", ".join(f"{kind} {count:,}" for kind, count in events.items() if count)

@@ -1,6 +1,8 @@
 """Matching assets: which accepted records are the same business, with the evidence."""
 
 import dataclasses
+import json
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -19,6 +21,41 @@ class MatchingConfig(dg.Config):
     # processes comparing candidate pairs and standardising side by side; 0: every core the
     # run may use (lower it on a machine shared with other work)
     workers: int = Field(default=0, ge=0)
+    # retrain the model and match every record again, even when the last run's match state
+    # could be updated with the day's changes (`ubr run --full`)
+    full: bool = False
+
+
+CURRENT_STATE = "match_state.json"  # in the store's home: the state of the last published run
+
+
+def state_folder(home: Path, dagster_run_id: str) -> Path:
+    return home / "runs" / dagster_run_id / "state"
+
+
+def mark_current_state(home: Path, registry_run_id: str, dagster_run_id: str) -> None:
+    """Once a run's golden records are published, its match state is the next run's start."""
+    pointer = {"registry_run_id": registry_run_id,
+               "state": str(state_folder(home, dagster_run_id))}
+    path = home / CURRENT_STATE
+    path.with_suffix(".tmp").write_text(json.dumps(pointer), encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
+
+
+def current_state(home: Path, published_run: str | None) -> tuple[Any, str | None]:
+    """The match state of the last published run, or None and why there is none."""
+    from matching.state import MatchState, StateError
+
+    path = home / CURRENT_STATE
+    if published_run is None or not path.is_file():
+        return None, "no match state from an earlier run"
+    pointer = json.loads(path.read_text(encoding="utf-8"))
+    if pointer.get("registry_run_id") != published_run:
+        return None, "the last published run kept no match state"
+    try:
+        return MatchState.load(Path(pointer["state"])), None
+    except (StateError, OSError) as exc:
+        return None, f"the last match state cannot be read ({exc})"
 
 
 @dg.asset(
@@ -34,22 +71,48 @@ def record_matches(
     store: RegistryStoreResource,
 ) -> dg.Output[Any]:
     from matching.golden.keys import with_record_keys
+    from matching.incremental import changes_since, link_changes, when_to_retrain
     from matching.linking import link_records
     from matching.model import load_settings
 
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
-    # the golden stage reads match and review pairs only: non-matches are not kept
-    result = link_records(keyed, load_settings(), progress=lambda line: stage(context, line),
-                          non_matches=False, workers=config.workers or None)
+    settings = load_settings()
+    from registry.golden_store import GoldenStore
+
+    previous, why_full = current_state(store.home(), GoldenStore(store.open())
+                                       .latest_golden_run())
+    changes = None
+    if config.full:
+        why_full = "a full run was asked for"
+    elif previous is not None:
+        changes = changes_since(previous, keyed)
+        why_full = when_to_retrain(previous, changes, settings)
+    progress = lambda line: stage(context, line)  # noqa: E731
+    if why_full is None:
+        stage(context, f"incremental run: {changes.summary()} since the last run")
+        result = link_changes(keyed, previous, changes, progress, config.workers or None)
+    else:
+        stage(context, f"full run: {why_full}")
+        # the golden stage reads match and review pairs only: non-matches are not kept
+        result = link_records(keyed, settings, progress=progress, non_matches=False,
+                              workers=config.workers or None)
+    del previous
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     result.model.save(model_path)
-    state_path = model_path.parent / "state"  # what incremental runs and the API start from
+    state_path = state_folder(store.home(), context.run_id)  # incremental runs start from it
     result.state.save(state_path)
     result = dataclasses.replace(result, state=None)  # kept once, not again between steps
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     report = result.blocking_report
+    incremental = result.incremental
     return dg.Output(result, metadata={
+        "mode": "incremental" if incremental else "full",
+        "full_run_because": why_full or "",
+        "records_by_change": dg.MetadataValue.json(
+            incremental.counts() if incremental else {"new": len(keyed)}),
+        "changes_by_source": dg.MetadataValue.json(
+            incremental.changes.by_source() if incremental else {}),
         "records": len(keyed),
         "candidate_pairs": int(report.total_pairs),
         "pairs_by_blocking_rule": dg.MetadataValue.json(

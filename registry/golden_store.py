@@ -245,6 +245,11 @@ class GoldenStore:
 
     # -- queries for the review command and the demo -----------------------------------------
 
+    def last_published_at(self) -> datetime | None:
+        """When the latest golden run was written (steward decisions after it are new)."""
+        with self.engine.connect() as connection:
+            return connection.scalar(sa.select(sa.func.max(golden_runs.c.published_at)))
+
     def latest_golden_run(self) -> str | None:
         with self.engine.connect() as connection:
             return connection.scalar(sa.select(golden_runs.c.run_id).order_by(

@@ -118,7 +118,7 @@ def test_a_shrink_beyond_max_change_is_held_and_ubr_run_says_so(demo):
     unknown = CliRunner().invoke(app, ["run", "--data-dir", str(data), "--accept-change", "nope"])
     assert unknown.exit_code == 1 and "unknown source(s) nope" in unknown.output
     accepted = CliRunner().invoke(app, ["run", "--data-dir", str(data),
-                                        "--accept-change", "rjsc", "--workers", "1"])
+                                        "--accept-change", "rjsc", "--workers", "1", "--full"])
     assert accepted.exit_code == 0, accepted.output
     assert "accepted by the operator" in accepted.output
     # the options reach the steps as Dagster run config, visible in the UI's launchpad
@@ -127,7 +127,7 @@ def test_a_shrink_beyond_max_change_is_held_and_ubr_run_says_so(demo):
 
     with dg.DagsterInstance.from_config(str(ensure_dagster_home())) as instance:
         ops = instance.get_run_by_id(run_id).run_config["ops"]
-    assert ops["record_matches"]["config"] == {"workers": 1}
+    assert ops["record_matches"]["config"] == {"workers": 1, "full": True}
     assert ops["validated_rjsc"]["config"] == {"accept_change": True}
     refused = CliRunner().invoke(app, ["run", "--data-dir", str(data), "--workers", "-1"])
     assert refused.exit_code == 2 and "--workers" in refused.output

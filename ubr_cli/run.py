@@ -43,6 +43,9 @@ WORKERS_OPTION = typer.Option(
     0, "--workers", min=0, help="Processes the matching step compares and standardises on, side "
     "by side (0: every core this process may use). Lower it on a machine shared with other "
     "work.")
+FULL_OPTION = typer.Option(
+    False, "--full", help="Retrain the matching model and match every record again, instead "
+    "of matching only the records that changed since the last run (docs/incremental.md).")
 HELD_BACK_EXIT = 3  # the run succeeded but at least one source's batch was held back
 
 
@@ -54,14 +57,17 @@ def run(
     home: Path | None = HOME_OPTION,
     accept_change: list[str] | None = ACCEPT_CHANGE_OPTION,
     workers: int = WORKERS_OPTION,
+    full: bool = FULL_OPTION,
 ) -> None:
     """Run the whole registry job (ingest, validate, match, publish) in this process.
 
     The run is recorded in the Dagster instance at DAGSTER_HOME, so `make ui` shows it,
     and in the registry store, whose reconciliation is printed at the end. A source whose
     batch is empty or changed beyond its `max_change` is held back (exit code 3) unless
-    named with `--accept-change`. The options reach the job as arguments: the environment
-    is read for their defaults only, and left unchanged.
+    named with `--accept-change`. After the first run, a run matches only the records that
+    changed since the last one, until the model is due to be trained again (`--full` forces
+    a full run). The options reach the job as arguments: the environment is read for their
+    defaults only, and left unchanged.
     """
     from pipelines.settings import RunSettings
     from registry.sharing_agreement import ConfigError, load_sharing
@@ -98,7 +104,7 @@ def run(
         raise fail(str(exc)) from None
     job = definitions.resolve_job_def(JOB_NAME)
     ops = {**_accept_change_config(config, accept_change or []),
-           "record_matches": {"config": {"workers": workers}}}
+           "record_matches": {"config": {"workers": workers, "full": full}}}
     run_config = {**QUIET_DAGSTER, "ops": ops}
     with DagsterInstance.from_config(str(dagster_home)) as instance, stage_lines():
         result = job.execute_in_process(

@@ -161,7 +161,7 @@ def _match_evidence(pairs: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _pending(queue: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray:
+def awaiting_judgement(queue: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray:
     """Review pairs with no `same` or `different` judgement in force."""
     judged = judgements_in_force(decisions)
     decided = judged[judged["judgement"].isin([SAME, DIFFERENT])]
@@ -288,7 +288,7 @@ def plan_golden_run(run_id: str, records: pd.DataFrame, link: LinkLike, state: A
     record_size = pd.Series(membership["cluster_size"].to_numpy(),
                             index=membership["record_key"].to_numpy())
     queue = review_pairs(link.pairs, record_ids, record_size, link.model.thresholds.auto_match)
-    pending = _pending(queue, decisions)
+    pending = awaiting_judgement(queue, decisions)
     all_events = pd.concat([ids.events, updated[EVENT_COLUMNS]], ignore_index=True)
     kinds = Counter(all_events["kind"])
     summary = {
@@ -303,6 +303,23 @@ def plan_golden_run(run_id: str, records: pd.DataFrame, link: LinkLike, state: A
         business_rows[columns], replaced, ids.retired, xref_changed,
         stale, provenance[write[in_prov]], values[write[in_values]], all_events, queue,
         _match_evidence(link.pairs), summary)
+
+
+def no_changes(summary: dict[str, Any]) -> GoldenChanges:
+    """A run that writes no business, cross-reference row, event or evidence."""
+    def empty(*columns: str) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+    return _changes(
+        empty("registry_id", "status", "retired_into", *GOLDEN_COLUMNS, "member_count",
+              "state_hash", "first_run_id"), [], empty("registry_id", "retired_into"),
+        empty("source", "source_record_id", "registry_id"), empty("source", "source_record_id"),
+        empty("registry_id", "field", "value", "source", "source_record_id", "rule"),
+        empty("registry_id", *VALUE_COLUMNS[1:]), empty(*EVENT_COLUMNS),
+        empty("record_key_l", "record_key_r", "registry_id_l", "registry_id_r", "priority",
+              "match_probability", "match_weight", "business_size", "evidence"),
+        empty("record_key_l", "record_key_r", "decision", "rule", "match_probability",
+              "match_weight", "evidence"), summary)
 
 
 def pair_summary(summary: dict[str, Any]) -> str:

@@ -147,7 +147,6 @@ def review_pairs(pairs: pd.DataFrame, registry_ids: pd.Series, business_size: pd
     right = review["record_key_r"].astype("string").to_numpy(object)
     swap = left > right  # stored as the decision log stores pairs: smaller key first
     left, right = np.where(swap, right, left), np.where(swap, left, right)
-    threshold = float(np.log2(auto_match_probability / (1 - auto_match_probability)))
     id_l = registry_ids.reindex(left).to_numpy(object)
     id_r = registry_ids.reindex(right).to_numpy(object)
     size_l = business_size.reindex(left).to_numpy(float)
@@ -161,6 +160,13 @@ def review_pairs(pairs: pd.DataFrame, registry_ids: pd.Series, business_size: pd
         "business_size": np.nan_to_num(size).astype(np.int64),
         "evidence": evidence_json(review),
     })
+    return prioritised(out, auto_match_probability)
+
+
+def prioritised(queue: pd.DataFrame, auto_match_probability: float) -> pd.DataFrame:
+    """Review pairs in priority order, numbered from 1 (see review_pairs)."""
+    out = queue
+    threshold = float(np.log2(auto_match_probability / (1 - auto_match_probability)))
     distance = np.abs(out["match_weight"].to_numpy() - threshold)
     order = np.lexsort((out["record_key_r"].to_numpy(str), out["record_key_l"].to_numpy(str),
                         -out["business_size"].to_numpy(), distance))
