@@ -49,8 +49,11 @@ def _rss_mib() -> float:
     return 0.0
 
 
-def _child(data: Path, url: str, home: Path, dagster_home: Path) -> dict[str, Any]:
-    """One run of the job in this process; stage seconds and peaks, as JSON-ready data."""
+def _child(data: Path, url: str, home: Path, dagster_home: Path,
+           full: bool = False) -> dict[str, Any]:
+    """One run of the job in this process; stage seconds and peaks, as JSON-ready data.
+
+    `full`: a full run even when the last run's match state could be updated incrementally."""
     os.environ.update({"UBR_DATA_DIR": str(data), "UBR_DATABASE_URL": url,
                        "UBR_HOME": str(home), "DAGSTER_HOME": str(dagster_home), **SECRETS})
     samples: list[tuple[float, float]] = []
@@ -70,9 +73,12 @@ def _child(data: Path, url: str, home: Path, dagster_home: Path) -> dict[str, An
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
+        config = {**QUIET_DAGSTER, "ops": {"record_matches": {"config": {"full": full}}}}
         result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
-            instance=instance, run_config=QUIET_DAGSTER, raise_on_error=False)
+            instance=instance, run_config=config, raise_on_error=False)
         steps = instance.get_run_step_stats(result.run_id)
+        matching = [e.materialization.metadata for e in result.get_asset_materialization_events()
+                    if e.asset_key == dg.AssetKey("record_matches")]
     done.set()
     wall = time.time() - started
     stages: dict[str, dict[str, float]] = {}
@@ -85,10 +91,12 @@ def _child(data: Path, url: str, home: Path, dagster_home: Path) -> dict[str, An
         stages[name] = {"seconds": round(last - first, 1), "peak_mib": round(peak)}
     return {"success": result.success, "wall_seconds": round(wall, 1),
             "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "stages": stages}
+            "stages": stages,
+            "matching": {key: matching[0][key].value for key in ("mode", "records_by_change")
+                         if key in matching[0]} if matching else {}}
 
 
-def _scratch_database(backend: str, work: Path) -> tuple[str, str | None]:
+def scratch_database(backend: str, work: Path) -> tuple[str, str | None]:
     if backend == "sqlite":
         return f"sqlite:///{work / 'registry.sqlite'}", None
     name = f"ubr_bench_{uuid.uuid4().hex[:8]}"
@@ -99,7 +107,7 @@ def _scratch_database(backend: str, work: Path) -> tuple[str, str | None]:
     return sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False), name
 
 
-def _drop(name: str | None) -> None:
+def drop_database(name: str | None) -> None:
     if name is None:
         return
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -114,23 +122,27 @@ def measure(businesses: int, backend: str, runs: int) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="ubr-pipeline-") as scratch:
         work = Path(scratch)
-        url, database = _scratch_database(backend, work)
+        url, database = scratch_database(backend, work)
         try:
             for run in range(1, runs + 1):
-                command = [sys.executable, __file__, "--child", str(data), url,
-                           str(work / "home"), str(work / "dagster_home")]
-                done = subprocess.run(command, capture_output=True, text=True, check=False)
-                lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-                if done.returncode != 0 or not lines:
-                    raise SystemExit(f"run {run} at {businesses:,} businesses on {backend} "
-                                     f"failed:\n{done.stderr[-2000:]}")
-                row = json.loads(lines[-1])
+                row = run_child(data, url, work)
                 row.update(businesses=businesses, backend=backend, run=run)
                 rows.append(row)
                 print(_line(row), flush=True)
         finally:
-            _drop(database)
+            drop_database(database)
     return rows
+
+
+def run_child(data: Path, url: str, work: Path, full: bool = False) -> dict[str, Any]:
+    """One run of the job in a child process on the store at `url`; its figures."""
+    command = [sys.executable, __file__, "--child", str(data), url, str(work / "home"),
+               str(work / "dagster_home"), *(["--full"] if full else [])]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"a run on {data} failed:\n{done.stderr[-2000:]}")
+    return json.loads(lines[-1])
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -158,7 +170,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         data, url, home, dagster_home = sys.argv[2:6]
-        print(json.dumps(_child(Path(data), url, Path(home), Path(dagster_home))))
+        print(json.dumps(_child(Path(data), url, Path(home), Path(dagster_home),
+                                full="--full" in sys.argv[6:])))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--businesses", default="100000",
