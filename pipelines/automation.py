@@ -14,7 +14,9 @@ def build_nightly_schedule(job_name: str) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name="nightly_registry_build", job_name=job_name, cron_schedule="0 2 * * *",
         execution_timezone="America/Halifax",
-        description="Rebuild the registry every night at 02:00 Atlantic time.",
+        description="Update the registry every night at 02:00 Atlantic time: an incremental run "
+        "(only the records that changed are matched; docs/incremental.md), a full one when "
+        "the model is due to be retrained.",
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
 
@@ -28,7 +30,8 @@ def build_source_files_sensor(job_name: str) -> dg.SensorDefinition:
 
     @dg.sensor(name="source_files_changed", job_name=job_name, minimum_interval_seconds=60,
                default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Starts a run when a source file is new or its checksum changed.")
+               description="Starts a run (incremental, docs/incremental.md) when a "
+               "source file is new or its checksum changed.")
     def _sensor(
         context: dg.SensorEvaluationContext, catalog: SourceCatalog, store: RegistryStoreResource
     ) -> dg.SensorResult | dg.SkipReason:
