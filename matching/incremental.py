@@ -57,7 +57,8 @@ class IncrementalReport:
 
     def counts(self) -> dict[str, int]:
         return {**self.changes.counts(), "rescored_pairs": self.rescored_pairs,
-                "touched_records": self.touched_records}
+                "touched_records": self.touched_records,
+                "regrouped_records": len(self.touched_keys)}
 
 
 def changes_since(state: MatchState, records: pd.DataFrame) -> RecordChanges:
@@ -137,6 +138,27 @@ def _cluster_touched(part: pd.DataFrame, pairs: pd.DataFrame,
         state.settings.clustering)
     return (labels[groups.rep_of],
             match_components(len(groups.reps), reps)[groups.rep_of])
+
+
+def _regrouped(new: pd.DataFrame, old: pd.DataFrame, arriving: np.ndarray) -> np.ndarray:
+    """Keys of the re-clustered records whose cluster is not exactly one it was before (same
+    members, none of them new or changed): what the golden stage must plan again. Most
+    clusters of a touched component come out as they were."""
+    before = old.set_index("record_key")["cluster_id"].reindex(new["record_key"].to_numpy())
+    size_before = old.groupby("cluster_id")["record_key"].size().reindex(before.to_numpy())
+    frame = pd.DataFrame({
+        "cluster": new["cluster_id"].to_numpy(object),
+        "before": before.to_numpy(object),
+        "size": new["cluster_size"].to_numpy(np.int64),
+        "size_before": size_before.to_numpy(float),
+        "arrived": new["record_key"].isin(arriving).to_numpy(bool),
+    })
+    groups = frame.groupby("cluster", sort=False)
+    kept = (groups["before"].transform("nunique").eq(1)
+            & frame["before"].notna()
+            & frame["size_before"].eq(frame["size"])
+            & ~groups["arrived"].transform("any"))
+    return new["record_key"].to_numpy(object)[~kept.to_numpy(bool)]
 
 
 def _unchanged_result(state: MatchState, changes: RecordChanges) -> LinkResult:
@@ -255,7 +277,8 @@ def link_changes(records: pd.DataFrame, state: MatchState, changes: RecordChange
     counts = {d: int((pairs_out["decision"] == d).sum()) for d in DECISIONS}
     counts[NON_MATCH] = int((scored["decision"] == NON_MATCH).sum())
     timings["evidence"] = time.perf_counter() - start
-    touched_keys = np.concatenate([part["record_key"].to_numpy(object), changes.removed])
+    touched_keys = np.concatenate([_regrouped(new_clusters, old, arriving_keys),
+                                   changes.removed])
     report = IncrementalReport(changes, touched_keys, len(pairs) + len(again), len(part),
                                len(cluster_pairs))
     return LinkResult(pairs_out, out, state.model, _report(pairs, len(frame), state.settings),
