@@ -104,9 +104,8 @@ def _prepare_arrivals(state: MatchState, records: pd.DataFrame, workers: int) ->
     return out[list(state.records.columns)]
 
 
-def _scored(frame: pd.DataFrame, pairs: pd.DataFrame, cols: RecordColumns, state: MatchState,
+def _scored(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list, state: MatchState,
             workers: int, chunk: int) -> tuple[pd.DataFrame, object]:
-    comparisons = compile_comparisons(state.settings.comparisons)
     levels = levels_of(pairs, cols, comparisons, chunk, workers)
     return score_stream(pairs, cols, state.settings, comparisons, state.model, levels,
                         chunk), levels
@@ -209,7 +208,8 @@ def link_changes(records: pd.DataFrame, state: MatchState, changes: RecordChange
     start = time.perf_counter()
     pairs = block_against(frame, n_known, state.settings.blocking)
     cols = RecordColumns(frame)
-    scored, levels = _scored(frame, pairs, cols, state, workers, chunk)
+    comparisons = compile_comparisons(state.settings.comparisons)
+    scored, levels = _scored(pairs, cols, comparisons, state, workers, chunk)
     timings["compare"] = time.perf_counter() - start
     say(f"scored {len(pairs):,} candidate pairs of arriving records in "
         f"{timings['compare']:.2f}s")
@@ -235,7 +235,7 @@ def link_changes(records: pd.DataFrame, state: MatchState, changes: RecordChange
     again = again[again["i"].to_numpy() >= outside]
     again = pd.DataFrame({"i": order[again["i"].to_numpy()], "j": order[again["j"].to_numpy()],
                           "blocking_rule": again["blocking_rule"].to_numpy()})
-    rescored, _ = _scored(frame, again, cols, state, workers, chunk)
+    rescored, _ = _scored(again, cols, comparisons, state, workers, chunk)
     both = local[scored["i"].to_numpy()] >= 0
     cluster_pairs = pd.concat([rescored, scored[both]], ignore_index=True)
     cluster_pairs["i"] = local[cluster_pairs["i"].to_numpy()]
@@ -253,11 +253,11 @@ def link_changes(records: pd.DataFrame, state: MatchState, changes: RecordChange
     stays = old[kept].reset_index(drop=True)
     stays = stays[~inside].assign(position=np.flatnonzero(~inside))
     moved = new_clusters.assign(component=new_component, position=touched)
-    hashes = pd.Series(input_hashes(records), index=records["record_key"].astype(str).to_numpy())
-    moved["record_hash"] = hashes.reindex(moved["record_key"].to_numpy()).to_numpy(object)
+    # input hashes in the order of `frame`: the stored ones, then the arrivals'
+    frame_hash = np.concatenate([old["record_hash"].to_numpy(object)[kept], input_hashes(raw)])
+    moved["record_hash"] = frame_hash[touched]
     clusters = pd.concat([stays, moved], ignore_index=True).sort_values("position")
     clusters = clusters.drop(columns=["position"]).reset_index(drop=True)
-    comparisons = compile_comparisons(state.settings.comparisons)
     wanted = np.flatnonzero(scored["decision"].isin([MATCH, REVIEW]).to_numpy(bool))
     fresh = evidence(pairs.reset_index(drop=True), cols, state.settings, comparisons,
                      state.model, levels, wanted, chunk).drop(columns=["i", "j"])

@@ -74,11 +74,10 @@ def record_matches(
     from matching.incremental import changes_since, link_changes, when_to_retrain
     from matching.linking import link_records
     from matching.model import load_settings
+    from registry.golden_store import GoldenStore
 
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
     settings = load_settings()
-    from registry.golden_store import GoldenStore
-
     previous, why_full = current_state(store.home(), GoldenStore(store.open())
                                        .latest_golden_run())
     changes = None

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from canonical.golden import GoldenChanges
+from matching.golden.keys import make_record_keys
 from matching.golden.publish import LinkLike, awaiting_judgement, no_changes, plan_golden_run
 from matching.golden.registry_ids import EVENT_KINDS
 from matching.golden.settings import SurvivorshipSettings
@@ -64,9 +65,7 @@ def plan_touched_run(run_id: str, records: pd.DataFrame, link: LinkLike, state: 
     clusters = link.clusters[link.clusters["record_key"].isin(inside)].reset_index(drop=True)
     pairs = link.pairs[link.pairs["record_key_l"].isin(inside)
                        & link.pairs["record_key_r"].isin(inside)].reset_index(drop=True)
-    keys = records["record_key"] if "record_key" in records.columns else (
-        records["source"].astype(str) + ":" + records["source_record_id"].astype(str))
-    part = records[keys.isin(inside).to_numpy(bool)].reset_index(drop=True)
+    part = records[make_record_keys(records).isin(inside).to_numpy(bool)].reset_index(drop=True)
     xref = state.cross_reference
     xref_in = xref[xref["record_key"].isin(inside)].reset_index(drop=True)
     ids_in = pd.Index(xref_in["registry_id"].unique())
