@@ -150,6 +150,12 @@ class RecordColumns:
         # (scorer, column, column) -> whether its pairs of values repeat (pair_scores.py)
         self.repeating: dict[tuple[str, str, str], bool] = {}
 
+    @property
+    def represented(self) -> int:
+        """Records of the population these rows stand for: term-frequency adjustments are
+        relative to it (the real-time resolver holds a few rows of a larger population)."""
+        return len(self.records) if self.weights is None else int(self.weights.sum())
+
     def values(self, col: str) -> np.ndarray:
         if col not in self._values:
             self._values[col] = self.records[col].to_numpy(dtype=object)

@@ -46,9 +46,8 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
                 rule_of.cat.codes.to_numpy()[rows], categories=rule_of.cat.categories)
         else:
             part["blocking_rule"] = rule_of.to_numpy()[rows]
-    represented = len(cols.records) if cols.weights is None else int(cols.weights.sum())
     scored = score_partition(pd.concat([part, levels.frame(rows, comparisons)], axis=1),
-                             comparisons, model, represented)
+                             comparisons, model, cols.represented)
     rule = apply_rules(rule_columns(part, cols), scored, settings.rules)
     decision = decide_codes(scored["match_probability"].to_numpy(), rule, model.thresholds)
     rule_code = np.zeros(len(rule), np.int8)

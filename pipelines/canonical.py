@@ -9,6 +9,7 @@ from canonical.schema import empty_canonical_frame
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 from pipelines.validation import ValidatedSource, validated_key
+from registry.intake_store import IntakeStore
 from sources.config import SourceConfig
 
 REGISTRY_GROUP = "registry"
@@ -61,6 +62,14 @@ def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefin
                     "HELD BACK, previous batch kept;" if held else "stored")
             stage(context, f"{batch.source}: {what} {batch.rows_accepted:,} accepted, "
                   f"{batch.rows_quarantined:,} quarantined")
+        # Records registered online that no source file has delivered yet stay in the input,
+        # so they keep the registry id the API gave them (docs/api.md).
+        carried = IntakeStore(registry).carry_pending(run_id, pd.concat(frames,
+                                                                        ignore_index=True))
+        if len(carried):
+            frames.append(carried)
+            stage(context, f"online intake: {len(carried):,} records registered through the "
+                  "API and not yet in their source's files, kept")
         # One order whatever each source's records came from (a fresh read, or the store for a
         # held-back source): matching samples by position, so the order is part of the input.
         records = pd.concat(frames, ignore_index=True).sort_values(
@@ -69,6 +78,7 @@ def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefin
             "dagster/row_count": len(records),
             "registry_run_id": run_id,
             "per_source": dg.MetadataValue.json(per_source),
+            "online_intake_records": len(carried),
         })
 
     return canonical_records

@@ -5,9 +5,9 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from matching.current_state import mark_current_state
 from pipelines.canonical import REGISTRY_GROUP
 from pipelines.lineage import golden_column_lineage
-from pipelines.matching import mark_current_state
 from pipelines.memory import release_unused_memory
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource

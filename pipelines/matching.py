@@ -1,14 +1,13 @@
 """Matching assets: which accepted records are the same business, with the evidence."""
 
 import dataclasses
-import json
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from matching.current_state import current_state, state_folder
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 
@@ -24,38 +23,6 @@ class MatchingConfig(dg.Config):
     # retrain the model and match every record again, even when the last run's match state
     # could be updated with the day's changes (`ubr run --full`)
     full: bool = False
-
-
-CURRENT_STATE = "match_state.json"  # in the store's home: the state of the last published run
-
-
-def state_folder(home: Path, dagster_run_id: str) -> Path:
-    return home / "runs" / dagster_run_id / "state"
-
-
-def mark_current_state(home: Path, registry_run_id: str, dagster_run_id: str) -> None:
-    """Once a run's golden records are published, its match state is the next run's start."""
-    pointer = {"registry_run_id": registry_run_id,
-               "state": str(state_folder(home, dagster_run_id))}
-    path = home / CURRENT_STATE
-    path.with_suffix(".tmp").write_text(json.dumps(pointer), encoding="utf-8")
-    path.with_suffix(".tmp").replace(path)
-
-
-def current_state(home: Path, published_run: str | None) -> tuple[Any, str | None]:
-    """The match state of the last published run, or None and why there is none."""
-    from matching.state import MatchState, StateError
-
-    path = home / CURRENT_STATE
-    if published_run is None or not path.is_file():
-        return None, "no match state from an earlier run"
-    pointer = json.loads(path.read_text(encoding="utf-8"))
-    if pointer.get("registry_run_id") != published_run:
-        return None, "the last published run kept no match state"
-    try:
-        return MatchState.load(Path(pointer["state"])), None
-    except (StateError, OSError) as exc:
-        return None, f"the last match state cannot be read ({exc})"
 
 
 @dg.asset(

@@ -30,6 +30,7 @@ from registry.golden_schema import (
     review_queue,
     steward_decisions,
 )
+from registry.intake_store import IntakeStore
 from registry.publication_schema import cross_reference_history
 from registry.schema import runs
 from registry.store import RegistryStore, StoreError
@@ -256,14 +257,18 @@ class GoldenStore:
                 golden_runs.c.published_at.desc()).limit(1))
 
     def review_queue(self, run_id: str | None = None) -> pd.DataFrame:
-        """The review pairs of a run (default the latest published), by priority."""
-        run_id = run_id or self.latest_golden_run()
-        columns = [c.name for c in review_queue.c]
+        """The review pairs of a run, by priority; by default those of the latest published
+        run, then those the real-time API found since (online intake runs)."""
+        run_ids = [run_id] if run_id else [r for r in [self.latest_golden_run()] if r]
         if run_id is None:
+            run_ids += IntakeStore(self.store).review_runs_since_publication()
+        columns = [c.name for c in review_queue.c]
+        if not run_ids:
             return pd.DataFrame(columns=columns)
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(review_queue).where(
-                review_queue.c.run_id == run_id).order_by(review_queue.c.priority)).all()
+                review_queue.c.run_id.in_(run_ids)).order_by(
+                review_queue.c.run_id != run_ids[0], review_queue.c.priority)).all()
         return pd.DataFrame(rows, columns=columns)
 
     def review_pair(self, pair_id: int) -> dict[str, Any] | None:

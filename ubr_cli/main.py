@@ -30,6 +30,7 @@ from ubr_cli.quarantine_cmd import quarantine_app  # noqa: E402
 from ubr_cli.report_cmd import report_app  # noqa: E402
 from ubr_cli.review_cmd import review_app  # noqa: E402
 from ubr_cli.run import run  # noqa: E402
+from ubr_cli.serve_cmd import serve  # noqa: E402
 from ubr_cli.sharing_cmd import sharing_app  # noqa: E402
 from ubr_cli.sources_cmd import sources  # noqa: E402
 
@@ -50,4 +51,5 @@ app.add_typer(sharing_app, name="sharing")
 # Auditors and partners
 app.command("explain")(explain)
 app.command("trace")(trace)
+app.command("serve")(serve)
 app.add_typer(report_app, name="report")

@@ -1,0 +1,215 @@
+"""The registry as the API serves it: the current match state in memory, the store behind it.
+
+Loaded at start-up (the time is reported): the match state of the last published run with
+its blocking index and population counts (matching/resolver.py), and each record's registry
+id. A record registered online is written to the store (registry/intake_store.py) and joins
+the in-memory population at once; when a batch run publishes a newer registry, it is loaded
+in the background and swapped in.
+"""
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from intake_api.record_validation import RecordRejected, validate_record
+from matching.current_state import current_state
+from matching.golden.registry_ids import format_registry_id
+from matching.resolver import Resolver
+from matching.scoring import MATCH, REVIEW
+from registry.golden_store import GoldenStore
+from registry.intake_store import IntakeRegistration, IntakeResult, IntakeStore
+from registry.sharing_agreement import SharingAgreement, SharingFile
+from registry.sharing_policy import agreement_secret, shared_rows
+from registry.store import RegistryStore
+
+
+class RegistryNotReady(RuntimeError):
+    """No published registry with a match state to serve."""
+
+
+@dataclass
+class LoadedRegistry:
+    """One published registry run, in memory."""
+
+    run_id: str
+    resolver: Resolver
+    registry_of: dict[str, str]  # record_key -> registry_id
+    seconds: float
+
+
+def _evidence(row: pd.Series, comparisons: list[str]) -> dict[str, dict[str, Any]]:
+    return {name: {"level": str(row[f"{name}_level"]), "weight": float(row[f"{name}_weight"])}
+            for name in comparisons}
+
+
+class RegistryService:
+    """Resolve, register and read businesses for the ministries the sharing file names."""
+
+    def __init__(self, store: RegistryStore, home: Path, sharing: SharingFile,
+                 sources: dict[str, Any], min_probability: float = 0.05,
+                 say: Callable[[str], None] = print) -> None:
+        self.store = store
+        self.home = home
+        self.golden = GoldenStore(store)
+        self.intake = IntakeStore(store)
+        self.agreements: dict[str, SharingAgreement] = {a.id: a for a in sharing.agreements}
+        self.secrets = {a.id: agreement_secret(a) for a in sharing.agreements}
+        self.sources = sources
+        self.min_probability = min_probability
+        self.say = say
+        self._lock = threading.RLock()  # the resolver's population grows on registration
+        self._shared: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.loaded = self._load()
+
+    # -- loading -------------------------------------------------------------------------------
+    def _load(self) -> LoadedRegistry:
+        start = time.perf_counter()
+        published = self.golden.latest_golden_run()
+        state, why = current_state(self.home, published)
+        if state is None:
+            raise RegistryNotReady(f"no registry to serve from {self.store.url}: {why}; run "
+                                   "`ubr run` first (the API serves the last published run)")
+        resolver = Resolver(state)
+        registry_of = self.intake.registry_ids()
+        seconds = time.perf_counter() - start
+        self.say(f"registry run {published}: {resolver.size:,} records, "
+                 f"{len(set(registry_of.values())):,} businesses loaded in {seconds:.1f}s")
+        return LoadedRegistry(published, resolver, registry_of, seconds)
+
+    def reload_if_published(self) -> bool:
+        """Load a newer published registry, if there is one, and swap it in."""
+        if self.golden.latest_golden_run() == self.loaded.run_id:
+            return False
+        fresh = self._load()
+        with self._lock:
+            self.loaded, self._shared = fresh, {}
+        return True
+
+    def watch(self, every_seconds: float = 30.0) -> threading.Thread:
+        """A daemon thread that reloads the registry when a batch run publishes."""
+        def loop() -> None:
+            while True:
+                time.sleep(every_seconds)
+                try:
+                    self.reload_if_published()
+                except Exception as exc:  # keep serving the loaded registry
+                    self.say(f"reloading the registry failed ({type(exc).__name__}); "
+                             "still serving the loaded one")
+
+        thread = threading.Thread(target=loop, name="ubr-registry-reload", daemon=True)
+        thread.start()
+        return thread
+
+    # -- what a ministry may see ---------------------------------------------------------------
+    def shared_businesses(self, ministry: str, registry_ids: list[str]) -> dict[str, dict]:
+        """The businesses as the ministry's agreement shows them; ids it may not see are
+        left out."""
+        agreement = self.agreements[ministry]
+        wanted = [r for r in registry_ids if (ministry, r) not in self._shared]
+        if wanted:
+            rows = self.intake.business_rows(wanted)
+            shown = shared_rows(rows, agreement, self.secrets[ministry]) if len(rows) else \
+                pd.DataFrame(columns=["registry_id"])
+            visible = [c for c in agreement.visible_columns()
+                       if c not in ("registry_id", "status", "retired_into")]
+            by_id = {row["registry_id"]: {
+                "registry_id": row["registry_id"], "status": row["status"],
+                "retired_into": row["retired_into"],
+                "fields": {c: row[c] for c in visible}} for row in shown.to_dict("records")}
+            for registry_id in wanted:
+                self._shared[(ministry, registry_id)] = by_id.get(registry_id)
+        return {r: self._shared[(ministry, r)] for r in registry_ids
+                if self._shared.get((ministry, r)) is not None}
+
+    def business(self, ministry: str, registry_id: str) -> dict | None:
+        return self.shared_businesses(ministry, [registry_id]).get(registry_id)
+
+    # -- resolving -----------------------------------------------------------------------------
+    def _candidate_pairs(self, record: dict[str, Any],
+                         prepared: dict | None = None) -> tuple[pd.DataFrame, LoadedRegistry]:
+        with self._lock:
+            loaded = self.loaded
+            found = loaded.resolver.resolve(record, prepared)
+        if len(found):
+            found["registry_id"] = found["record_key_l"].map(loaded.registry_of)
+            found = found[found["registry_id"].notna()]
+        return found, loaded
+
+    def resolve(self, ministry: str, record: dict[str, Any], limit: int,
+                min_probability: float | None) -> tuple[list[dict], str]:
+        """The best candidate businesses for `record`, best first, as the ministry sees them."""
+        found, loaded = self._candidate_pairs(record)
+        floor = self.min_probability if min_probability is None else min_probability
+        if len(found):
+            found = found[found["match_probability"] >= floor]
+            found = found.drop_duplicates("registry_id", keep="first")
+        names = [c.name for c in loaded.resolver.comparisons]
+        best = found.head(limit * 2) if len(found) else found
+        shown = self.shared_businesses(ministry, best["registry_id"].tolist()) if len(best) \
+            else {}
+        candidates = []
+        for _, row in best.iterrows():
+            business = shown.get(row["registry_id"])
+            if business is None:
+                continue  # not in this ministry's share
+            candidates.append({
+                "registry_id": row["registry_id"],
+                "match_probability": float(row["match_probability"]),
+                "match_weight": float(row["match_weight"]),
+                "decision": str(row["decision"]),
+                "evidence": _evidence(row, names), "business": business["fields"]})
+            if len(candidates) == limit:
+                break
+        return candidates, loaded.run_id
+
+    # -- registering ---------------------------------------------------------------------------
+    def register(self, ministry: str, source: str | None, source_record_id: str,
+                 fields: dict[str, Any]) -> IntakeResult:
+        """Validate, resolve and record one online record (see registry/intake_store.py)."""
+        agreement = self.agreements[ministry]
+        source = source or agreement.sources[0]
+        if source not in agreement.sources or source not in self.sources:
+            raise RecordRejected(f"source '{source}' is not one of ministry '{ministry}''s "
+                                 f"sources ({', '.join(agreement.sources)})", [])
+        raw = {k: v for k, v in fields.items() if v is not None}
+        record = validate_record(self.sources[source], {
+            **fields, "source": source, "source_record_id": source_record_id,
+            "source_file": f"api:{ministry}", "record_hash": _record_hash(raw)})
+        found, loaded = self._candidate_pairs(record)
+        names = [c.name for c in loaded.resolver.comparisons]
+        kept = found[found["decision"].isin([MATCH, REVIEW])] if len(found) else found
+        pairs = [{"record_key_l": row["record_key_l"], "registry_id_l": row["registry_id"],
+                  "decision": str(row["decision"]), "rule": str(row["rule"]),
+                  "match_probability": float(row["match_probability"]),
+                  "match_weight": float(row["match_weight"]),
+                  "evidence": _evidence(row, names)} for _, row in kept.iterrows()]
+        best = found.iloc[0] if len(found) else None
+        joins = best["registry_id"] if best is not None and best["decision"] == MATCH else None
+        result = self.intake.register(IntakeRegistration(
+            ministry=ministry, source=source, source_record_id=source_record_id, record=record,
+            registry_id=joins, decision=None if best is None else str(best["decision"]),
+            match_probability=None if best is None else float(best["match_probability"]),
+            config_hash=loaded.resolver.settings.config_hash(), pairs=pairs),
+            format_registry_id)
+        key = f"{source}:{source_record_id}"
+        with self._lock:
+            if self.loaded is loaded:
+                loaded.resolver.add(key, loaded.resolver.prepare(record))
+                loaded.registry_of[key] = result.registry_id
+            for cached in [k for k in self._shared if k[1] == result.registry_id]:
+                del self._shared[cached]
+        return result
+
+
+def _record_hash(fields: dict[str, Any]) -> str:
+    """A stable 64-bit hash of the record as received (as the readers hash a raw row)."""
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+

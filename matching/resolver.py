@@ -1,0 +1,142 @@
+"""Resolving one record against the match state, in memory: the engine at an intake desk.
+
+    resolver = Resolver(state)                          # index and population counts, once
+    found = resolver.resolve({"legal_name": "Acme Ltd", "city": "Halifax"})
+    resolver.add("wcb:W-123", record)                   # the record joins the population
+
+A batch run decides the same way: the record is prepared with the stored population
+statistics, blocked with the same rules and block-size limits (matching/blocking_index.py),
+compared and scored with the same comparisons, model, rules and thresholds; shared-value
+(term-frequency) counts are over the stored population plus the record, as
+`MatchState.match_arrivals` counts them for one arriving record.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from matching.blocking_index import BlockingIndex
+from matching.compare import PREPARED, RecordColumns, standard_columns
+from matching.comparisons import compile_comparisons
+from matching.levels import levels_of
+from matching.pair_evidence import evidence
+from matching.state import MatchState
+
+ARRIVAL_KEY = "<arriving record>"
+
+
+class _PopulationColumns(RecordColumns):
+    """The columns of a few rows (stored candidates, then the arriving record last) whose
+    shared-value counts are those of the whole population plus the arriving record."""
+
+    def __init__(self, rows: pd.DataFrame, stored_counts: Callable[[tuple[str, ...]], Counter],
+                 population: int) -> None:
+        super().__init__(rows)
+        self._stored_counts = stored_counts
+        self._population = population
+
+    @property
+    def represented(self) -> int:
+        return self._population
+
+    def value_counts(self, columns: list[str]) -> dict[str, np.ndarray]:
+        group = tuple(sorted(set(columns)))
+        if group not in self._counts:
+            stored = self._stored_counts(group)
+            arriving = {self.values(c)[-1] for c in group} - {None}
+            self._counts[group] = {
+                c: np.array([np.nan if v is None else stored.get(v, 0) + (v in arriving)
+                             for v in self.values(c)], float)
+                for c in group}
+        return self._counts[group]
+
+
+class Resolver:
+    """A match state held in memory, answering for one record at a time."""
+
+    def __init__(self, state: MatchState) -> None:
+        start = time.perf_counter()
+        self.state = state
+        self.settings = state.settings
+        self.comparisons = compile_comparisons(state.settings.comparisons)
+        self._records = state.records.reset_index(drop=True)
+        self._added: list[dict] = []
+        self._columns = list(self._records.columns)
+        self.index = BlockingIndex(self._records, state.settings.blocking)
+        self._counts: dict[tuple[str, ...], Counter] = {}
+        for comparison in self.comparisons:
+            if comparison.settings.term_frequency and comparison.exact_gammas:
+                self._group_counts(tuple(sorted(set(comparison.settings.columns))))
+        self.load_seconds = time.perf_counter() - start
+
+    @property
+    def size(self) -> int:
+        """Records in the population (stored and added)."""
+        return len(self._records) + len(self._added)
+
+    def _group_counts(self, group: tuple[str, ...]) -> Counter:
+        """Per value: how many records hold it in any of the group's columns."""
+        if group not in self._counts:
+            n = len(self._records)
+            stacked = pd.concat([pd.DataFrame({"row": np.arange(n),
+                                               "value": self._records[c].to_numpy(object)})
+                                 for c in group], ignore_index=True).dropna()
+            held = stacked.drop_duplicates()["value"].value_counts()
+            self._counts[group] = Counter(dict(zip(held.index, held.to_numpy(), strict=True)))
+        return self._counts[group]
+
+    def prepare(self, record: Mapping[str, object]) -> dict[str, object]:
+        """A canonical record (column -> value) prepared as the population was."""
+        from matching.standardise import standardise_records
+
+        frame = pd.DataFrame([{k: (None if v is None else str(v)) for k, v in record.items()}])
+        prepared = self.state.statistics.apply(standard_columns(standardise_records(frame)),
+                                               counted=False)
+        prepared["record_key"] = ARRIVAL_KEY
+        row = prepared[self._columns].astype(object).iloc[0]
+        return {c: (None if not isinstance(v, list) and pd.isna(v) else v)
+                for c, v in row.items()}
+
+    def _rows(self, positions: np.ndarray) -> pd.DataFrame:
+        stored = positions[positions < len(self._records)]
+        added = positions[positions >= len(self._records)] - len(self._records)
+        parts = [self._records.iloc[stored]]
+        if len(added):
+            parts.append(pd.DataFrame([self._added[k] for k in added], columns=self._columns))
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def resolve(self, record: Mapping[str, object], prepared: dict | None = None) -> pd.DataFrame:
+        """Every stored record sharing a block with `record`, best first: its key
+        (`record_key_l`), the evidence of the pair, probability and decision."""
+        prepared = prepared or self.prepare(record)
+        positions, rule_of = self.index.candidates(prepared)
+        if not len(positions):
+            return pd.DataFrame(columns=["record_key_l", "record_key_r", "match_probability",
+                                         "match_weight", "decision"])
+        rows = self._rows(positions)
+        rows = pd.concat([rows, pd.DataFrame([prepared], columns=self._columns)],
+                         ignore_index=True)
+        rows.attrs[PREPARED] = True
+        cols = _PopulationColumns(rows, self._group_counts, self.size + 1)
+        pairs = pd.DataFrame({
+            "i": np.arange(len(positions), dtype=np.int64),
+            "j": np.full(len(positions), len(positions), np.int64),
+            "blocking_rule": pd.Categorical.from_codes(rule_of, categories=self.index.rule_names),
+        })
+        levels = levels_of(pairs, cols, self.comparisons)
+        found = evidence(pairs, cols, self.settings, self.comparisons, self.state.model, levels,
+                         np.arange(len(pairs)))
+        return found.sort_values("match_probability", ascending=False, kind="stable",
+                                 ignore_index=True)
+
+    def add(self, record_key: str, prepared: dict[str, object]) -> None:
+        """Make a prepared record part of the population: later records can match it."""
+        row = {**prepared, "record_key": record_key}
+        self.index.add(row)
+        for group, counts in self._counts.items():
+            for value in {row.get(c) for c in group} - {None}:
+                counts[value] += 1
+        self._added.append(row)
