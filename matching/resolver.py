@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking_index import BlockingIndex
-from matching.compare import PREPARED, RecordColumns, standard_columns
+from matching.compare import PREPARED, RecordColumns
 from matching.comparisons import compile_comparisons
 from matching.levels import levels_of
 from matching.pair_evidence import evidence
@@ -89,16 +89,12 @@ class Resolver:
         return self._counts[group]
 
     def prepare(self, record: Mapping[str, object]) -> dict[str, object]:
-        """A canonical record (column -> value) prepared as the population was."""
-        from matching.standardise import standardise_records
+        """A canonical record (column -> value) prepared as the population was (the per-record
+        fast path, equal to the batch path: matching/prepare_one.py)."""
+        from matching.prepare_one import prepare_record
 
-        frame = pd.DataFrame([{k: (None if v is None else str(v)) for k, v in record.items()}])
-        prepared = self.state.statistics.apply(standard_columns(standardise_records(frame)),
-                                               counted=False)
-        prepared["record_key"] = ARRIVAL_KEY
-        row = prepared[self._columns].astype(object).iloc[0]
-        return {c: (None if not isinstance(v, list) and pd.isna(v) else v)
-                for c, v in row.items()}
+        prepared = prepare_record(record, self.state.statistics, self._columns)
+        return {c: ARRIVAL_KEY if c == "record_key" else prepared[c] for c in self._columns}
 
     def _rows(self, positions: np.ndarray) -> pd.DataFrame:
         stored = positions[positions < len(self._records)]
