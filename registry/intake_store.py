@@ -144,7 +144,7 @@ class IntakeStore:
         """Intake runs after the latest published batch run: their review pairs wait too."""
         with self.engine.connect() as connection:
             published = connection.scalar(sa.select(sa.func.max(golden_runs.c.published_at)))
-            statement = sa.select(sa.distinct(intake_records.c.run_id))
+            statement = sa.select(intake_records.c.run_id).distinct()
             if published is not None:
                 statement = statement.where(intake_records.c.received_at > published)
             return list(connection.scalars(statement))
