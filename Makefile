@@ -11,13 +11,19 @@ UI_PORT ?= 3000
 # Demo-only pseudonym keys for config/sharing.yaml, set for `make demo` and `make ui` only (not
 # for tests or any other target): they are public, so production sets its own secrets in the
 # environment (docs/sharing.md). Values already set win over these.
-demo ui: export UBR_SHARING_SECRET_RJSC ?= demo-only-not-secret-rjsc-0000000000000000
-demo ui: export UBR_SHARING_SECRET_WCB ?= demo-only-not-secret-wcb-00000000000000000
-demo ui: export UBR_SHARING_SECRET_PERMITS ?= demo-only-not-secret-permits-0000000000000
+demo ui serve: export UBR_SHARING_SECRET_RJSC ?= demo-only-not-secret-rjsc-0000000000000000
+demo ui serve: export UBR_SHARING_SECRET_WCB ?= demo-only-not-secret-wcb-00000000000000000
+demo ui serve: export UBR_SHARING_SECRET_PERMITS ?= demo-only-not-secret-permits-0000000000000
+# Demo-only API keys for `make serve` (docs/api.md): public, like the keys above.
+serve: export UBR_API_KEY_RJSC ?= demo-only-not-secret-api-key-rjsc-000000000
+serve: export UBR_API_KEY_WCB ?= demo-only-not-secret-api-key-wcb-0000000000
+serve: export UBR_API_KEY_REVENUE ?= demo-only-not-secret-api-key-revenue-000000
+serve: export UBR_API_KEY_PERMITS ?= demo-only-not-secret-api-key-permits-000000
+SERVE_PORT ?= 8000
 DEMO_KEYS_NOTICE = case "$$UBR_SHARING_SECRET_RJSC $$UBR_SHARING_SECRET_WCB $$UBR_SHARING_SECRET_PERMITS" in \
 	*demo-only-not-secret-*) echo "Using demo-only pseudonym keys (UBR_SHARING_SECRET_*): they are public; production must set its own secrets (docs/sharing.md)." ;; esac
 
-.PHONY: demo test ui lint bench install clean
+.PHONY: demo test ui serve lint bench install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "UBR needs Python 3.11, found " + sys.version.split()[0]'
@@ -49,6 +55,12 @@ test: install
 ui: install
 	@$(DEMO_KEYS_NOTICE)
 	umask 077 && UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
+
+## serve: the intake API (docs/api.md) over the registry of `make demo`, with demo-only keys
+serve: install
+	@$(DEMO_KEYS_NOTICE)
+	@echo "Using demo-only API keys (UBR_API_KEY_*): they are public; production must set its own (docs/api.md)."
+	$(BIN)/ubr serve --host 127.0.0.1 --port $(SERVE_PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,6 +17,8 @@ from matching.scoring import MATCH, NON_MATCH, REVIEW, decide_codes, score_parti
 
 DECISIONS = [MATCH, REVIEW, NON_MATCH]
 RULES_ALL = [*RULES, IDENTICAL_RULE]
+_RULE_DTYPE = pd.CategoricalDtype(RULES_ALL)
+_DECISION_DTYPE = pd.CategoricalDtype(DECISIONS)
 
 
 def rule_columns(pairs: pd.DataFrame, cols: RecordColumns) -> dict[str, np.ndarray]:
@@ -53,8 +55,8 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
     rule_code = np.zeros(len(rule), np.int8)
     for k, name in enumerate(RULES_ALL[1:], start=1):
         rule_code[rule == name] = k
-    scored["rule"] = pd.Categorical.from_codes(rule_code, categories=RULES_ALL)
-    scored["decision"] = pd.Categorical.from_codes(decision, categories=DECISIONS)
+    scored["rule"] = pd.Categorical.from_codes(rule_code, dtype=_RULE_DTYPE)
+    scored["decision"] = pd.Categorical.from_codes(decision, dtype=_DECISION_DTYPE)
     return scored
 
 

@@ -32,6 +32,15 @@ CPDIST_WORKERS = -1
 
 # below this share of distinct value pairs, scoring distinct pairs and copying is worth it
 _DISTINCT_SHARE = 0.9
+# fewer pairs than this are scored on the calling thread: starting cpdist's threads costs
+# about a millisecond, more than scoring a real-time request's few dozen pairs
+THREADED_MIN_PAIRS = 10_000
+
+
+def _cpdist(function, left: list, right: list, cutoff: float | None) -> np.ndarray:
+    workers = CPDIST_WORKERS if len(left) >= THREADED_MIN_PAIRS else 1
+    return process.cpdist(left, right, scorer=function, score_cutoff=cutoff, workers=workers,
+                          dtype=np.float32)
 
 
 def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.ndarray,
@@ -42,8 +51,7 @@ def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.nd
     Also says whether pairs of values repeated enough to be worth it; `repeats=False` skips
     looking (names and full addresses are almost all distinct pairs)."""
     if not repeats:
-        return process.cpdist(list(left), list(right), scorer=function, score_cutoff=cutoff,
-                              workers=CPDIST_WORKERS, dtype=np.float32), False
+        return _cpdist(function, list(left), list(right), cutoff), False
     width = int(max(code_l.max(initial=0), code_r.max(initial=0))) + 1
     pair_codes, distinct = pd.factorize(code_l.astype(np.int64) * width + code_r)
     repeats = len(distinct) < _DISTINCT_SHARE * len(pair_codes)
@@ -52,8 +60,7 @@ def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.nd
     else:
         rows = np.empty(len(distinct), np.int64)
         rows[pair_codes[::-1]] = np.arange(len(pair_codes) - 1, -1, -1)  # first holder
-    scores = process.cpdist(list(left[rows]), list(right[rows]), scorer=function,
-                            score_cutoff=cutoff, workers=CPDIST_WORKERS, dtype=np.float32)
+    scores = _cpdist(function, list(left[rows]), list(right[rows]), cutoff)
     return (scores if isinstance(rows, slice) else scores[pair_codes]), repeats
 
 

@@ -5,6 +5,8 @@ can score its own block of pairs. Every pair keeps `<name>_level` and `<name>_we
 a steward (or an auditor) can see why it was linked.
 """
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -38,26 +40,34 @@ def score_partition(
     Levels are categoricals (one byte per pair, not a string object), so a partition of tens
     of millions of pairs stays small.
     """
-    out = gammas.copy()
-    total = np.full(len(out), prior_weight(model))
+    # columns gathered in a dict and framed once: inserting them one by one costs more than
+    # the arithmetic on a real-time request's few dozen pairs
+    out = {name: gammas[name] for name in gammas.columns}
+    total = np.full(len(gammas), prior_weight(model))
     for comp in comparisons:
-        g = out[f"{comp.name}_gamma"].to_numpy(np.int64)
+        g = gammas[f"{comp.name}_gamma"].to_numpy(np.int64)
         weights = level_weights(comp, model)
         w = np.where(g >= 0, weights[np.maximum(g, 0)], 0.0)
         tf_col = f"{comp.name}_tf_count"
-        if tf_col in out.columns:
+        if tf_col in gammas.columns:
             u_by_gamma = np.array([model.u[comp.name][label] for label in comp.labels])
-            adj = tf_adjustment(out[tf_col].to_numpy(float), u_by_gamma[np.maximum(g, 0)],
+            adj = tf_adjustment(gammas[tf_col].to_numpy(float), u_by_gamma[np.maximum(g, 0)],
                                 n_records)
             out[f"{comp.name}_tf_adjustment"] = adj
             w = w + adj
         out[f"{comp.name}_level"] = pd.Categorical.from_codes(
-            np.where(g >= 0, g, len(comp.labels)), categories=[*comp.labels, "null"])
+            np.where(g >= 0, g, len(comp.labels)), dtype=level_dtype(tuple(comp.labels)))
         out[f"{comp.name}_weight"] = w
         total += w
     out["match_weight"] = total
     out["match_probability"] = 1.0 / (1.0 + np.exp2(-np.clip(total, -1000, 1000)))
-    return out
+    return pd.DataFrame(out, index=gammas.index)
+
+
+@lru_cache(maxsize=256)
+def level_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The categories of a comparison's level column: its labels, then 'null'."""
+    return pd.CategoricalDtype([*labels, "null"])
 
 
 DECISIONS = (MATCH, REVIEW, NON_MATCH)
