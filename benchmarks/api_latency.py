@@ -301,6 +301,16 @@ def latency_line(seconds: list[float]) -> str:
             f"p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms")
 
 
+def logged_seconds(log: Path, offset: int) -> list[float]:
+    """The server's own timing of each /v1/resolve it logged after `offset` (its access log:
+    from the request reaching the application to the response, queueing in uvicorn left
+    out)."""
+    with log.open("rb") as text:
+        text.seek(offset)
+        tail = text.read().decode(errors="replace")
+    return [float(ms) / 1000 for ms in re.findall(r"POST /v1/resolve \d+ ([\d.]+)ms", tail)]
+
+
 def answers_line(samples: list[Sample]) -> str:
     """How the answers look: a check that the server resolved rather than failed fast."""
     parts = []
@@ -461,6 +471,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         stage("warm-up", f"{len(samples)} requests, one client, "
               f"{sum(s.status == 200 for s in samples)} answered 200", took[0])
 
+        offset = log.stat().st_size
         cpu_before, own_before = proc_cpu_seconds(process.pid), time.process_time()
         samples, wall, capped = asyncio.run(
             load(base, main_load, args.concurrency, args.duration_cap))
@@ -476,6 +487,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         for kind in ("known", "unknown"):
             mine = [s.seconds for s in samples if s.status == 200 and s.kind == kind]
             print(f"  {kind:>7}: {latency_line(mine)}")
+        print(f"  server's own timing (its log): {latency_line(logged_seconds(log, offset))}")
         print(f"  answers: {answers_line(samples)}")
         print(f"  server CPU {server_cpu:.1f} s over {wall:.1f} s "
               f"({server_cpu / wall:.2f} cores), {1000 * server_cpu / max(len(samples), 1):.1f} "

@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from registry.sharing_agreement import SharingAgreement, SharingFile
 from registry.sharing_policy import agreement_secret, shared_rows
 from registry.store import RegistryStore
 
+SHARED_CACHE_SIZE = 100_000  # businesses kept as shared, per ministry and id
+
 
 class RegistryNotReady(RuntimeError):
     """No published registry with a match state to serve."""
@@ -44,7 +47,7 @@ class LoadedRegistry:
     seconds: float
 
 
-def _evidence(row: pd.Series, comparisons: list[str]) -> dict[str, dict[str, Any]]:
+def _evidence(row: Any, comparisons: list[str]) -> dict[str, dict[str, Any]]:
     return {name: {"level": str(row[f"{name}_level"]), "weight": float(row[f"{name}_weight"])}
             for name in comparisons}
 
@@ -65,7 +68,8 @@ class RegistryService:
         self.min_probability = min_probability
         self.say = say
         self._lock = threading.RLock()  # the resolver's population grows on registration
-        self._shared: dict[tuple[str, str], dict[str, Any] | None] = {}
+        # (ministry, registry id) -> the business as shared, most recently used last
+        self._shared: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
         self.loaded = self._load()
 
     # -- loading -------------------------------------------------------------------------------
@@ -89,7 +93,8 @@ class RegistryService:
             return False
         fresh = self._load()
         with self._lock:
-            self.loaded, self._shared = fresh, {}
+            self.loaded = fresh
+            self._shared.clear()
         return True
 
     def watch(self, every_seconds: float = 30.0) -> threading.Thread:
@@ -123,10 +128,13 @@ class RegistryService:
                 "registry_id": row["registry_id"], "status": row["status"],
                 "retired_into": row["retired_into"],
                 "fields": {c: row[c] for c in visible}} for row in shown.to_dict("records")}
-            for registry_id in wanted:
-                self._shared[(ministry, registry_id)] = by_id.get(registry_id)
-        return {r: self._shared[(ministry, r)] for r in registry_ids
-                if self._shared.get((ministry, r)) is not None}
+            with self._lock:
+                for registry_id in wanted:
+                    self._shared[(ministry, registry_id)] = by_id.get(registry_id)
+                while len(self._shared) > SHARED_CACHE_SIZE:
+                    self._shared.popitem(last=False)
+        found = {r: self._shared.get((ministry, r)) for r in registry_ids}
+        return {r: business for r, business in found.items() if business is not None}
 
     def business(self, ministry: str, registry_id: str) -> dict | None:
         return self.shared_businesses(ministry, [registry_id]).get(registry_id)
@@ -151,22 +159,22 @@ class RegistryService:
             found = found[found["match_probability"] >= floor]
             found = found.drop_duplicates("registry_id", keep="first")
         names = [c.name for c in loaded.resolver.comparisons]
-        best = found.head(limit * 2) if len(found) else found
-        shown = self.shared_businesses(ministry, best["registry_id"].tolist()) if len(best) \
-            else {}
-        candidates = []
-        for _, row in best.iterrows():
-            business = shown.get(row["registry_id"])
-            if business is None:
-                continue  # not in this ministry's share
-            candidates.append({
-                "registry_id": row["registry_id"],
-                "match_probability": float(row["match_probability"]),
-                "match_weight": float(row["match_weight"]),
-                "decision": str(row["decision"]),
-                "evidence": _evidence(row, names), "business": business["fields"]})
-            if len(candidates) == limit:
-                break
+        candidates: list[dict] = []
+        for start in range(0, len(found), limit * 2):  # until `limit` the ministry may see
+            chunk = found.iloc[start:start + limit * 2]
+            shown = self.shared_businesses(ministry, chunk["registry_id"].tolist())
+            for row in chunk.itertuples(index=False):
+                business = shown.get(row.registry_id)
+                if business is None:
+                    continue  # not in this ministry's share
+                candidates.append({
+                    "registry_id": row.registry_id,
+                    "match_probability": float(row.match_probability),
+                    "match_weight": float(row.match_weight), "decision": str(row.decision),
+                    "evidence": _evidence(row._asdict(), names),
+                    "business": business["fields"]})
+                if len(candidates) == limit:
+                    return candidates, loaded.run_id
         return candidates, loaded.run_id
 
     # -- registering ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ NAME_VALUE_KINDS = frozenset({"legal_name", "operating_name"})
 RECORD_COLUMNS = tuple(c.name for c in source_records.c
                        if c.name not in ("source", "source_record_id"))
 RUN_COLUMNS = ("run_id", "dagster_run_id", "status", "code_version", "config_hash",
-               "input_checksums", "started_at", "finished_at")
+               "input_checksums", "started_at", "finished_at", "summary")
 MAX_HOPS = 50  # retired_into chains and merge histories are short; this only stops a cycle
 
 

@@ -105,6 +105,14 @@ def trace(engine: sa.Engine, source: str, source_record_id: str,
     }
 
 
+def _online(run: dict[str, Any]) -> str | None:
+    """'online (<ministry>)' for a record registered through the real-time API."""
+    summary = run.get("summary") or {}
+    if isinstance(summary, dict) and summary.get("kind") == "online_intake":
+        return f"online ({summary.get('ministry')})"
+    return None
+
+
 def _trace_steps(run_rows: list[dict[str, Any]], batches: Sequence[Any], history: Sequence[Any],
                  held: Sequence[Any], latest_read: int | None, evidence: Sequence[Any],
                  queued: Sequence[Any], key: str, current: Any,
@@ -152,7 +160,7 @@ def _trace_steps(run_rows: list[dict[str, Any]], batches: Sequence[Any], history
         steps.append({
             **{k: run[k] for k in ("run_id", "dagster_run_id", "started_at", "code_version")},
             "run_status": run["status"],
-            "batch_status": batch["status"] if batch else None,
+            "batch_status": batch["status"] if batch else _online(run),
             "batch_message": batch["message"] if batch else None,
             "published": run_id in golden,
             "quarantine": held_of.get(run_id, []), "cross_reference": changes,

@@ -53,6 +53,7 @@ def test_a_record_creates_a_business_or_joins_one_with_lineage_and_review(intake
     steps = trace(intake.engine, "revenue", "R-2")["runs"]
     assert steps[-1]["cross_reference"][0]["change"] == "linked"
     assert steps[-1]["match_evidence"]["pairs"] == 1
+    assert steps[-1]["batch_status"] == "online (revenue)"
 
 
 def test_a_batch_run_carries_undelivered_records_and_marks_delivered_ones(intake):
