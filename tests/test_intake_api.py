@@ -343,6 +343,22 @@ def test_no_personal_value_in_the_server_log(registry, server):
                 assert value not in text, field
 
 
+def _fuzz(operation, mode: GenerationMode, base: str,  # noqa: ANN001 - an APIOperation
+          calls: dict[tuple[str, str], int], failures: list[tuple[str, str, int]]) -> None:
+    """Up to 40 cases of one operation in one generation mode; 500s are collected."""
+
+    @given(case=operation.as_strategy(mode))
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def call(case) -> None:  # noqa: ANN001 - a schemathesis Case
+        response = case.call(base_url=base, headers={"X-API-Key": KEYS["permits"]}, timeout=60)
+        calls[(case.path, mode.value)] = calls.get((case.path, mode.value), 0) + 1
+        if response.status_code >= 500:
+            failures.append((case.method, case.path, response.status_code))
+
+    call()
+
+
 def test_a_schema_based_fuzzer_finds_no_server_error(server):
     """Requests the OpenAPI document allows (positive) and many it does not (negative) get
     an answer that is never a 500; registrations included, each validated first.
@@ -356,18 +372,8 @@ def test_a_schema_based_fuzzer_finds_no_server_error(server):
     calls: dict[tuple[str, str], int] = {}
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            @given(case=operation.as_strategy(mode))
-            @settings(max_examples=40, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
-            def call(case, mode: GenerationMode = mode) -> None:  # noqa: ANN001 - a Case
-                response = case.call(base_url=server["base"],
-                                     headers={"X-API-Key": KEYS["permits"]}, timeout=60)
-                calls[(case.path, mode.value)] = calls.get((case.path, mode.value), 0) + 1
-                if response.status_code >= 500:
-                    failures.append((case.method, case.path, response.status_code))
-
             try:
-                call()
+                _fuzz(operation, mode, server["base"], calls, failures)
             except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
                 assert mode is GenerationMode.NEGATIVE and operation.path == "/v1/health"
     assert not failures, failures[:5]
