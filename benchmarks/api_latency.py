@@ -492,6 +492,10 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         print(f"  server CPU {server_cpu:.1f} s over {wall:.1f} s "
               f"({server_cpu / wall:.2f} cores), {1000 * server_cpu / max(len(samples), 1):.1f} "
               f"ms per request; RSS {memory['VmRSS']:,.0f} MiB, peak {memory['VmHWM']:,.0f} MiB")
+        print(f"  closed loop: {args.concurrency} busy clients / {len(samples) / wall:.1f} req/s "
+              f"= {1000 * args.concurrency * wall / max(len(samples), 1):.0f} ms mean latency "
+              f"(Little's law); a p50 of {GOAL_P50_MS:.0f} ms with {args.concurrency} clients "
+              f"needs about {1000 * args.concurrency / GOAL_P50_MS:,.0f} req/s")
         print(f"  load generator CPU {own_cpu:.1f} s ({own_cpu / wall:.2f} cores) - it shares "
               f"the machine's {os.cpu_count()} cores with the server; load average "
               f"{os.getloadavg()[0]:.2f} (other work on the machine counts too)")

@@ -146,7 +146,8 @@ class RegistryService:
             loaded = self.loaded
             found = loaded.resolver.resolve(record, prepared)
         if len(found):
-            found["registry_id"] = found["record_key_l"].map(loaded.registry_of)
+            owner = loaded.registry_of.get  # a dict lookup each, not a Series of the dict
+            found["registry_id"] = [owner(key) for key in found["record_key_l"]]
             found = found[found["registry_id"].notna()]
         return found, loaded
 

@@ -96,8 +96,9 @@ def fold(value: str) -> str:
     """text.fold_text of one value: lower case, folded to ASCII ('Québec' -> 'quebec')."""
     if value.isascii():
         return value.lower()
-    if _lower(value).isascii():  # 'İ' lower-cases to 'i' in pyarrow
-        return _lower(value)
+    lowered = _lower(value)
+    if lowered.isascii():  # pyarrow lower-cases 'İ' to 'i' (Python to 'i' + a combining dot)
+        return lowered
     staged = _arrow_text("fold", value)
     return staged if staged.isascii() else _fold_one(staged)
 
@@ -523,9 +524,10 @@ def standardise_record(record: Mapping[str, object]) -> Prepared:
         return _value(record, name)
 
     legal = standardise_name(field("legal_name"))
-    if legal["name_legal_form"] is None and field("legal_form") is not None:
-        legal["name_legal_form"] = standardise_name("x " + field("legal_form"))[
-            "name_legal_form"]
+    legal_form = field("legal_form")
+    if legal["name_legal_form"] is None and legal_form is not None:
+        # standardise.legal_form_from_column: the form after a one-word name
+        legal["name_legal_form"] = standardise_name("x " + legal_form)["name_legal_form"]
     postal_code_std, fsa = standardise_postal_code(field("postal_code"))
     email_std, email_domain = standardise_email(field("email"))
     bn_root, bn_valid, accounts = standardise_business_number(
