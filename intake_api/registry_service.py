@@ -26,6 +26,7 @@ from matching.resolver import Resolver
 from matching.scoring import MATCH, REVIEW
 from registry.golden_store import GoldenStore
 from registry.intake_store import IntakeRegistration, IntakeResult, IntakeStore
+from registry.publication import read_shared_businesses
 from registry.sharing_agreement import SharingAgreement, SharingFile
 from registry.sharing_policy import agreement_secret, shared_rows
 from registry.store import RegistryStore
@@ -50,6 +51,21 @@ class LoadedRegistry:
 def _evidence(row: Any, comparisons: list[str]) -> dict[str, dict[str, Any]]:
     return {name: {"level": str(row[f"{name}_level"]), "weight": float(row[f"{name}_weight"])}
             for name in comparisons}
+
+
+def _records(found: pd.DataFrame, comparisons: list[str]) -> list[dict[str, Any]]:
+    """Candidates as plain dicts (column arrays read once: iterating rows of a wide frame
+    costs more than the scoring of a few pairs)."""
+    columns = {name: found[name].to_numpy() for name in (
+        "registry_id", "match_probability", "match_weight", "decision",
+        *(f"{c}_{part}" for c in comparisons for part in ("level", "weight")))}
+    return [{"registry_id": columns["registry_id"][k],
+             "match_probability": float(columns["match_probability"][k]),
+             "match_weight": float(columns["match_weight"][k]),
+             "decision": str(columns["decision"][k]),
+             "evidence": {c: {"level": str(columns[f"{c}_level"][k]),
+                              "weight": float(columns[f"{c}_weight"][k])} for c in comparisons}}
+            for k in range(len(found))]
 
 
 class RegistryService:
@@ -115,22 +131,26 @@ class RegistryService:
     # -- what a ministry may see ---------------------------------------------------------------
     def shared_businesses(self, ministry: str, registry_ids: list[str]) -> dict[str, dict]:
         """The businesses as the ministry's agreement shows them; ids it may not see are
-        left out."""
+        left out. Published businesses are read from its share as published; a business
+        created online since is shown through the same policy (registry/sharing_policy.py)."""
         agreement = self.agreements[ministry]
-        wanted = [r for r in registry_ids if (ministry, r) not in self._shared]
+        columns = agreement.visible_columns()
+        wanted = [r for r in dict.fromkeys(registry_ids) if (ministry, r) not in self._shared]
         if wanted:
-            rows = self.intake.business_rows(wanted)
-            shown = shared_rows(rows, agreement, self.secrets[ministry]) if len(rows) else \
-                pd.DataFrame(columns=["registry_id"])
-            visible = [c for c in agreement.visible_columns()
-                       if c not in ("registry_id", "status", "retired_into")]
-            by_id = {row["registry_id"]: {
-                "registry_id": row["registry_id"], "status": row["status"],
-                "retired_into": row["retired_into"],
-                "fields": {c: row[c] for c in visible}} for row in shown.to_dict("records")}
+            found = read_shared_businesses(self.store.engine, ministry, columns, wanted)
+            unpublished = [r for r in wanted if r not in found]
+            if unpublished:
+                rows = self.intake.business_rows(unpublished)
+                if len(rows):
+                    shown = shared_rows(rows, agreement, self.secrets[ministry])
+                    found.update({row["registry_id"]: row for row in shown.to_dict("records")})
             with self._lock:
                 for registry_id in wanted:
-                    self._shared[(ministry, registry_id)] = by_id.get(registry_id)
+                    row = found.get(registry_id)
+                    self._shared[(ministry, registry_id)] = None if row is None else {
+                        "registry_id": registry_id, "status": row["status"],
+                        "retired_into": row["retired_into"],
+                        "fields": {c: row[c] for c in columns[3:]}}
                 while len(self._shared) > SHARED_CACHE_SIZE:
                     self._shared.popitem(last=False)
         found = {r: self._shared.get((ministry, r)) for r in registry_ids}
@@ -162,20 +182,16 @@ class RegistryService:
         names = [c.name for c in loaded.resolver.comparisons]
         candidates: list[dict] = []
         for start in range(0, len(found), limit * 2):  # until `limit` the ministry may see
-            chunk = found.iloc[start:start + limit * 2]
-            shown = self.shared_businesses(ministry, chunk["registry_id"].tolist())
-            for row in chunk.itertuples(index=False):
-                business = shown.get(row.registry_id)
+            chunk = _records(found.iloc[start:start + limit * 2], names)
+            shown = self.shared_businesses(ministry, [c["registry_id"] for c in chunk])
+            for candidate in chunk:
+                business = shown.get(candidate["registry_id"])
                 if business is None:
                     continue  # not in this ministry's share
-                candidates.append({
-                    "registry_id": row.registry_id,
-                    "match_probability": float(row.match_probability),
-                    "match_weight": float(row.match_weight), "decision": str(row.decision),
-                    "evidence": _evidence(row._asdict(), names),
-                    "business": business["fields"]})
+                candidates.append({**candidate, "business": business["fields"]})
                 if len(candidates) == limit:
                     return candidates, loaded.run_id
+        return candidates, loaded.run_id
         return candidates, loaded.run_id
 
     # -- registering ---------------------------------------------------------------------------
