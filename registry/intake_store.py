@@ -10,6 +10,7 @@ keeps the registry id the API gave it. Messages carry ids and counts, never reco
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -32,6 +33,7 @@ from registry.golden_schema import (
     review_queue,
 )
 from registry.intake_schema import intake_records
+from registry.lineage_common import record_key
 from registry.publication_schema import cross_reference_history
 from registry.run_lock import RegistryLock
 from registry.schema import runs, source_records
@@ -75,10 +77,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _record_key(source: str, source_record_id: str) -> str:
-    return f"{source}:{source_record_id}"
-
-
 def _json_value(value: Any) -> Any:
     if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
         return None
@@ -103,7 +101,7 @@ class IntakeStore:
             businesses.c.status == "active")
         with self.engine.connect() as connection:
             rows = connection.execute(statement).all()
-        return {_record_key(s, r): registry_id for s, r, registry_id in rows}
+        return {record_key(s, r): registry_id for s, r, registry_id in rows}
 
     def known(self, source: str, source_record_id: str) -> bool:
         """Whether the registry already holds this source record (from a file or online)."""
@@ -155,7 +153,7 @@ class IntakeStore:
         """Write one online record (see the module docstring); raises IntakeConflict when the
         record is already registered and RegistryBusyError while a batch run holds the lock."""
         reg = registration
-        key = _record_key(reg.source, reg.source_record_id)
+        key = record_key(reg.source, reg.source_record_id)
         lock = RegistryLock(self.store)
         lock.acquire()
         try:
@@ -206,8 +204,6 @@ class IntakeStore:
 
     @staticmethod
     def _insert_run(connection: sa.Connection, reg: IntakeRegistration, now: datetime) -> str:
-        import uuid
-
         run_id = str(uuid.uuid4())
         connection.execute(runs.insert().values(
             run_id=run_id, dagster_run_id=None, started_at=now, finished_at=now,
