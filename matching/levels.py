@@ -11,7 +11,7 @@ import pandas as pd
 
 from matching.compare import RecordColumns, compute_levels
 from matching.comparisons import Comparison
-from matching.parallel import map_partitions
+from matching.executors import Executor, LocalExecutor
 
 CHUNK = 500_000  # pairs compared and scored at a time: bounds the memory of every stage
 
@@ -37,29 +37,37 @@ class Levels:
 
 
 def levels_of(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],
-              chunk: int = CHUNK, workers: int = 1) -> Levels:
-    """Levels for every candidate pair into preallocated arrays, chunk by chunk; chunks after
-    the first run on `workers` forked processes (matching/parallel.py)."""
+              chunk: int = CHUNK, workers: "int | Executor" = 1) -> Levels:
+    """Levels for every candidate pair into preallocated arrays, chunk by chunk.
+
+    `workers`: a number of forked processes on this machine (matching/parallel.py), or an
+    executor (matching/executors.py): on a Dask cluster the record columns are broadcast once
+    and each task ships only its chunk of pair positions."""
+    executor = workers if not isinstance(workers, int) else LocalExecutor(workers)
     total = len(pairs)
     matrix = np.zeros((total, len(comparisons)), np.int8)
-    tf = {f"{c.name}_tf_count": np.full(total, np.nan, np.float32) for c in comparisons
-          if c.settings.term_frequency and c.exact_gammas}
+    tf_names = [f"{c.name}_tf_count" for c in comparisons
+                if c.settings.term_frequency and c.exact_gammas]
+    tf = {name: np.full(total, np.nan, np.float32) for name in tf_names}
     i_all, j_all = pairs["i"].to_numpy(), pairs["j"].to_numpy()
-
-    def chunk_levels(k: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        part = pd.DataFrame({"i": i_all[k:k + chunk], "j": j_all[k:k + chunk]})
-        found = compute_levels(part, cols, comparisons)
-        gammas = np.stack([found[f"{comp.name}_gamma"].to_numpy(np.int8)
-                           for comp in comparisons], axis=1)
-        return gammas, {name: found[name].to_numpy(np.float32) for name in tf}
-
     starts = list(range(0, max(total, 1), chunk))
-    for k, (gammas, counts) in zip(starts, map_partitions(chunk_levels, starts, workers),
-                                   strict=True):
+    chunks = [(i_all[k:k + chunk], j_all[k:k + chunk]) for k in starts]
+    found = executor.map(chunk_levels, chunks, executor.share(cols), comparisons, tf_names)
+    for k, (gammas, counts) in zip(starts, found, strict=True):
         matrix[k:k + len(gammas)] = gammas
         for name, values in counts.items():
             tf[name][k:k + len(values)] = values
     return Levels(matrix, tf)
+
+
+def chunk_levels(chunk: tuple[np.ndarray, np.ndarray], cols: RecordColumns,
+                 comparisons: list[Comparison], tf_names: list[str],
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The int8 gamma matrix and tf counts of one chunk of pair positions (a task)."""
+    found = compute_levels(pd.DataFrame({"i": chunk[0], "j": chunk[1]}), cols, comparisons)
+    gammas = np.stack([found[f"{comp.name}_gamma"].to_numpy(np.int8) for comp in comparisons],
+                      axis=1)
+    return gammas, {name: found[name].to_numpy(np.float32) for name in tf_names}
 
 
 def gamma_frame(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],

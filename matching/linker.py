@@ -25,6 +25,7 @@ from matching.clustering import cluster_positions, clusters_frame
 from matching.collapse import Collapse
 from matching.compare import PREPARED, RecordColumns, comparison_columns, standard_columns
 from matching.comparisons import Comparison, compile_comparisons
+from matching.executors import Executor, LocalExecutor
 from matching.levels import CHUNK, Levels, levels_of
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.pair_evidence import DECISIONS, RULES_ALL
@@ -64,12 +65,16 @@ class Linker:
     `weights`: when the records are representatives of identical records collapsed into
     them, how many records each stands for (training and term frequencies count them all).
     `workers`: processes standardising and comparing side by side (default: every core).
+    `executor`: where standardising, comparing and scoring run instead (a Dask cluster:
+    matching/executors.py); model training and clustering stay in this process.
     """
 
     def __init__(self, settings: MatchSettings | None = None, progress: Progress | None = None,
-                 weights: np.ndarray | None = None, workers: int | None = None) -> None:
+                 weights: np.ndarray | None = None, workers: int | None = None,
+                 executor: Executor | None = None) -> None:
         self.settings = settings or load_settings()
         self.workers = workers or available_workers()
+        self.executor = executor or LocalExecutor(self.workers)
         self.comparisons: list[Comparison] = compile_comparisons(self.settings.comparisons)
         self.progress = progress or (lambda _msg: None)
         self.timings: dict[str, float] = {}
@@ -79,7 +84,7 @@ class Linker:
 
     def representing(self, weights: np.ndarray) -> "Linker":
         """This linker for representatives standing for `weights` records each."""
-        other = Linker(self.settings, self.progress, weights, self.workers)
+        other = Linker(self.settings, self.progress, weights, self.workers, self.executor)
         other.timings, other.statistics = self.timings, self.statistics
         return other
 
@@ -97,6 +102,10 @@ class Linker:
         start = time.perf_counter()
         if "name_std" in records.columns:
             frame = records
+        elif self.executor.distributed:
+            from matching.standardise import standardise_partitions
+
+            frame = standardise_partitions(records, self.executor)
         else:
             from matching.standardise import standardise_records
 
@@ -130,7 +139,7 @@ class Linker:
     def levels(self, pairs: pd.DataFrame, prepared: pd.DataFrame, chunk: int = CHUNK) -> Levels:
         """Comparison levels of every candidate pair, chunk by chunk."""
         return levels_of(pairs, self.record_columns(prepared), self.comparisons, chunk,
-                         self.workers)
+                         self.executor)
 
     def train(self, records: pd.DataFrame, pairs: pd.DataFrame | None = None,
               gammas: "pd.DataFrame | Levels | None" = None,
@@ -159,13 +168,20 @@ class Linker:
                      levels: Levels, chunk: int = CHUNK) -> pd.DataFrame:
         """Probability, rule and decision of every pair (compact: what clustering needs)."""
         return pair_evidence.score_stream(pairs, self.record_columns(prepared), self.settings,
-                                          self.comparisons, model, levels, chunk)
+                                          self.comparisons, model, levels, chunk,
+                                          self._scoring_executor())
 
     def evidence(self, pairs: pd.DataFrame, prepared: pd.DataFrame, model: TrainedModel,
                  levels: Levels, rows: np.ndarray, chunk: int = CHUNK) -> pd.DataFrame:
         """Full evidence (levels, weights, rule, decision) of the chosen rows."""
         return pair_evidence.evidence(pairs, self.record_columns(prepared), self.settings,
-                                      self.comparisons, model, levels, rows, chunk)
+                                      self.comparisons, model, levels, rows, chunk,
+                                      self._scoring_executor())
+
+    def _scoring_executor(self) -> Executor | None:
+        """Scoring is cheap next to comparing: on this machine it stays in this process
+        (forking would copy more than it saves); on a cluster it runs beside the data."""
+        return self.executor if self.executor.distributed else None
 
     def predict(self, records: pd.DataFrame, model: TrainedModel,
                 pairs: pd.DataFrame | None = None,

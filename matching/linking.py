@@ -11,6 +11,7 @@ import pandas as pd
 from matching.clustering import cluster_positions, clusters_frame, match_components
 from matching.collapse import Collapse, expand_pairs, identical_groups
 from matching.compare import PREPARED
+from matching.executors import Executor
 from matching.levels import CHUNK
 from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
 from matching.model import MatchSettings
@@ -24,7 +25,8 @@ from matching.state import MatchState
 def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                  progress: Progress | None = None, min_probability: float | None = None,
                  chunk: int = CHUNK, collapse: bool = True,
-                 non_matches: bool = True, workers: int | None = None) -> LinkResult:
+                 non_matches: bool = True, workers: int | None = None,
+                 executor: Executor | None = None) -> LinkResult:
     """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
 
     `min_probability`: keep the evidence of match and review pairs and of non-matches at or
@@ -32,8 +34,10 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     `non_matches=False`: keep no non-match pair's evidence at all (the pipeline's golden stage
     reads match and review pairs only; at 374 k records the non-matches are 12 M record pairs).
     `workers`: processes standardising and comparing side by side (default: every core).
+    `executor`: run standardising, comparing and scoring there instead (a Dask cluster,
+    matching/executors.py): the same clusters, evidence and match state.
     """
-    linker = Linker(settings, progress, workers=workers)
+    linker = Linker(settings, progress, workers=workers, executor=executor)
     say = linker.progress
     hashes = input_hashes(records)  # what each record says: the next run's change detection
     prepared = linker.prepare(records)

@@ -10,6 +10,7 @@ import pandas as pd
 from matching.collapse import IDENTICAL_RULE
 from matching.compare import RecordColumns
 from matching.comparisons import Comparison
+from matching.executors import Executor, LocalExecutor
 from matching.levels import CHUNK, Levels
 from matching.model import MatchSettings, TrainedModel
 from matching.rules import RULE_COLUMNS, RULES, apply_rules
@@ -62,19 +63,24 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
 
 def score_stream(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
                  comparisons: list[Comparison], model: TrainedModel, levels: Levels,
-                 chunk: int = CHUNK) -> pd.DataFrame:
+                 chunk: int = CHUNK, executor: Executor | None = None) -> pd.DataFrame:
     """Probability, rule and decision of every pair, chunk by chunk, kept compact
-    (float64 + two one-byte codes per pair): what clustering needs and nothing more."""
+    (float64 + two one-byte codes per pair): what clustering needs and nothing more.
+
+    `executor`: where the chunks are scored (default: here, one after the other)."""
     total = len(pairs)
     prob = np.zeros(total)
     rule = np.zeros(total, np.int8)
     decision = np.zeros(total, np.int8)
-    for k in range(0, total, chunk):
-        rows = slice(k, min(k + chunk, total))
-        scored = score_rows(pairs, cols, settings, comparisons, model, levels, rows)
-        prob[rows] = scored["match_probability"].to_numpy()
-        rule[rows] = scored["rule"].cat.codes.to_numpy()
-        decision[rows] = scored["decision"].cat.codes.to_numpy()
+    starts = list(range(0, total, chunk))
+    parts = _chunks(pairs, levels, comparisons, [slice(k, min(k + chunk, total))
+                                                 for k in starts])
+    executor = executor or LocalExecutor(1)
+    scored_parts = executor.map(compact_scores, parts, executor.share(cols), settings,
+                                comparisons, model)
+    for k, (p, r, d) in zip(starts, scored_parts, strict=True):
+        rows = slice(k, k + len(p))
+        prob[rows], rule[rows], decision[rows] = p, r, d
     return pd.DataFrame({
         "i": pairs["i"].to_numpy(), "j": pairs["j"].to_numpy(), "match_probability": prob,
         "rule": pd.Categorical.from_codes(rule, categories=RULES_ALL),
@@ -83,18 +89,46 @@ def score_stream(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettin
 
 def evidence(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
              comparisons: list[Comparison], model: TrainedModel, levels: Levels,
-             rows: np.ndarray, chunk: int = CHUNK) -> pd.DataFrame:
+             rows: np.ndarray, chunk: int = CHUNK,
+             executor: Executor | None = None) -> pd.DataFrame:
     """Full evidence (levels, weights, rule, decision) of the chosen rows, by record key."""
-    parts = [score_rows(pairs, cols, settings, comparisons, model, levels, rows[k:k + chunk])
-             for k in range(0, len(rows), chunk)]
-    if not parts:
-        parts = [score_rows(pairs, cols, settings, comparisons, model, levels, rows)]
+    selections = [rows[k:k + chunk] for k in range(0, len(rows), chunk)] or [rows]
+    executor = executor or LocalExecutor(1)
+    parts = list(executor.map(scored_chunk, _chunks(pairs, levels, comparisons, selections),
+                              executor.share(cols), settings, comparisons, model))
     scored = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     keys = cols.records["record_key"].to_numpy(object)
     scored.insert(0, "record_key_l", pd.Series(keys[scored["i"].to_numpy()], dtype=object))
     scored.insert(1, "record_key_r", pd.Series(keys[scored["j"].to_numpy()], dtype=object))
     drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
     return scored.drop(columns=drop)
+
+
+def _chunks(pairs: pd.DataFrame, levels: Levels, comparisons: list[Comparison],
+            selections: list[slice | np.ndarray]) -> list[tuple[pd.DataFrame, Levels]]:
+    """Each selection of rows as a (pairs, levels) partition of its own: what a task ships."""
+    columns = [c for c in ("i", "j", "blocking_rule") if c in pairs.columns]
+    frame = pairs[columns]
+    return [(frame.iloc[rows].reset_index(drop=True),
+             Levels(levels.matrix[rows], {n: v[rows] for n, v in levels.tf.items()}))
+            for rows in selections]
+
+
+def scored_chunk(part: tuple[pd.DataFrame, Levels], cols: RecordColumns,
+                 settings: MatchSettings, comparisons: list[Comparison],
+                 model: TrainedModel) -> pd.DataFrame:
+    """Evidence, rule and decision of one partition of pairs (a task)."""
+    pairs, levels = part
+    return score_rows(pairs, cols, settings, comparisons, model, levels, slice(0, len(pairs)))
+
+
+def compact_scores(part: tuple[pd.DataFrame, Levels], cols: RecordColumns,
+                   settings: MatchSettings, comparisons: list[Comparison],
+                   model: TrainedModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Probability, rule code and decision code of one partition of pairs (a task)."""
+    scored = scored_chunk(part, cols, settings, comparisons, model)
+    return (scored["match_probability"].to_numpy(), scored["rule"].cat.codes.to_numpy(),
+            scored["decision"].cat.codes.to_numpy())
 
 
 def identical_evidence(keys: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:

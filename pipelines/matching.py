@@ -1,7 +1,7 @@
 """Matching assets: which accepted records are the same business, with the evidence."""
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 import pandas as pd
@@ -23,6 +23,12 @@ class MatchingConfig(dg.Config):
     # retrain the model and match every record again, even when the last run's match state
     # could be updated with the day's changes (`ubr run --full`)
     full: bool = False
+    # where a full run standardises, compares and scores: 'local' (processes on this machine)
+    # or 'dask' (the cluster at dask_scheduler, or a local cluster of `workers` processes);
+    # the same answer either way (docs/scale-out.md). Incremental runs stay local: a day's
+    # changes are too few to be worth shipping.
+    engine: Literal["local", "dask"] = "local"
+    dask_scheduler: str = ""
 
 
 @dg.asset(
@@ -37,6 +43,7 @@ def record_matches(
     context: dg.AssetExecutionContext, config: MatchingConfig, records: pd.DataFrame,
     store: RegistryStoreResource,
 ) -> dg.Output[Any]:
+    from matching.executors import executor_for
     from matching.golden.keys import with_record_keys
     from matching.incremental import changes_since, link_changes, when_to_retrain
     from matching.linking import link_records
@@ -60,8 +67,12 @@ def record_matches(
     else:
         stage(context, f"full run: {why_full}")
         # the golden stage reads match and review pairs only: non-matches are not kept
-        result = link_records(keyed, settings, progress=progress, non_matches=False,
-                              workers=config.workers or None)
+        with executor_for(config.engine, config.dask_scheduler or None,
+                          config.workers or None) as executor:
+            if executor.distributed:
+                stage(context, f"engine: Dask, {executor.workers} worker(s)")
+            result = link_records(keyed, settings, progress=progress, non_matches=False,
+                                  workers=config.workers or None, executor=executor)
     del previous
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)

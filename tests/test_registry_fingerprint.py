@@ -31,6 +31,22 @@ def demo_dir(tmp_path_factory) -> Path:
 def test_job_builds_the_same_registry_as_before(environment):
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_job(instance).success
+    _assert_recorded_registry(environment)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_dask_engine_builds_the_same_registry(environment):
+    """The matching step on a 2-worker Dask cluster (issue 15): the very same registry."""
+    config = {"ops": {"record_matches": {"config": {"engine": "dask", "workers": 2}}}}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_job(instance, config)
+        assert result.success
+        lines = [e.message or "" for e in instance.all_logs(result.run_id)]
+    assert any("engine: Dask, 2 worker(s)" in line for line in lines)
+    _assert_recorded_registry(environment)
+
+
+def _assert_recorded_registry(environment: str) -> None:
     found = registry_fingerprint(environment)
     if os.environ.get("UBR_UPDATE_FINGERPRINT") == "1":
         EXPECTED.write_text(json.dumps(found, indent=2, sort_keys=True) + "\n")

@@ -16,6 +16,7 @@ import pandas as pd
 import typer
 
 from ubr_cli.console import console, fail
+from ubr_cli.engine_options import Engine, EngineOption, SchedulerOption, check_engine
 
 if TYPE_CHECKING:
     from matching.linker import LinkResult
@@ -179,7 +180,10 @@ def dedupe(
         show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="Processes standardising and comparing side by side "
-        "(default: every core this process may use).", show_default=False)] = None,
+        "(default: every core this process may use); with --engine dask and no --scheduler, "
+        "the local cluster's workers.", show_default=False)] = None,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Find the records that are the same business, within and across CSV files.
 
@@ -195,11 +199,15 @@ def dedupe(
 
     Example: ubr dedupe --mapping mapping.yaml --out out/ sites_2012.csv sites_2014.csv
     """
+    from matching.executors import ClusterError, executor_for
     from matching.linking import link_records
     from matching.model import SettingsError, load_settings
     from registry.csv_safety import write_safe_csv
 
     started = time.perf_counter()
+    contradiction = check_engine(engine, scheduler)
+    if contradiction:
+        raise fail(contradiction)
     adhoc = _load_mapping(mapping)
     try:
         settings = load_settings(config)
@@ -228,9 +236,15 @@ def dedupe(
         console.print(message)
 
     try:
-        result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
-                              min_probability=None if all_pairs else min_probability,
-                              workers=workers)
+        with executor_for(engine.value, scheduler, workers) as executor:
+            if executor.distributed:
+                say(f"engine: Dask, {executor.workers} worker(s)"
+                    + (f" at {scheduler}" if scheduler else " on a local cluster"))
+            result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
+                                  min_probability=None if all_pairs else min_probability,
+                                  workers=workers, executor=executor)
+    except (ConnectionError, ClusterError) as exc:
+        raise fail(str(exc)) from None
     except ValueError as exc:
         raise fail(f"matching failed: {exc}") from None
     write_start = time.perf_counter()

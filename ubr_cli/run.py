@@ -9,6 +9,7 @@ import typer
 
 from canonical.paths import PROJECT_ROOT
 from ubr_cli.console import console, fail, stage_lines, table
+from ubr_cli.engine_options import Engine, EngineOption, SchedulerOption, check_engine
 from ubr_cli.settings import (
     DATA_DIR_OPTION,
     DATABASE_URL_OPTION,
@@ -58,6 +59,8 @@ def run(
     accept_change: list[str] | None = ACCEPT_CHANGE_OPTION,
     workers: int = WORKERS_OPTION,
     full: bool = FULL_OPTION,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the whole registry job (ingest, validate, match, publish) in this process.
 
@@ -73,6 +76,9 @@ def run(
     from registry.sharing_agreement import ConfigError, load_sharing
     from registry.sharing_policy import SharingError, require_sharing_secrets
 
+    contradiction = check_engine(engine, scheduler)
+    if contradiction:
+        raise fail(contradiction)
     settings = RunSettings.resolve(config, data_dir, database_url, sharing_config, home)
     try:  # every pseudonym key set and strong before any work, not at the publication
         require_sharing_secrets(load_sharing(settings.sharing_config).agreements)
@@ -104,7 +110,9 @@ def run(
         raise fail(str(exc)) from None
     job = definitions.resolve_job_def(JOB_NAME)
     ops = {**_accept_change_config(config, accept_change or []),
-           "record_matches": {"config": {"workers": workers, "full": full}}}
+           "record_matches": {"config": {"workers": workers, "full": full,
+                                          "engine": engine.value,
+                                          "dask_scheduler": scheduler or ""}}}
     run_config = {**QUIET_DAGSTER, "ops": ops}
     with DagsterInstance.from_config(str(dagster_home)) as instance, stage_lines():
         result = job.execute_in_process(
