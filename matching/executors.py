@@ -184,7 +184,8 @@ def dask_executor(scheduler: str | None = None, workers: int | None = None,
     with dask.config.set({"distributed.worker.memory.spill": False,
                           "distributed.worker.memory.target": False}):
         cluster = LocalCluster(n_workers=workers or parallel.available_workers(),
-                               threads_per_worker=1, processes=True, dashboard_address=None,
+                               threads_per_worker=1, processes=True,
+                               dashboard_address="127.0.0.1:0",
                                memory_limit=memory_limit or 0, **quiet)
         client = Client(cluster)
         try:
