@@ -17,6 +17,7 @@ import pandas as pd
 from matching.comparisons import Comparison
 from matching.pair_scores import PairPartition
 from matching.population import PopulationStatistics
+from matching.rules import RULE_COLUMNS
 
 # Attribute set on a frame of prepared records, so no stage prepares it twice.
 PREPARED = "ubr_matching_prepared"
@@ -149,6 +150,15 @@ class RecordColumns:
         self._counts: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
         # (scorer, column, column) -> whether its pairs of values repeat (pair_scores.py)
         self.repeating: dict[tuple[str, str, str], bool] = {}
+        self._subsets: dict[tuple[str, ...], RecordColumns] = {}
+
+    def subset(self, columns: list[str]) -> "RecordColumns":
+        """These records with only `columns` (what a cluster's workers read: not the blocking
+        keys nor the record keys), the same object each time it is asked for."""
+        key = tuple(sorted(c for c in set(columns) if c in self.records.columns))
+        if key not in self._subsets:
+            self._subsets[key] = RecordColumns(self.records[list(key)], self.weights)
+        return self._subsets[key]
 
     @property
     def represented(self) -> int:
@@ -275,6 +285,12 @@ def comparison_columns(comparisons: list[Comparison]) -> list[str]:
     for comp in comparisons:
         cols |= comp.record_columns
     return sorted(cols)
+
+
+def worker_columns(comparisons: list[Comparison]) -> list[str]:
+    """Record columns comparing and scoring read (the comparisons' and the rules'): what a
+    cluster's workers receive, once (matching/executors.py)."""
+    return sorted({*comparison_columns(comparisons), *RULE_COLUMNS})
 
 
 def gammas_for_pairs(pairs: pd.DataFrame, records: pd.DataFrame,

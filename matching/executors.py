@@ -16,6 +16,7 @@ records). Task functions must be module-level (importable on the workers).
 
 import logging
 import resource
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,18 +72,19 @@ class Traffic:
 class DaskExecutor:
     """Partitions as Dask tasks on a cluster (dask.distributed futures).
 
-    Tasks that fail because a worker died are retried on another worker (`retries`); the
-    broadcast values are on every worker, so losing one loses no input.
+    A task whose worker dies is run again on another worker by the scheduler (up to Dask's
+    `distributed.scheduler.allowed-failures` deaths per task); the broadcast values are on
+    every worker, so losing one loses no input. A task that raises is not retried: the
+    engine's tasks are deterministic, and the error reaches the caller as it is.
     """
 
     distributed = True
 
-    def __init__(self, client: Any, retries: int = 2) -> None:
+    def __init__(self, client: Any) -> None:
         self.client = client
-        self.retries = retries
         self.traffic = Traffic()
-        self._shared: dict[int, tuple[Any, Any]] = {}  # id -> (value, future): sent once
-
+        self._shared: dict[int, tuple[weakref.ref, Any]] = {}  # id -> (value, future)
+        _register_sizes()
 
     @property
     def workers(self) -> int:
@@ -92,13 +94,20 @@ class DaskExecutor:
         """Broadcast `value` to every worker, once: sharing it again reuses the copies."""
         from dask.sizeof import sizeof
 
-        if id(value) in self._shared:
-            return self._shared[id(value)][1]
+        known = self._shared.get(id(value))
+        if known is not None and known[0]() is value:
+            return known[1]
         future = self.client.scatter(value, broadcast=True, hash=False)
-        self._shared[id(value)] = (value, future)  # holding value keeps its id unique
-        measured = vars(value) if hasattr(value, "__dict__") else value  # frames inside
-        self.traffic.shared_bytes += sizeof(measured) * max(self.workers, 1)
+        # the workers' copies go when the driver's value does (one run's records, not all)
+        key = id(value)
+        self._shared[key] = (weakref.ref(value, lambda _ref: self._forget(key)), future)
+        self.traffic.shared_bytes += sizeof(value) * max(self.workers, 1)
         return future
+
+    def _forget(self, key: int) -> None:
+        known = self._shared.pop(key, None)
+        if known is not None:
+            known[1].release()
 
     def map(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> Iterator[Any]:
         from dask.sizeof import sizeof
@@ -106,12 +115,15 @@ class DaskExecutor:
         if not items:
             return
         name = getattr(task, "__name__", "task")
+        shared_futures = [s for s in shared if any(s is f for _, f in self._shared.values())]
+        if shared_futures:  # copies dropped by Dask's memory manager come back first
+            self.client.replicate(shared_futures)
         self.traffic.tasks += len(items)
         self.traffic.by_stage[name] = self.traffic.by_stage.get(name, 0) + len(items)
         self.traffic.task_bytes += sum(sizeof(item) for item in items)
         futures = self.client.map(_on_worker, [task] * len(items), items,
                                   *[[s] * len(items) for s in shared],
-                                  retries=self.retries, pure=False, key=None)
+                                  pure=False)
         try:
             for future in futures:
                 try:
@@ -119,9 +131,9 @@ class DaskExecutor:
                 except _cluster_losses() as exc:
                     raise ClusterError(
                         f"the Dask cluster could not finish the {name} tasks "
-                        f"({type(exc).__name__}: workers lost beyond {self.retries} retries, or "
-                        "the scheduler stopped); nothing of this run was written: check the "
-                        "cluster and run again") from None
+                        f"({type(exc).__name__}: its workers died, or the scheduler stopped); "
+                        "nothing of this run was written: check the cluster and run again"
+                        ) from None
                 self.traffic.result_bytes += sizeof(result)
                 future.release()
                 yield result
@@ -129,8 +141,10 @@ class DaskExecutor:
             self.client.cancel([f for f in futures if not f.done()])
 
     def worker_stats(self) -> dict[str, dict[str, float]]:
-        """Each worker's peak memory (MiB) and bytes it sent to other workers."""
-        return self.client.run(_worker_stats)
+        """Each worker's own peak memory (MiB) and the bytes it sent to other workers (not
+        the results it returned to this process)."""
+        peers = list(self.client.scheduler_info(n_workers=-1)["workers"])
+        return self.client.run(_worker_stats, peers)
 
 
 def _cluster_losses() -> tuple[type[BaseException], ...]:
@@ -151,10 +165,39 @@ def _on_worker(task: Callable[..., Any], item: Any, *shared: Any) -> Any:
     return task(item, *shared)
 
 
-def _worker_stats(dask_worker: Any) -> dict[str, float]:
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"peak_mib": peak_kib / 1024,
-            "sent_to_workers_bytes": float(dask_worker.transfer_outgoing_bytes_total)}
+def _worker_stats(peers: list[str], dask_worker: Any = None) -> dict[str, float]:
+    sent = sum(int(entry["compressed"]) for entry in list(dask_worker.transfer_outgoing_log)
+               if entry["who"] in peers)  # not the results gathered for the driver
+    return {"peak_mib": _own_peak_mib(), "sent_to_workers_bytes": float(sent)}
+
+
+def _own_peak_mib() -> float:
+    """This process's own peak resident memory (VmHWM): ru_maxrss would count the peak of the
+    process it was forked from."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _register_sizes() -> None:
+    """Teach Dask the size of the engine's containers (it would count 56 bytes for each)."""
+    from dask.sizeof import sizeof
+
+    from matching.compare import RecordColumns
+    from matching.levels import Levels
+
+    @sizeof.register(RecordColumns)
+    def _record_columns(cols: RecordColumns) -> int:
+        return int(cols.records.memory_usage(deep=True).sum())
+
+    @sizeof.register(Levels)
+    def _levels(levels: Levels) -> int:
+        return levels.matrix.nbytes + sum(v.nbytes for v in levels.tf.values())
 
 
 @contextmanager
@@ -181,8 +224,11 @@ def dask_executor(scheduler: str | None = None, workers: int | None = None,
         finally:
             client.close()
         return
+    # the memory manager would drop the broadcast copies between stages, and the next
+    # stage's tasks fetch them back from other workers: each worker keeps its copy instead
     with dask.config.set({"distributed.worker.memory.spill": False,
-                          "distributed.worker.memory.target": False}):
+                          "distributed.worker.memory.target": False,
+                          "distributed.scheduler.active-memory-manager.start": False}):
         cluster = LocalCluster(n_workers=workers or parallel.available_workers(),
                                threads_per_worker=1, processes=True,
                                dashboard_address="127.0.0.1:0",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching.compare import RecordColumns, compute_levels
+from matching.compare import RecordColumns, compute_levels, worker_columns
 from matching.comparisons import Comparison
 from matching.executors import Executor, LocalExecutor
 
@@ -52,7 +52,9 @@ def levels_of(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Compar
     i_all, j_all = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     starts = list(range(0, max(total, 1), chunk))
     chunks = [(i_all[k:k + chunk], j_all[k:k + chunk]) for k in starts]
-    found = executor.map(chunk_levels, chunks, executor.share(cols), comparisons, tf_names)
+    shared = executor.share(cols.subset(worker_columns(comparisons))
+                            if executor.distributed else cols)
+    found = executor.map(chunk_levels, chunks, shared, comparisons, tf_names)
     for k, (gammas, counts) in zip(starts, found, strict=True):
         matrix[k:k + len(gammas)] = gammas
         for name, values in counts.items():

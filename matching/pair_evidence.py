@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from matching.collapse import IDENTICAL_RULE
-from matching.compare import RecordColumns
+from matching.compare import RecordColumns, worker_columns
 from matching.comparisons import Comparison
 from matching.executors import Executor, LocalExecutor
 from matching.levels import CHUNK, Levels
@@ -76,8 +76,8 @@ def score_stream(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettin
     parts = _chunks(pairs, levels, comparisons, [slice(k, min(k + chunk, total))
                                                  for k in starts])
     executor = executor or LocalExecutor(1)
-    scored_parts = executor.map(compact_scores, parts, executor.share(cols), settings,
-                                comparisons, model)
+    scored_parts = executor.map(compact_scores, parts, _shared(cols, comparisons, executor),
+                                settings, comparisons, model)
     for k, (p, r, d) in zip(starts, scored_parts, strict=True):
         rows = slice(k, k + len(p))
         prob[rows], rule[rows], decision[rows] = p, r, d
@@ -95,13 +95,21 @@ def evidence(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
     selections = [rows[k:k + chunk] for k in range(0, len(rows), chunk)] or [rows]
     executor = executor or LocalExecutor(1)
     parts = list(executor.map(scored_chunk, _chunks(pairs, levels, comparisons, selections),
-                              executor.share(cols), settings, comparisons, model))
+                              _shared(cols, comparisons, executor), settings, comparisons,
+                              model))
     scored = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     keys = cols.records["record_key"].to_numpy(object)
     scored.insert(0, "record_key_l", pd.Series(keys[scored["i"].to_numpy()], dtype=object))
     scored.insert(1, "record_key_r", pd.Series(keys[scored["j"].to_numpy()], dtype=object))
     drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
     return scored.drop(columns=drop)
+
+
+def _shared(cols: RecordColumns, comparisons: list[Comparison], executor: Executor) -> object:
+    """The record columns scoring reads, as the executor's tasks receive them."""
+    if not executor.distributed:
+        return cols
+    return executor.share(cols.subset(worker_columns(comparisons)))
 
 
 def _chunks(pairs: pd.DataFrame, levels: Levels, comparisons: list[Comparison],
