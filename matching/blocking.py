@@ -47,7 +47,7 @@ class BlockingReport:
         return sum(r.records_in_dropped_blocks for r in self.rules)
 
 
-class _KeyColumns:
+class KeyColumns:
     """Integer codes per record for each key column (-1 missing or empty), computed once and
     shared by every rule that uses the column; list columns (name tokens) are flattened."""
 
@@ -91,12 +91,12 @@ class _KeyColumns:
         return self._lists[key]
 
 
-def _key_codes(records: pd.DataFrame, keys: list[str],
-               columns: "_KeyColumns | None" = None) -> tuple[np.ndarray, np.ndarray]:
+def key_codes(records: pd.DataFrame, keys: list[str],
+               columns: "KeyColumns | None" = None) -> tuple[np.ndarray, np.ndarray]:
     """Record positions and an integer code per (possibly exploded) key value."""
     if any(key not in records.columns for key in keys):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    columns = columns or _KeyColumns(records)
+    columns = columns or KeyColumns(records)
     lists = [k for k in keys if columns.is_list(k)]
     if len(lists) > 1:
         raise ValueError(f"a blocking rule may use one list-valued key, not {lists}")
@@ -121,6 +121,21 @@ def _key_codes(records: pd.DataFrame, keys: list[str],
     return positions, code  # equal keys, equal codes: not renumbered (grouping needs no more)
 
 
+def key_groups(positions: np.ndarray, codes: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions and codes sorted by (code, position), one row per record per code, with
+    each group's first row and size."""
+    order = np.lexsort((positions, codes))
+    pos, code = positions[order], codes[order]
+    keep = np.ones(len(pos), bool)
+    keep[1:] = (code[1:] != code[:-1]) | (pos[1:] != pos[:-1])  # one row per record per key
+    pos, code = pos[keep], code[keep]
+    boundary = np.ones(len(code), bool)
+    boundary[1:] = code[1:] != code[:-1]
+    start = np.flatnonzero(boundary)
+    return pos, code, start, np.diff(np.append(start, len(code)))
+
+
 def pairs_within_groups(
     positions: np.ndarray, codes: np.ndarray, max_block_size: int
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -131,15 +146,7 @@ def pairs_within_groups(
     """
     if len(positions) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0, 0
-    order = np.lexsort((positions, codes))
-    pos, code = positions[order], codes[order]
-    keep = np.ones(len(pos), bool)
-    keep[1:] = (code[1:] != code[:-1]) | (pos[1:] != pos[:-1])  # one row per record per key
-    pos, code = pos[keep], code[keep]
-    boundary = np.ones(len(code), bool)
-    boundary[1:] = code[1:] != code[:-1]
-    start = np.flatnonzero(boundary)
-    size = np.diff(np.append(start, len(code)))
+    pos, code, start, size = key_groups(positions, codes)
     big = size > max_block_size
     blocks_dropped, records_dropped = int(big.sum()), int(size[big].sum())
     group_size = np.repeat(size, size)
@@ -166,9 +173,9 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
     n = len(records)
     report = BlockingReport(n_records=n, total_pairs=0)
     codes_per_rule: list[np.ndarray] = []
-    columns = _KeyColumns(records)
+    columns = KeyColumns(records)
     for rule in settings.rules:
-        positions, codes = _key_codes(records, rule.keys, columns)
+        positions, codes = key_codes(records, rule.keys, columns)
         i, j, dropped, dropped_records = pairs_within_groups(
             positions, codes, rule.max_block_size or settings.max_block_size
         )
@@ -227,10 +234,10 @@ def block_against(records: pd.DataFrame, n_known: int,
     the whole frame, less those between known records.
     """
     n = len(records)
-    columns = _KeyColumns(records)
+    columns = KeyColumns(records)
     found, rules = [], []
     for k, rule in enumerate(settings.rules):
-        positions, codes = _key_codes(records, rule.keys, columns)
+        positions, codes = key_codes(records, rule.keys, columns)
         touched = np.isin(codes, np.unique(codes[positions >= n_known]))
         i, j, _, _ = pairs_within_groups(positions[touched], codes[touched],
                                          rule.max_block_size or settings.max_block_size)

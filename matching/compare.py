@@ -152,6 +152,10 @@ class RecordColumns:
         self.repeating: dict[tuple[str, str, str], bool] = {}
         self._subsets: dict[tuple[str, ...], RecordColumns] = {}
 
+    def __sizeof__(self) -> int:
+        """The records' bytes (what Dask counts when it ships these columns)."""
+        return int(self.records.memory_usage(deep=True).sum())
+
     def subset(self, columns: list[str]) -> "RecordColumns":
         """These records with only `columns` (what a cluster's workers read: not the blocking
         keys nor the record keys), the same object each time it is asked for."""

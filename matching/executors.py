@@ -42,6 +42,10 @@ class Executor(Protocol):
     def map(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> Iterator[Any]:
         """`task(item, *shared)` for every item, results in the order of `items`."""
 
+    def keep(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> list[Any]:
+        """`map`, its results left where they were computed: handles that later `map` or
+        `keep` calls take as items (a partition read twice is not sent back and forth)."""
+
 
 class LocalExecutor:
     """Forked worker processes on this machine: shared values are inherited, never copied."""
@@ -56,6 +60,9 @@ class LocalExecutor:
 
     def map(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> Iterator[Any]:
         return parallel.map_partitions(lambda item: task(item, *shared), items, self.workers)
+
+    def keep(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> list[Any]:
+        return list(self.map(task, items, *shared))
 
 
 @dataclass
@@ -84,7 +91,6 @@ class DaskExecutor:
         self.client = client
         self.traffic = Traffic()
         self._shared: dict[int, tuple[weakref.ref, Any]] = {}  # id -> (value, future)
-        _register_sizes()
 
     @property
     def workers(self) -> int:
@@ -109,21 +115,16 @@ class DaskExecutor:
         if known is not None:
             known[1].release()
 
+    def keep(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> list[Any]:
+        return self._submit(task, items, shared)
+
     def map(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> Iterator[Any]:
         from dask.sizeof import sizeof
 
         if not items:
             return
+        futures = self._submit(task, items, shared)
         name = getattr(task, "__name__", "task")
-        shared_futures = [s for s in shared if any(s is f for _, f in self._shared.values())]
-        if shared_futures:  # copies dropped by Dask's memory manager come back first
-            self.client.replicate(shared_futures)
-        self.traffic.tasks += len(items)
-        self.traffic.by_stage[name] = self.traffic.by_stage.get(name, 0) + len(items)
-        self.traffic.task_bytes += sum(sizeof(item) for item in items)
-        futures = self.client.map(_on_worker, [task] * len(items), items,
-                                  *[[s] * len(items) for s in shared],
-                                  pure=False)
         try:
             for future in futures:
                 try:
@@ -139,6 +140,22 @@ class DaskExecutor:
                 yield result
         finally:
             self.client.cancel([f for f in futures if not f.done()])
+
+    def _submit(self, task: Callable[..., Any], items: list[Any],
+                shared: tuple[Any, ...]) -> list[Any]:
+        from dask.sizeof import sizeof
+        from distributed import Future
+
+        name = getattr(task, "__name__", "task")
+        shared_futures = [s for s in shared if any(s is f for _, f in self._shared.values())]
+        if shared_futures:  # copies dropped by Dask's memory manager come back first
+            self.client.replicate(shared_futures)
+        self.traffic.tasks += len(items)
+        self.traffic.by_stage[name] = self.traffic.by_stage.get(name, 0) + len(items)
+        self.traffic.task_bytes += sum(sizeof(item) for item in items
+                                       if not isinstance(item, Future))
+        return self.client.map(_on_worker, [task] * len(items), items,
+                               *[[s] * len(items) for s in shared], pure=False)
 
     def worker_stats(self) -> dict[str, dict[str, float]]:
         """Each worker's own peak memory (MiB) and the bytes it sent to other workers (not
@@ -182,22 +199,6 @@ def _own_peak_mib() -> float:
     except OSError:  # pragma: no cover - not Linux
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _register_sizes() -> None:
-    """Teach Dask the size of the engine's containers (it would count 56 bytes for each)."""
-    from dask.sizeof import sizeof
-
-    from matching.compare import RecordColumns
-    from matching.levels import Levels
-
-    @sizeof.register(RecordColumns)
-    def _record_columns(cols: RecordColumns) -> int:
-        return int(cols.records.memory_usage(deep=True).sum())
-
-    @sizeof.register(Levels)
-    def _levels(levels: Levels) -> int:
-        return levels.matrix.nbytes + sum(v.nbytes for v in levels.tf.values())
 
 
 @contextmanager

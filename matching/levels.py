@@ -23,6 +23,9 @@ class Levels:
     matrix: np.ndarray  # (pairs, comparisons) int8 gamma
     tf: dict[str, np.ndarray]  # '<name>_tf_count' -> float32 per pair (NaN: nothing shared)
 
+    def __sizeof__(self) -> int:
+        return self.matrix.nbytes + sum(v.nbytes for v in self.tf.values())
+
     def frame(self, rows: slice | np.ndarray, comparisons: list[Comparison]) -> pd.DataFrame:
         """Gamma and tf-count columns for some rows, as compute_levels gives them."""
         out = {f"{c.name}_gamma": self.matrix[rows, k] for k, c in enumerate(comparisons)}

@@ -100,12 +100,21 @@ class Linker:
         if keys.isna().any() or keys.duplicated().any():
             raise ValueError("record_key must be present and unique")
         start = time.perf_counter()
+        if self.executor.distributed and "name_std" not in records.columns:
+            from matching.prepare_partitions import prepare_partitions
+
+            out, self.statistics = prepare_partitions(records, self.settings, self.executor)
+        else:
+            out = self._prepare_here(records)
+        out["record_key"] = keys.to_numpy()
+        out.attrs[PREPARED] = True
+        self.timings["prepare"] = time.perf_counter() - start
+        return out
+
+    def _prepare_here(self, records: pd.DataFrame) -> pd.DataFrame:
+        """Standardise (unless done), record-level columns, statistics, count-based keys."""
         if "name_std" in records.columns:
             frame = records
-        elif self.executor.distributed:
-            from matching.standardise import standardise_partitions
-
-            frame = standardise_partitions(records, self.executor)
         else:
             from matching.standardise import standardise_records
 
@@ -116,15 +125,16 @@ class Linker:
         self.statistics = PopulationStatistics.of(
             out, self.settings.blocking.name_tokens_per_record, rules.franchise_min_records,
             rules.franchise_min_addresses, rules.shared_office_min_records)
-        out = self.statistics.apply(out)
-        out["record_key"] = keys.to_numpy()
-        out.attrs[PREPARED] = True
-        self.timings["prepare"] = time.perf_counter() - start
-        return out
+        return self.statistics.apply(out)
 
     def block(self, prepared: pd.DataFrame) -> tuple[pd.DataFrame, blocking_mod.BlockingReport]:
         start = time.perf_counter()
-        pairs, report = blocking_mod.block(prepared, self.settings.blocking)
+        if self.executor.distributed:  # the pairs made on the workers, by key group
+            from matching.block_partitions import block_partitions
+
+            pairs, report = block_partitions(prepared, self.settings.blocking, self.executor)
+        else:
+            pairs, report = blocking_mod.block(prepared, self.settings.blocking)
         self.timings["block"] = time.perf_counter() - start
         return pairs, report
 

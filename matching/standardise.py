@@ -5,8 +5,6 @@ columns listed in STANDARDISED_COLUMNS and changes nothing else, so it can run o
 partition per worker later. Every rule and column is documented in docs/standardisation.md.
 """
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from matching.addresses import (
@@ -19,9 +17,6 @@ from matching.addresses import (
 from matching.contacts import CONTACT_COLUMNS, standardise_emails, standardise_phones
 from matching.identifiers import IDENTIFIER_COLUMNS, standardise_business_numbers
 from matching.names import NAME_COLUMNS, standardise_names
-
-if TYPE_CHECKING:
-    from matching.executors import Executor
 
 INPUT_COLUMNS: tuple[str, ...] = (
     "legal_name",
@@ -103,19 +98,3 @@ def standardise_records(frame: pd.DataFrame) -> pd.DataFrame:
         out[name] = values.set_axis(frame.index).astype(dtype)
     return out
 
-
-PARTITION_ROWS = 100_000  # records a worker standardises per task
-
-
-def standardise_partitions(frame: pd.DataFrame, executor: "Executor",
-                           rows: int = PARTITION_ROWS) -> pd.DataFrame:
-    """`standardise_records` on partitions of `rows` records, run by `executor` (a cluster's
-    workers): every rule reads one record at a time, so the result is the same as one call."""
-    parts = [frame.iloc[k:k + rows] for k in range(0, len(frame), rows)] or [frame]
-    done = list(executor.map(standardise_part, parts))
-    return pd.concat(done) if len(done) > 1 else done[0]
-
-
-def standardise_part(part: pd.DataFrame) -> pd.DataFrame:
-    """One partition's standardisation (a task)."""
-    return standardise_records(part)

@@ -83,7 +83,9 @@ def test_dask_engine_gives_the_same_clusters_evidence_and_state(source, cluster,
     there.state.save(tmp_path / "there")
     _same_state_files(tmp_path / "here", tmp_path / "there")
     traffic = cluster.traffic
-    assert {"standardise_part", "chunk_levels", "compact_scores"} <= set(traffic.by_stage)
+    # standardising, blocking keys, pairing, comparing and scoring ran on the workers
+    assert {"standardised_part", "with_statistics", "rule_pairs", "chunk_levels",
+            "compact_scores"} <= set(traffic.by_stage)
     assert traffic.shared_bytes > traffic.task_bytes / 100  # the records went once, broadcast
 
 
@@ -158,3 +160,37 @@ def test_ubr_dedupe_says_what_is_wrong_with_the_engine_options(tmp_path):
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in said
     assert "Traceback" not in said
     assert not (tmp_path / "gone" / "clusters.csv").exists()
+
+
+@pytest.mark.parametrize("pairs_per_task", [2_000_000, 40])
+@pytest.mark.parametrize("cap", [None, 3])
+def test_blocking_by_key_partitions_gives_blocks_pairs_and_report(pairs_per_task, cap,
+                                                                   monkeypatch):
+    """Pairs made per key group (many small tasks, tight caps that drop groups, list-valued
+    name words) are the one-process blocking's: the same pairs, first rules, report and
+    per-rule pair sets."""
+    from matching import block_partitions
+    from matching.blocking import block
+    from matching.executors import LocalExecutor
+    from matching.linker import Linker
+    from matching.model import load_settings
+
+    monkeypatch.setattr(block_partitions, "PAIRS_PER_TASK", pairs_per_task)
+    settings = load_settings()
+    if cap is not None:
+        settings = settings.model_copy(deep=True)
+        settings.blocking.max_block_size = cap
+        for rule in settings.blocking.rules:
+            rule.max_block_size = cap
+    prepared = Linker(settings, workers=1).prepare(_records(load_dedupe_examples()))
+    expected_pairs, expected = block(prepared, settings.blocking)
+    pairs, report = block_partitions.block_partitions(prepared, settings.blocking,
+                                                      LocalExecutor(2))
+    pd.testing.assert_frame_equal(pairs, expected_pairs)
+    assert report.rules == expected.rules
+    assert report.total_pairs == expected.total_pairs
+    assert report.rule_pair_codes.keys() == expected.rule_pair_codes.keys()
+    for rule, codes in expected.rule_pair_codes.items():
+        assert (report.rule_pair_codes[rule] == codes).all(), rule
+    if cap is not None:
+        assert report.blocks_dropped > 0
