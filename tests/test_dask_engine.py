@@ -194,3 +194,12 @@ def test_blocking_by_key_partitions_gives_blocks_pairs_and_report(pairs_per_task
         assert (report.rule_pair_codes[rule] == codes).all(), rule
     if cap is not None:
         assert report.blocks_dropped > 0
+
+
+def test_ubr_run_refuses_a_scheduler_without_the_dask_engine(tmp_path):
+    said = subprocess.run([str(UBR), "run", "--scheduler", "tcp://127.0.0.1:1", "--home",
+                           str(tmp_path / "home")], capture_output=True, text=True, cwd=REPO,
+                          timeout=300)
+    assert said.returncode != 0
+    assert "use it with --engine dask" in said.stdout + said.stderr
+    assert "Traceback" not in said.stdout + said.stderr
