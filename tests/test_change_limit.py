@@ -127,7 +127,8 @@ def test_a_shrink_beyond_max_change_is_held_and_ubr_run_says_so(demo):
 
     with dg.DagsterInstance.from_config(str(ensure_dagster_home())) as instance:
         ops = instance.get_run_by_id(run_id).run_config["ops"]
-    assert ops["record_matches"]["config"] == {"workers": 1, "full": True}
+    assert ops["record_matches"]["config"] == {"workers": 1, "full": True,
+                                              "engine": "local", "dask_scheduler": ""}
     assert ops["validated_rjsc"]["config"] == {"accept_change": True}
     refused = CliRunner().invoke(app, ["run", "--data-dir", str(data), "--workers", "-1"])
     assert refused.exit_code == 2 and "--workers" in refused.output
