@@ -192,7 +192,6 @@ class RegistryService:
                 if len(candidates) == limit:
                     return candidates, loaded.run_id
         return candidates, loaded.run_id
-        return candidates, loaded.run_id
 
     # -- registering ---------------------------------------------------------------------------
     def register(self, ministry: str, source: str | None, source_record_id: str,
