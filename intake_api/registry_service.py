@@ -53,19 +53,20 @@ def _evidence(row: Any, comparisons: list[str]) -> dict[str, dict[str, Any]]:
             for name in comparisons}
 
 
-def _records(found: pd.DataFrame, comparisons: list[str]) -> list[dict[str, Any]]:
-    """Candidates as plain dicts (column arrays read once: iterating rows of a wide frame
+def _records(found: pd.DataFrame, rows: list[int], registry_ids: list[str],
+             comparisons: list[str]) -> list[dict[str, Any]]:
+    """Some candidates as plain dicts (column arrays read once: iterating rows of a wide frame
     costs more than the scoring of a few pairs)."""
     columns = {name: found[name].to_numpy() for name in (
-        "registry_id", "match_probability", "match_weight", "decision",
+        "match_probability", "match_weight", "decision",
         *(f"{c}_{part}" for c in comparisons for part in ("level", "weight")))}
-    return [{"registry_id": columns["registry_id"][k],
+    return [{"registry_id": registry_ids[k],
              "match_probability": float(columns["match_probability"][k]),
              "match_weight": float(columns["match_weight"][k]),
              "decision": str(columns["decision"][k]),
              "evidence": {c: {"level": str(columns[f"{c}_level"][k]),
                               "weight": float(columns[f"{c}_weight"][k])} for c in comparisons}}
-            for k in range(len(found))]
+            for k in rows]
 
 
 class RegistryService:
@@ -173,16 +174,25 @@ class RegistryService:
 
     def resolve(self, ministry: str, record: dict[str, Any], limit: int,
                 min_probability: float | None) -> tuple[list[dict], str]:
-        """The best candidate businesses for `record`, best first, as the ministry sees them."""
-        found, loaded = self._candidate_pairs(record)
+        """The best candidate businesses for `record`, best first, as the ministry sees them:
+        each business once (its best pair), at or above the minimum probability."""
+        with self._lock:
+            loaded = self.loaded
+            found = loaded.resolver.resolve(record)
         floor = self.min_probability if min_probability is None else min_probability
-        if len(found):
-            found = found[found["match_probability"] >= floor]
-            found = found.drop_duplicates("registry_id", keep="first")
+        owner = loaded.registry_of.get  # a dict lookup each, not a Series of the dict
+        registry_ids = [owner(key) for key in found["record_key_l"].to_numpy(object)]
+        rows: list[int] = []
+        seen: set[str] = set()
+        for k, (registry_id, probability) in enumerate(
+                zip(registry_ids, found["match_probability"].to_numpy(), strict=True)):
+            if registry_id is not None and probability >= floor and registry_id not in seen:
+                seen.add(registry_id)
+                rows.append(k)
         names = [c.name for c in loaded.resolver.comparisons]
         candidates: list[dict] = []
-        for start in range(0, len(found), limit * 2):  # until `limit` the ministry may see
-            chunk = _records(found.iloc[start:start + limit * 2], names)
+        for start in range(0, len(rows), limit * 2):  # until `limit` the ministry may see
+            chunk = _records(found, rows[start:start + limit * 2], registry_ids, names)
             shown = self.shared_businesses(ministry, [c["registry_id"] for c in chunk])
             for candidate in chunk:
                 business = shown.get(candidate["registry_id"])

@@ -127,6 +127,22 @@ def attach_records(pairs: pd.DataFrame, records: pd.DataFrame, columns: list[str
     return out
 
 
+SMALL_FACTORIZE = 256  # below this many values a dict beats pandas' hash table set-up
+
+
+def factorize_objects(values: np.ndarray) -> np.ndarray:
+    """Integer codes of an object array, equal values equal codes, -1 for missing (None, NaN):
+    pd.factorize's codes, in a dict for the few values of a real-time request."""
+    if len(values) >= SMALL_FACTORIZE:
+        return pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)[0]
+    seen: dict[object, int] = {}
+    codes = np.empty(len(values), np.int64)
+    for k, value in enumerate(values):
+        missing = value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+        codes[k] = -1 if missing else seen.setdefault(value, len(seen))
+    return codes
+
+
 def _sort_tokens(value: object) -> object:
     return " ".join(sorted(value.split())) if isinstance(value, str) else None
 
@@ -138,8 +154,13 @@ class RecordColumns:
     token-sorted strings are built over the n records; a pair then costs integer indexing.
     """
 
-    def __init__(self, records: pd.DataFrame, weights: np.ndarray | None = None) -> None:
+    def __init__(self, records: "pd.DataFrame | Mapping[str, np.ndarray]",
+                 weights: np.ndarray | None = None) -> None:
+        # a frame of prepared records, or its columns as object arrays of one length (the
+        # resolver's few rows: framing them would cost more than comparing them)
         self.records = records
+        self.size = len(records) if isinstance(records, pd.DataFrame) else len(
+            next(iter(records.values())))
         # records a row stands for (identical records collapsed into it): term frequencies
         # count them all, as if the copies were there
         self.weights = weights
@@ -154,25 +175,33 @@ class RecordColumns:
 
     def __sizeof__(self) -> int:
         """The records' bytes (what Dask counts when it ships these columns)."""
+        if not isinstance(self.records, pd.DataFrame):
+            return sum(v.nbytes for v in self.records.values())
         return int(self.records.memory_usage(deep=True).sum())
 
     def subset(self, columns: list[str]) -> "RecordColumns":
         """These records with only `columns` (what a cluster's workers read: not the blocking
         keys nor the record keys), the same object each time it is asked for."""
-        key = tuple(sorted(c for c in set(columns) if c in self.records.columns))
+        key = tuple(sorted(c for c in set(columns) if c in self.records))
         if key not in self._subsets:
-            self._subsets[key] = RecordColumns(self.records[list(key)], self.weights)
+            records = self.records
+            self._subsets[key] = RecordColumns(
+                records[list(key)] if isinstance(records, pd.DataFrame)
+                else {c: records[c] for c in key}, self.weights)
         return self._subsets[key]
 
     @property
     def represented(self) -> int:
         """Records of the population these rows stand for: term-frequency adjustments are
         relative to it (the real-time resolver holds a few rows of a larger population)."""
-        return len(self.records) if self.weights is None else int(self.weights.sum())
+        return self.size if self.weights is None else int(self.weights.sum())
 
     def values(self, col: str) -> np.ndarray:
+        """The column as an object array (None or NaN for missing)."""
         if col not in self._values:
-            self._values[col] = self.records[col].to_numpy(dtype=object)
+            column = self.records[col]
+            self._values[col] = (column.to_numpy(dtype=object)
+                                 if isinstance(column, pd.Series) else column)
         return self._values[col]
 
     def present(self, col: str) -> np.ndarray:
@@ -185,8 +214,8 @@ class RecordColumns:
         group = tuple(sorted({a, b}))
         if group not in self._codes:
             stacked = np.concatenate([self.values(c) for c in group])
-            codes, _ = pd.factorize(pd.Series(stacked, dtype=object), use_na_sentinel=True)
-            n = len(self.records)
+            codes = factorize_objects(stacked)
+            n = self.size
             self._codes[group] = {c: codes[k * n:(k + 1) * n] for k, c in enumerate(group)}
         return self._codes[group][a], self._codes[group][b]
 
@@ -194,9 +223,9 @@ class RecordColumns:
         """Per record and column: how many records hold that value in any of `columns`."""
         group = tuple(sorted(set(columns)))
         if group not in self._counts:
-            n = len(self.records)
+            n = self.size
             stacked = np.concatenate([self.values(c) for c in group])
-            joint, _ = pd.factorize(pd.Series(stacked, dtype=object), use_na_sentinel=True)
+            joint = factorize_objects(stacked)
             rows = np.tile(np.arange(n, dtype=np.int64), len(group))
             keep = joint >= 0
             size = int(joint.max()) + 1 if keep.any() else 1
@@ -241,7 +270,15 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
     worker needs only its pairs and the records they touch.
     """
     cols = records if isinstance(records, RecordColumns) else RecordColumns(records)
-    part = PairPartition(cols, pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64))
+    columns = level_columns(pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64), cols,
+                            comparisons, fuzzy)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(pairs)))
+
+
+def level_columns(i: np.ndarray, j: np.ndarray, cols: RecordColumns,
+                  comparisons: list[Comparison], fuzzy: bool = True) -> dict[str, np.ndarray]:
+    """compute_levels' columns as arrays, for pairs (i[k], j[k]) (no frame built)."""
+    part = PairPartition(cols, np.asarray(i, np.int64), np.asarray(j, np.int64))
     columns: dict[str, np.ndarray] = {}
     for comp in comparisons:
         s = comp.settings
@@ -280,7 +317,7 @@ def compute_levels(pairs: pd.DataFrame, records: pd.DataFrame | RecordColumns,
             columns[f"{comp.name}_tf_count"] = part.shared_count(
                 s.columns, s.cross, np.isin(gamma, comp.exact_gammas)
             )
-    return pd.DataFrame(columns, index=pd.RangeIndex(part.n))
+    return columns
 
 
 def comparison_columns(comparisons: list[Comparison]) -> list[str]:

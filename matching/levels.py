@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching.compare import RecordColumns, compute_levels, worker_columns
+from matching.compare import RecordColumns, compute_levels, level_columns, worker_columns
 from matching.comparisons import Comparison
 from matching.executors import Executor, LocalExecutor
 
@@ -26,11 +26,12 @@ class Levels:
     def __sizeof__(self) -> int:
         return self.matrix.nbytes + sum(v.nbytes for v in self.tf.values())
 
-    def frame(self, rows: slice | np.ndarray, comparisons: list[Comparison]) -> pd.DataFrame:
+    def columns(self, rows: slice | np.ndarray,
+                comparisons: list[Comparison]) -> dict[str, np.ndarray]:
         """Gamma and tf-count columns for some rows, as compute_levels gives them."""
         out = {f"{c.name}_gamma": self.matrix[rows, k] for k, c in enumerate(comparisons)}
         out.update({name: values[rows].astype(float) for name, values in self.tf.items()})
-        return pd.DataFrame(out)
+        return out
 
     @classmethod
     def from_frame(cls, gammas: pd.DataFrame, comparisons: list[Comparison]) -> "Levels":
@@ -69,10 +70,9 @@ def chunk_levels(chunk: tuple[np.ndarray, np.ndarray], cols: RecordColumns,
                  comparisons: list[Comparison], tf_names: list[str],
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The int8 gamma matrix and tf counts of one chunk of pair positions (a task)."""
-    found = compute_levels(pd.DataFrame({"i": chunk[0], "j": chunk[1]}), cols, comparisons)
-    gammas = np.stack([found[f"{comp.name}_gamma"].to_numpy(np.int8) for comp in comparisons],
-                      axis=1)
-    return gammas, {name: found[name].to_numpy(np.float32) for name in tf_names}
+    found = level_columns(chunk[0], chunk[1], cols, comparisons)
+    gammas = np.stack([found[f"{comp.name}_gamma"] for comp in comparisons], axis=1)
+    return gammas, {name: found[name].astype(np.float32) for name in tf_names}
 
 
 def gamma_frame(pairs: pd.DataFrame, cols: RecordColumns, comparisons: list[Comparison],

@@ -4,6 +4,8 @@ Pure functions of a partition of pairs (positions `i`, `j` into the records), so
 code scores a whole run chunk by chunk, a worker's block, or one arriving record.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -22,14 +24,14 @@ _RULE_DTYPE = pd.CategoricalDtype(RULES_ALL)
 _DECISION_DTYPE = pd.CategoricalDtype(DECISIONS)
 
 
-def rule_columns(pairs: pd.DataFrame, cols: RecordColumns) -> dict[str, np.ndarray]:
+def rule_columns(pairs: "pd.DataFrame | Mapping[str, object]",
+                 cols: RecordColumns) -> dict[str, np.ndarray]:
     """What the rules read, as integer codes (-1 missing) rather than strings."""
-    prepared = cols.records
-    i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+    i, j = np.asarray(pairs["i"], np.int64), np.asarray(pairs["j"], np.int64)
     out: dict[str, np.ndarray] = {}
     for col in RULE_COLUMNS:
         if col in ("chain_name", "shared_office"):
-            flags = prepared[col].to_numpy(bool)
+            flags = cols.values(col).astype(bool)
             out[f"{col}_l"], out[f"{col}_r"] = flags[i], flags[j]
         else:
             codes = cols.codes(col, col)[0]
@@ -41,7 +43,7 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
                comparisons: list[Comparison], model: TrainedModel, levels: Levels,
                rows: slice | np.ndarray) -> pd.DataFrame:
     """Evidence, rule and decision for some rows of the candidate pairs (a partition)."""
-    part = pd.DataFrame({"i": pairs["i"].to_numpy()[rows], "j": pairs["j"].to_numpy()[rows]})
+    part: dict[str, object] = {"i": pairs["i"].to_numpy()[rows], "j": pairs["j"].to_numpy()[rows]}
     if "blocking_rule" in pairs.columns:
         rule_of = pairs["blocking_rule"]
         if isinstance(rule_of.dtype, pd.CategoricalDtype):  # its codes, not its strings
@@ -49,16 +51,16 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
                 rule_of.cat.codes.to_numpy()[rows], categories=rule_of.cat.categories)
         else:
             part["blocking_rule"] = rule_of.to_numpy()[rows]
-    scored = score_partition(pd.concat([part, levels.frame(rows, comparisons)], axis=1),
-                             comparisons, model, cols.represented)
+    scored = score_partition({**part, **levels.columns(rows, comparisons)}, comparisons, model,
+                             cols.represented)
     rule = apply_rules(rule_columns(part, cols), scored, settings.rules)
-    decision = decide_codes(scored["match_probability"].to_numpy(), rule, model.thresholds)
+    decision = decide_codes(scored["match_probability"], rule, model.thresholds)
     rule_code = np.zeros(len(rule), np.int8)
     for k, name in enumerate(RULES_ALL[1:], start=1):
         rule_code[rule == name] = k
     scored["rule"] = pd.Categorical.from_codes(rule_code, dtype=_RULE_DTYPE)
     scored["decision"] = pd.Categorical.from_codes(decision, dtype=_DECISION_DTYPE)
-    return scored
+    return pd.DataFrame(scored, index=pd.RangeIndex(len(rule)))
 
 
 def score_stream(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
@@ -98,7 +100,7 @@ def evidence(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,
                               _shared(cols, comparisons, executor), settings, comparisons,
                               model))
     scored = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    keys = cols.records["record_key"].to_numpy(object)
+    keys = cols.values("record_key")
     scored.insert(0, "record_key_l", pd.Series(keys[scored["i"].to_numpy()], dtype=object))
     scored.insert(1, "record_key_r", pd.Series(keys[scored["j"].to_numpy()], dtype=object))
     drop = [c for c in scored.columns if c.endswith(("_gamma", "_tf_count"))]
@@ -117,6 +119,9 @@ def _chunks(pairs: pd.DataFrame, levels: Levels, comparisons: list[Comparison],
     """Each selection of rows as a (pairs, levels) partition of its own: what a task ships."""
     columns = [c for c in ("i", "j", "blocking_rule") if c in pairs.columns]
     frame = pairs[columns]
+    if len(selections) == 1 and isinstance(selections[0], np.ndarray) and np.array_equal(
+            selections[0], np.arange(len(pairs))):  # every pair, in order: nothing to cut
+        return [(frame, levels)]
     return [(frame.iloc[rows].reset_index(drop=True),
              Levels(levels.matrix[rows], {n: v[rows] for n, v in levels.tf.items()}))
             for rows in selections]

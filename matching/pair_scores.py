@@ -35,6 +35,8 @@ _DISTINCT_SHARE = 0.9
 # fewer pairs than this are scored on the calling thread: starting cpdist's threads costs
 # about a millisecond, more than scoring a real-time request's few dozen pairs
 THREADED_MIN_PAIRS = 10_000
+# fewer pairs than this are scored without looking for repeated pairs of values
+_FEW_PAIRS = 256
 
 
 def _cpdist(function, left: list, right: list, cutoff: float | None) -> np.ndarray:
@@ -52,6 +54,8 @@ def distinct_scores(function, left: np.ndarray, right: np.ndarray, code_l: np.nd
     looking (names and full addresses are almost all distinct pairs)."""
     if not repeats:
         return _cpdist(function, list(left), list(right), cutoff), False
+    if len(left) < _FEW_PAIRS:  # a real-time request: scoring them all beats finding repeats
+        return _cpdist(function, list(left), list(right), cutoff), True
     width = int(max(code_l.max(initial=0), code_r.max(initial=0))) + 1
     pair_codes, distinct = pd.factorize(code_l.astype(np.int64) * width + code_r)
     repeats = len(distinct) < _DISTINCT_SHARE * len(pair_codes)

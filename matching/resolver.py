@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking_index import BlockingIndex
-from matching.compare import PREPARED, RecordColumns
+from matching.compare import RecordColumns, worker_columns
 from matching.comparisons import compile_comparisons
 from matching.levels import levels_of
 from matching.pair_evidence import evidence
@@ -32,8 +32,8 @@ class _PopulationColumns(RecordColumns):
     """The columns of a few rows (stored candidates, then the arriving record last) whose
     shared-value counts are those of the whole population plus the arriving record."""
 
-    def __init__(self, rows: pd.DataFrame, stored_counts: Callable[[tuple[str, ...]], Counter],
-                 population: int) -> None:
+    def __init__(self, rows: dict[str, np.ndarray],
+                 stored_counts: Callable[[tuple[str, ...]], Counter], population: int) -> None:
         super().__init__(rows)
         self._stored_counts = stored_counts
         self._population = population
@@ -65,6 +65,10 @@ class Resolver:
         self._records = state.records.reset_index(drop=True)
         self._added: list[dict] = []
         self._columns = list(self._records.columns)
+        # what comparing and scoring read, as object arrays: a request gathers its few
+        # candidates' values from these without building a frame
+        self._compared = [*worker_columns(self.comparisons), "record_key"]
+        self._arrays = {c: self._records[c].to_numpy(object) for c in self._compared}
         self.index = BlockingIndex(self._records, state.settings.blocking)
         self._counts: dict[tuple[str, ...], Counter] = {}
         for comparison in self.comparisons:
@@ -96,13 +100,20 @@ class Resolver:
         prepared = prepare_record(record, self.state.statistics, self._columns)
         return {c: ARRIVAL_KEY if c == "record_key" else prepared[c] for c in self._columns}
 
-    def _rows(self, positions: np.ndarray) -> pd.DataFrame:
+    def _rows(self, positions: np.ndarray, prepared: dict) -> dict[str, np.ndarray]:
+        """The compared columns of the candidates (stored, then added online) and, last, the
+        arriving record."""
         stored = positions[positions < len(self._records)]
-        added = positions[positions >= len(self._records)] - len(self._records)
-        parts = [self._records.iloc[stored]]
-        if len(added):
-            parts.append(pd.DataFrame([self._added[k] for k in added], columns=self._columns))
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        added = [self._added[k] for k in positions[len(stored):] - len(self._records)]
+        rows: dict[str, np.ndarray] = {}
+        for col in self._compared:
+            values = np.empty(len(positions) + 1, object)
+            values[:len(stored)] = self._arrays[col][stored]
+            for k, row in enumerate(added, start=len(stored)):
+                values[k] = row[col]
+            values[-1] = prepared[col]
+            rows[col] = values
+        return rows
 
     def resolve(self, record: Mapping[str, object], prepared: dict | None = None) -> pd.DataFrame:
         """Every stored record sharing a block with `record`, best first: its key
@@ -112,11 +123,8 @@ class Resolver:
         if not len(positions):
             return pd.DataFrame(columns=["record_key_l", "record_key_r", "match_probability",
                                          "match_weight", "decision"])
-        rows = self._rows(positions)
-        rows = pd.concat([rows, pd.DataFrame([prepared], columns=self._columns)],
-                         ignore_index=True)
-        rows.attrs[PREPARED] = True
-        cols = _PopulationColumns(rows, self._group_counts, self.size + 1)
+        cols = _PopulationColumns(self._rows(positions, prepared), self._group_counts,
+                                  self.size + 1)
         pairs = pd.DataFrame({
             "i": np.arange(len(positions), dtype=np.int64),
             "j": np.full(len(positions), len(positions), np.int64),

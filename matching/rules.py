@@ -34,31 +34,33 @@ def _both(frame: Mapping[str, np.ndarray], col: str) -> tuple[np.ndarray, ...]:
     return a, b, present
 
 
-def _level(scored: pd.DataFrame, name: str, label: str) -> np.ndarray:
+def _level(scored: Mapping[str, object], name: str, label: str) -> np.ndarray:
     """Where comparison `name` is at level `label`; on the categorical's codes when it is one
     (turning millions of categorical cells into Python strings is what a rule must not cost)."""
     values = scored[f"{name}_level"]
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = list(values.cat.categories)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        categories = list(values.categories)
         if label not in categories:
             return np.zeros(len(values), bool)
-        return values.cat.codes.to_numpy() == categories.index(label)
-    return values.to_numpy(object) == label
+        return np.asarray(values.codes) == categories.index(label)
+    return np.asarray(values, dtype=object) == label
 
 
-def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
+def apply_rules(attached: Mapping[str, np.ndarray], scored: Mapping[str, object],
                 settings: RuleSettings) -> np.ndarray:
     """Name of the rule that decides each pair ('' where the score decides).
 
     Precedence: cannot-link first (a conflict is never overruled), then the same BN,
     then unlike names without a shared identifier, then the franchise rule.
     """
-    rule = np.full(len(scored), "", dtype=object)
-    if len(scored) == 0:
+    rule = np.full(len(scored["match_probability"]), "", dtype=object)
+    if len(rule) == 0:
         return rule
     bn_a, bn_b, bn_both = _both(attached, "bn_root_valid")
     nc_a, nc_b, nc_both = _both(attached, "numbered_company")
-    if "name_level" in scored.columns and "address_level" in scored.columns:
+    if "name_level" in scored and "address_level" in scored:
         chain = (np.asarray(attached["chain_name_l"], bool)
                  & np.asarray(attached["chain_name_r"], bool))
         same_name = _level(scored, "name", "exact")
@@ -66,14 +68,14 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: pd.DataFrame,
         num_a, num_b, num_both = _both(attached, "street_number")
         different_place = _level(scored, "address", "else") | (
             num_both & (num_a != num_b))
-        if "phone_level" in scored.columns:
+        if "phone_level" in scored:
             different_place &= ~_level(scored, "phone", "exact")
         rule[chain & same_name & different_place] = "franchise"
-    if settings.different_names_need_identifier and "name_level" in scored.columns:
+    if settings.different_names_need_identifier and "name_level" in scored:
         unlike = _level(scored, "name", "else") & np.asarray(
             attached["shared_office_l"], bool) & np.asarray(attached["shared_office_r"], bool)
         for name in settings.identifier_comparisons:
-            if f"{name}_level" in scored.columns:
+            if f"{name}_level" in scored:
                 unlike &= ~_level(scored, name, "exact")
         rule[unlike] = "different_names"
     if settings.same_bn_is_match:

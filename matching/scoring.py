@@ -5,6 +5,7 @@ can score its own block of pairs. Every pair keeps `<name>_level` and `<name>_we
 a steward (or an auditor) can see why it was linked.
 """
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -30,29 +31,30 @@ def prior_weight(model: TrainedModel) -> float:
 
 
 def score_partition(
-    gammas: pd.DataFrame,
+    gammas: "pd.DataFrame | Mapping[str, np.ndarray]",
     comparisons: list[Comparison],
     model: TrainedModel,
     n_records: int = 1,
-) -> pd.DataFrame:
-    """Add `<name>_level`, `<name>_weight`, `match_weight` and `match_probability`.
+) -> dict[str, "np.ndarray | pd.Categorical"]:
+    """The partition's columns with `<name>_level`, `<name>_weight`, `match_weight` and
+    `match_probability` added, as a dict of columns (framed once by the caller: building
+    frames costs more than the arithmetic on a real-time request's few dozen pairs).
 
     Levels are categoricals (one byte per pair, not a string object), so a partition of tens
     of millions of pairs stays small.
     """
-    # columns gathered in a dict and framed once: inserting them one by one costs more than
-    # the arithmetic on a real-time request's few dozen pairs
-    out = {name: gammas[name] for name in gammas.columns}
-    total = np.full(len(gammas), prior_weight(model))
+    out = {name: gammas[name] for name in gammas}
+    total = np.full(len(out[f"{comparisons[0].name}_gamma"]) if comparisons else 0,
+                    prior_weight(model))
     for comp in comparisons:
-        g = gammas[f"{comp.name}_gamma"].to_numpy(np.int64)
+        g = np.asarray(gammas[f"{comp.name}_gamma"], np.int64)
         weights = level_weights(comp, model)
         w = np.where(g >= 0, weights[np.maximum(g, 0)], 0.0)
         tf_col = f"{comp.name}_tf_count"
-        if tf_col in gammas.columns:
+        if tf_col in gammas:
             u_by_gamma = np.array([model.u[comp.name][label] for label in comp.labels])
-            adj = tf_adjustment(gammas[tf_col].to_numpy(float), u_by_gamma[np.maximum(g, 0)],
-                                n_records)
+            adj = tf_adjustment(np.asarray(gammas[tf_col], float),
+                                u_by_gamma[np.maximum(g, 0)], n_records)
             out[f"{comp.name}_tf_adjustment"] = adj
             w = w + adj
         out[f"{comp.name}_level"] = pd.Categorical.from_codes(
@@ -61,7 +63,7 @@ def score_partition(
         total += w
     out["match_weight"] = total
     out["match_probability"] = 1.0 / (1.0 + np.exp2(-np.clip(total, -1000, 1000)))
-    return pd.DataFrame(out, index=gammas.index)
+    return out
 
 
 @lru_cache(maxsize=256)
