@@ -104,16 +104,14 @@ class DaskExecutor:
         if known is not None and known[0]() is value:
             return known[1]
         future = self.client.scatter(value, broadcast=True, hash=False)
-        # the workers' copies go when the driver's value does (one run's records, not all)
+        # the workers' copies go once the driver's value is gone and no task or caller holds
+        # the future (one run's records, not every run's): forgetting the value drops only
+        # this memo's reference, as a map still to be submitted may hold the future
         key = id(value)
-        self._shared[key] = (weakref.ref(value, lambda _ref: self._forget(key)), future)
+        self._shared[key] = (weakref.ref(value, lambda _ref: self._shared.pop(key, None)),
+                             future)
         self.traffic.shared_bytes += sizeof(value) * max(self.workers, 1)
         return future
-
-    def _forget(self, key: int) -> None:
-        known = self._shared.pop(key, None)
-        if known is not None:
-            known[1].release()
 
     def keep(self, task: Callable[..., Any], items: list[Any], *shared: Any) -> list[Any]:
         return self._submit(task, items, shared)
