@@ -6,8 +6,6 @@ naming the field or the failed expectations, 404 for a business the ministry may
 shows or logs a value: its log line names the error type only.
 """
 
-import logging
-import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
+from intake_api.access_middleware import AccessLog
 from intake_api.access_recorder import AccessRecorder
 from intake_api.api_keys import ApiKeys
 from intake_api.record_validation import RecordRejected
@@ -34,13 +33,10 @@ from intake_api.schemas import (
 from registry.intake_store import IntakeConflict
 from registry.run_lock import RegistryBusyError
 
-log = logging.getLogger("ubr.api")
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
                        description="Your ministry's key (UBR_API_KEY_<MINISTRY> on the server).")
 REGISTRY_ID_PATTERN = r"^UBR-[0-9]{9}$"
 NO_KEY = "no valid API key: send your ministry's key in the X-API-Key header"
-ACTIONS = {"/v1/resolve": "api_resolve", "/v1/records": "api_register",
-           "/v1/businesses/{registry_id}": "api_business"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +71,8 @@ def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder
         "ministry's data-sharing agreement allows (docs/api.md).",
         lifespan=lifespan)
 
-    def caller(request: Request, key: Annotated[str | None, Security(API_KEY)]) -> Caller:
+    async def caller(request: Request,
+                     key: Annotated[str | None, Security(API_KEY)]) -> Caller:
         ministry = keys.ministry_of(key)
         if ministry is None:
             raise HTTPException(401, NO_KEY, headers={"WWW-Authenticate": "X-API-Key"})
@@ -87,30 +84,7 @@ def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder
     def note(request: Request, rows: int, **detail: object) -> None:
         request.state.access.update(rows=rows, detail=detail)
 
-    @app.middleware("http")
-    async def access_and_timing(request: Request, call_next):  # noqa: ANN001, ANN202
-        start = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception as exc:  # noqa: BLE001 - a 500 that shows and logs no value
-            log.error("%s %s failed: %s (no values logged)", request.method,
-                      getattr(request.scope.get("route"), "path", "?"), type(exc).__name__)
-            response = JSONResponse(status_code=500, content={
-                "detail": "the server could not answer; its log names the error type"})
-        route = request.scope.get("route")
-        template = getattr(route, "path", "(no route)")
-        access = getattr(request.state, "access", {})
-        if request.url.path.startswith("/v1/") and template != "/v1/health":
-            recorder.record(
-                who=access.get("who", "unauthenticated"), ministry=access.get("ministry"),
-                purpose=access.get("purpose", "refused: no valid API key"),
-                action=ACTIONS.get(template, "api_other"), row_count=access.get("rows", 0),
-                detail={"method": request.method, "route": template,
-                        "status": response.status_code, **access.get("detail", {})})
-        log.info("%s %s %d %.1fms ministry=%s", request.method, template,
-                 response.status_code, (time.perf_counter() - start) * 1000,
-                 access.get("ministry", "-"))
-        return response
+    app.add_middleware(AccessLog, recorder=recorder)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -145,8 +119,8 @@ def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder
 
     @app.post("/v1/resolve", response_model=ResolveResponse, tags=["registry"],
               responses={401: {"model": Problem}, 422: {"description": "invalid fields"}})
-    def resolve(body: ResolveRequest, request: Request,
-                who: Annotated[Caller, Depends(caller)]) -> ResolveResponse:
+    async def resolve(body: ResolveRequest, request: Request,
+                      who: Annotated[Caller, Depends(caller)]) -> ResolveResponse:
         """The registry's businesses that may be this one, best first."""
         candidates, version = service.resolve(who.ministry, body.canonical(), body.limit,
                                               body.min_probability)

@@ -53,13 +53,9 @@ def _evidence(row: Any, comparisons: list[str]) -> dict[str, dict[str, Any]]:
             for name in comparisons}
 
 
-def _records(found: pd.DataFrame, rows: list[int], registry_ids: list[str],
+def _records(columns: dict[str, Any], rows: list[int], registry_ids: list[str],
              comparisons: list[str]) -> list[dict[str, Any]]:
-    """Some candidates as plain dicts (column arrays read once: iterating rows of a wide frame
-    costs more than the scoring of a few pairs)."""
-    columns = {name: found[name].to_numpy() for name in (
-        "match_probability", "match_weight", "decision",
-        *(f"{c}_{part}" for c in comparisons for part in ("level", "weight")))}
+    """Some candidates as plain dicts, from the resolver's column arrays."""
     return [{"registry_id": registry_ids[k],
              "match_probability": float(columns["match_probability"][k]),
              "match_weight": float(columns["match_weight"][k]),
@@ -178,14 +174,14 @@ class RegistryService:
         each business once (its best pair), at or above the minimum probability."""
         with self._lock:
             loaded = self.loaded
-            found = loaded.resolver.resolve(record)
+            found = loaded.resolver.resolve_columns(record)
         floor = self.min_probability if min_probability is None else min_probability
         owner = loaded.registry_of.get  # a dict lookup each, not a Series of the dict
-        registry_ids = [owner(key) for key in found["record_key_l"].to_numpy(object)]
+        registry_ids = [owner(key) for key in found["record_key_l"]]
         rows: list[int] = []
         seen: set[str] = set()
         for k, (registry_id, probability) in enumerate(
-                zip(registry_ids, found["match_probability"].to_numpy(), strict=True)):
+                zip(registry_ids, found["match_probability"], strict=True)):
             if registry_id is not None and probability >= floor and registry_id not in seen:
                 seen.add(registry_id)
                 rows.append(k)

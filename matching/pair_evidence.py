@@ -51,8 +51,18 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
                 rule_of.cat.codes.to_numpy()[rows], categories=rule_of.cat.categories)
         else:
             part["blocking_rule"] = rule_of.to_numpy()[rows]
-    scored = score_partition({**part, **levels.columns(rows, comparisons)}, comparisons, model,
-                             cols.represented)
+    scored = score_columns(part, levels.columns(rows, comparisons), cols, settings,
+                           comparisons, model)
+    return pd.DataFrame(scored, index=pd.RangeIndex(len(scored["match_probability"])))
+
+
+def score_columns(part: dict[str, object], level_columns: dict[str, np.ndarray],
+                  cols: RecordColumns, settings: MatchSettings, comparisons: list[Comparison],
+                  model: TrainedModel) -> dict[str, object]:
+    """score_rows' columns as arrays: the pairs' columns (`i`, `j`, `blocking_rule`), their
+    levels, weights, probability, rule and decision (what a real-time request reads without
+    a frame)."""
+    scored = score_partition({**part, **level_columns}, comparisons, model, cols.represented)
     rule = apply_rules(rule_columns(part, cols), scored, settings.rules)
     decision = decide_codes(scored["match_probability"], rule, model.thresholds)
     rule_code = np.zeros(len(rule), np.int8)
@@ -60,7 +70,7 @@ def score_rows(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings
         rule_code[rule == name] = k
     scored["rule"] = pd.Categorical.from_codes(rule_code, dtype=_RULE_DTYPE)
     scored["decision"] = pd.Categorical.from_codes(decision, dtype=_DECISION_DTYPE)
-    return pd.DataFrame(scored, index=pd.RangeIndex(len(rule)))
+    return scored
 
 
 def score_stream(pairs: pd.DataFrame, cols: RecordColumns, settings: MatchSettings,

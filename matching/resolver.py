@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking_index import BlockingIndex
-from matching.compare import RecordColumns, worker_columns
+from matching.compare import RecordColumns, level_columns, worker_columns
 from matching.comparisons import compile_comparisons
-from matching.levels import levels_of
-from matching.pair_evidence import evidence
+from matching.pair_evidence import score_columns
 from matching.state import MatchState
 
 ARRIVAL_KEY = "<arriving record>"
+EMPTY_COLUMNS = ("record_key_l", "record_key_r", "match_probability", "match_weight", "decision")
 
 
 class _PopulationColumns(RecordColumns):
@@ -118,23 +118,32 @@ class Resolver:
     def resolve(self, record: Mapping[str, object], prepared: dict | None = None) -> pd.DataFrame:
         """Every stored record sharing a block with `record`, best first: its key
         (`record_key_l`), the evidence of the pair, probability and decision."""
+        return pd.DataFrame(self.resolve_columns(record, prepared))
+
+    def resolve_columns(self, record: Mapping[str, object],
+                        prepared: dict | None = None) -> dict[str, object]:
+        """`resolve`'s columns as arrays, best first (no frame: building one costs more than
+        scoring the few pairs of a request)."""
         prepared = prepared or self.prepare(record)
         positions, rule_of = self.index.candidates(prepared)
         if not len(positions):
-            return pd.DataFrame(columns=["record_key_l", "record_key_r", "match_probability",
-                                         "match_weight", "decision"])
+            return {c: np.empty(0, float if c.startswith("match_") else object)
+                    for c in EMPTY_COLUMNS}
         cols = _PopulationColumns(self._rows(positions, prepared), self._group_counts,
                                   self.size + 1)
-        pairs = pd.DataFrame({
-            "i": np.arange(len(positions), dtype=np.int64),
-            "j": np.full(len(positions), len(positions), np.int64),
-            "blocking_rule": pd.Categorical.from_codes(rule_of, categories=self.index.rule_names),
-        })
-        levels = levels_of(pairs, cols, self.comparisons)
-        found = evidence(pairs, cols, self.settings, self.comparisons, self.state.model, levels,
-                         np.arange(len(pairs)))
-        return found.sort_values("match_probability", ascending=False, kind="stable",
-                                 ignore_index=True)
+        n = len(positions)
+        part = {"i": np.arange(n, dtype=np.int64), "j": np.full(n, n, np.int64),
+                "blocking_rule": pd.Categorical.from_codes(rule_of,
+                                                           categories=self.index.rule_names)}
+        scored = score_columns(part, level_columns(part["i"], part["j"], cols, self.comparisons),
+                               cols, self.settings, self.comparisons, self.state.model)
+        order = np.argsort(-scored["match_probability"], kind="stable")
+        keys = cols.values("record_key")
+        found: dict[str, object] = {"record_key_l": keys[part["i"][order]],
+                                    "record_key_r": keys[part["j"][order]]}
+        found.update({c: v[order] for c, v in scored.items()
+                      if not c.endswith(("_gamma", "_tf_count"))})
+        return found
 
     def add(self, record_key: str, prepared: dict[str, object]) -> None:
         """Make a prepared record part of the population: later records can match it."""
