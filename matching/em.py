@@ -171,7 +171,7 @@ def population_lambda(
     if len(pats) == 0 or total_pairs <= 0:
         return 1e-6
     bf = log_bayes_factors(pats, m, u)
-    lam = max(1.0 / total_pairs, 1e-12)
+    lam = min(max(1.0 / total_pairs, 1e-12), 0.5)  # within the bounds the update keeps
     for _ in range(iterations):
         post = _sigmoid(np.log(lam) - np.log1p(-lam) + bf)
         new = float(np.clip((post * counts).sum() / total_pairs, 1e-12, 0.5))
