@@ -174,10 +174,12 @@ def validate_source(
     today: date | None = None,
     result_format: ResultFormat = "SUMMARY",
     sins_removed: pd.Series | None = None,
+    one_record: bool = False,
 ) -> ValidationOutcome:
     """Validate one source's canonical frame; see docs/validation.md for every expectation.
 
     `sins_removed` (from `expectations.intake.remove_sins`): fields cleared per row at intake.
+    `one_record`: an online record (the API): its summary is logged at debug level only.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -228,7 +230,8 @@ def validate_source(
     summary = _summary(config.id, rows_in, len(accepted), len(quarantine), len(flags),
                        scan.removed, provinces_normalised, rules.max_invalid_share,
                        batch_failures, disagree, timings["total"])
-    log.info(summary)
+    # a batch verdict says nothing of one online record (its batch checks do not apply)
+    log.log(logging.DEBUG if one_record else logging.INFO, summary)
     return ValidationOutcome(
         source=config.id, accepted=accepted, quarantine=quarantine, flags=flags,
         expectation_results=results, batch_passed=not batch_failures,

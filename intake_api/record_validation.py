@@ -29,7 +29,8 @@ def validate_record(config: SourceConfig, record: dict[str, Any]) -> dict[str, A
     """The record as the batch would accept it (normalised), or RecordRejected."""
     frame = conform(pd.DataFrame([record], columns=CANONICAL_COLUMNS))
     intake = remove_sins(config.id, frame, quarantine_frame())
-    outcome = validate_source(intake.records, config, sins_removed=intake.fields_by_row)
+    outcome = validate_source(intake.records, config, sins_removed=intake.fields_by_row,
+                              one_record=True)
     if len(outcome.quarantine) or not len(outcome.accepted):
         failed = [{"expectation": r["name"], "column": r["column"]}
                   for r in outcome.expectation_results
