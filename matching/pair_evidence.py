@@ -129,9 +129,6 @@ def _chunks(pairs: pd.DataFrame, levels: Levels, comparisons: list[Comparison],
     """Each selection of rows as a (pairs, levels) partition of its own: what a task ships."""
     columns = [c for c in ("i", "j", "blocking_rule") if c in pairs.columns]
     frame = pairs[columns]
-    if len(selections) == 1 and isinstance(selections[0], np.ndarray) and np.array_equal(
-            selections[0], np.arange(len(pairs))):  # every pair, in order: nothing to cut
-        return [(frame, levels)]
     return [(frame.iloc[rows].reset_index(drop=True),
              Levels(levels.matrix[rows], {n: v[rows] for n, v in levels.tf.items()}))
             for rows in selections]

@@ -44,8 +44,7 @@ def score_partition(
     of millions of pairs stays small.
     """
     out = {name: gammas[name] for name in gammas}
-    total = np.full(len(out[f"{comparisons[0].name}_gamma"]) if comparisons else 0,
-                    prior_weight(model))
+    total = np.full(len(next(iter(out.values()))) if out else 0, prior_weight(model))
     for comp in comparisons:
         g = np.asarray(gammas[f"{comp.name}_gamma"], np.int64)
         weights = level_weights(comp, model)
