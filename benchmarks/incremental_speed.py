@@ -6,11 +6,14 @@ of the same registry, with their ratios.
 
 Runs, each in a child process of its own on one scratch store (benchmarks/pipeline_speed.py):
 1. a first, full run on an empty registry (it leaves the match state);
-2. nothing changed: the same extracts again;
-3. a day's changes: the companies and revenue extracts with `--change` of their rows moved
+2. nothing changed, as an operator or the nightly schedule meets it: `ubr run` on the same
+   extracts, which finds nothing to do and starts no run (pipelines/pending_work.py);
+3. nothing changed, the job run anyway (what a run costs when only, say, a steward decision
+   is new);
+4. a day's changes: the companies and revenue extracts with `--change` of their rows moved
    (a new address), corrected (a new name), removed or added (new businesses, new program
    accounts of known ones);
-4. a full run (`ubr run --full`) on those same extracts: the time a day costs without
+5. a full run (`ubr run --full`) on those same extracts: the time a day costs without
    incremental runs.
 The goal: a day's changes in at most 10 % of a full run, nothing changed in at most 5 %.
 """
@@ -19,8 +22,10 @@ import argparse
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.datasets import demo_registers_dir  # noqa: E402
 from benchmarks.pipeline_speed import (  # noqa: E402
+    SECRETS,
     drop_database,
     run_child,
     scratch_database,
@@ -71,6 +77,26 @@ def change_revenue(path: Path, share: float, rng: random.Random) -> int:
     return n
 
 
+def ubr_run_child(data: Path, url: str, work: Path) -> dict[str, Any]:
+    """`ubr run` as an operator types it, on the store the job runs used: its wall time
+    (from the process start, imports included) and peak memory; mode says whether it ran."""
+    env = {**os.environ, **SECRETS, "UBR_HOME": str(work / "home"),
+           "DAGSTER_HOME": str(work / "dagster_home"), "COLUMNS": "200"}
+    command = [str(Path(sys.executable).with_name("ubr")), "run", "--data-dir", str(data),
+               "--database-url", url]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, env=env)
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"`ubr run` on {data} failed:\n{output[-2000:]}")
+    return {"success": True, "wall_seconds": round(wall, 1),
+            "peak_mib": round(usage.ru_maxrss / 1024), "stages": {},
+            "matching": {"mode": "no run needed" if "no run needed" in output else "ran"}}
+
+
 def measure(businesses: int, backend: str, share: float) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="ubr-incremental-") as scratch:
@@ -86,7 +112,11 @@ def measure(businesses: int, backend: str, share: float) -> list[dict[str, Any]]
                 print(_line(row), flush=True)
 
             run("first (full)")
-            run("nothing changed")
+            skipped = ubr_run_child(data, url, work)
+            skipped.update(businesses=businesses, backend=backend, run="nothing changed: ubr run")
+            rows.append(skipped)
+            print(_line(skipped), flush=True)
+            run("nothing changed: the job run anyway")
             rng = random.Random(13)
             touched = change_companies(data / COMPANIES, share, rng)
             touched += change_revenue(data / REVENUE, share, rng)

@@ -79,17 +79,26 @@ def when_to_retrain(state: MatchState, changes: RecordChanges, settings: MatchSe
     if state.settings.config_hash() != settings.config_hash():
         return "the match settings changed since the model was trained"
     training = state.training
+    too_old = model_age_reason(training, now)
+    if too_old:
+        return too_old
+    changed = training.get("changes_since_training", 0) + changes.total
+    base = max(int(training.get("records_at_training", 0)), 1)
+    if changed > RETRAIN_AFTER_CHANGED_SHARE * base:
+        return (f"{changed:,} records changed since the model was trained, more than "
+                f"{RETRAIN_AFTER_CHANGED_SHARE:.0%} of the {base:,} it was trained on")
+    return None
+
+
+def model_age_reason(training: dict, now: datetime | None = None) -> str | None:
+    """Why the model is due to be retrained by its age alone, or None (the retrain rule's
+    part that needs no change counts: a run with nothing changed still retrains weekly)."""
     trained = training.get("trained_at")
     if not trained:
         return "the match state does not say when its model was trained"
     age = ((now or datetime.now(UTC)) - datetime.fromisoformat(trained)).total_seconds()
     if age > RETRAIN_AFTER_DAYS * 86400:
         return f"the model is older than {RETRAIN_AFTER_DAYS} days"
-    changed = training.get("changes_since_training", 0) + changes.total
-    base = max(int(training.get("records_at_training", 0)), 1)
-    if changed > RETRAIN_AFTER_CHANGED_SHARE * base:
-        return (f"{changed:,} records changed since the model was trained, more than "
-                f"{RETRAIN_AFTER_CHANGED_SHARE:.0%} of the {base:,} it was trained on")
     return None
 
 

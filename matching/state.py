@@ -159,6 +159,12 @@ def _with_prepared(records: pd.DataFrame) -> pd.DataFrame:
     return records
 
 
+def training_record(folder: Path) -> dict:
+    """When the state's model was trained and on how many records, from the manifest alone
+    (the frames are not read): enough to tell whether the model is due to be retrained."""
+    return dict(_manifest(folder).get("training", {}))
+
+
 def _manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
     if not path.is_file():

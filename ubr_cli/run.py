@@ -4,6 +4,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +18,9 @@ from ubr_cli.settings import (
     RUN_SHARING_CONFIG_OPTION,
     SOURCES_CONFIG_OPTION,
 )
+
+if TYPE_CHECKING:
+    from pipelines.settings import RunSettings
 
 # Dagster's console log would print stack traces; failures are summarised as sentences instead.
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -95,6 +99,8 @@ def run(
                       f"(their process died holding the registry): {', '.join(abandoned)}")
     dagster_home = ensure_dagster_home()
     console.print(f"UBR run: sources {config}, data {data_dir}")
+    if not (full or accept_change) and _nothing_to_do(settings):
+        return
     started = time.perf_counter()
     from dagster import DagsterInstance
 
@@ -136,6 +142,26 @@ def run(
                    f"source(s) were held back ({', '.join(held)}): see the sentence above.",
                    code=HELD_BACK_EXIT)
     console.print(f"[green]run {result.run_id} succeeded in {seconds:.1f} s[/]")
+
+
+def _nothing_to_do(settings: "RunSettings") -> bool:
+    """Say so and return True when a run would publish the same registry as the last one
+    (pipelines/pending_work.py); otherwise print why a run is needed."""
+    from pipelines.pending_work import pending_work
+    from pipelines.resources import run_resources
+    from sources.config import ConfigError
+
+    resources = run_resources(settings)
+    try:
+        work = pending_work(resources["catalog"], resources["store"], resources["sharing"])
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if work.nothing_to_do:
+        console.print(f"[green]{work.sentence()}[/]; `ubr run --full` rebuilds anyway.")
+        return True
+    if work.last_run_id is not None:
+        console.print(work.sentence())
+    return False
 
 
 def _accept_change_config(config: Path, sources: list[str]) -> dict[str, object]:
