@@ -135,7 +135,13 @@ def _line(row: dict[str, Any]) -> str:
     return (f"{row['businesses']:,} businesses, {row['backend']}, {row['run']}: "
             f"{row['wall_seconds']:.1f} s, peak {row['peak_mib']:,} MiB "
             f"({'ok' if row['success'] else 'FAILED'}; {row.get('matching', {}).get('mode')}); "
-            f"{stages}; records: {counts}")
+            f"{stages}; records: {counts}" + _slowest_steps(row))
+
+
+def _slowest_steps(row: dict[str, Any], n: int = 8) -> str:
+    steps = sorted(row.get("steps", {}).items(), key=lambda item: -item[1])[:n]
+    return ("\n    slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps)
+            if steps else "")
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -92,6 +92,8 @@ def _child(data: Path, url: str, home: Path, dagster_home: Path,
     return {"success": result.success, "wall_seconds": round(wall, 1),
             "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "stages": stages,
+            "steps": {s.step_key: round(s.end_time - s.start_time, 2) for s in steps
+                      if s.end_time and s.start_time},
             "matching": {key: matching[0][key].value for key in ("mode", "records_by_change")
                          if key in matching[0]} if matching else {}}
 
