@@ -42,9 +42,9 @@ def touched_scope(touched: Sequence[str], clusters: pd.DataFrame, cross_referenc
     scope = pd.Index(pd.unique(np.asarray(touched, dtype=object)))
     while True:
         ids = np.unique(xref_ids[pd.Index(xref_keys).isin(scope)])
-        grown = xref_keys[np.isin(xref_ids, ids)]
+        grown = xref_keys[pd.Index(xref_ids).isin(ids)]  # hashed: np.isin sorts objects
         found = np.unique(cluster_ids[pd.Index(keys).isin(scope.append(pd.Index(grown)))])
-        grown = np.concatenate([grown, keys[np.isin(cluster_ids, found)]])
+        grown = np.concatenate([grown, keys[pd.Index(cluster_ids).isin(found)]])
         tied = judged["record_key_l"].isin(scope) | judged["record_key_r"].isin(scope)
         grown = np.concatenate([grown, judged.loc[tied, "record_key_l"].to_numpy(object),
                                 judged.loc[tied, "record_key_r"].to_numpy(object)])
