@@ -68,12 +68,14 @@ def _child(data: Path, url: str, home: Path, dagster_home: Path,
     started = time.time()
     import dagster as dg
 
+    from canonical.paths import DEFAULT_SOURCES_CONFIG
     from pipelines.definitions import JOB_NAME, build_definitions
-    from ubr_cli.run import QUIET_DAGSTER, ensure_dagster_home
+    from ubr_cli.run import QUIET_DAGSTER, ensure_dagster_home, read_everything_config
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
-        config = {**QUIET_DAGSTER, "ops": {"record_matches": {"config": {"full": full}}}}
+        ops = read_everything_config(DEFAULT_SOURCES_CONFIG) if full else {}
+        config = {**QUIET_DAGSTER, "ops": {**ops, "record_matches": {"config": {"full": full}}}}
         result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
             instance=instance, run_config=config, raise_on_error=False)
         steps = instance.get_run_step_stats(result.run_id)

@@ -43,7 +43,8 @@ def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefin
             held = bool(item.change and item.change.held)
             if unchanged:
                 registry.record_unchanged_batch(run_id, batch.source, files)
-                frames.append(batch.records)
+                frames.append(registry.load_source_records([batch.source])
+                              if batch.kept_from_run else batch.records)
             elif held:  # recorded for triage; the source keeps its previous batch
                 registry.save_source_batch(run_id, batch.source, batch.records, batch.quarantine,
                                            files, batch.rows_read, status="held",
@@ -54,13 +55,14 @@ def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefin
                                            files, batch.rows_read, status="accepted",
                                            message=item.change.reason if item.change else None)
                 frames.append(batch.records)
+            accepted = len(frames[-1]) if unchanged else batch.rows_accepted
             per_source[batch.source] = {
-                "read": batch.rows_read, "accepted": batch.rows_accepted,
+                "read": batch.rows_read, "accepted": accepted,
                 "quarantined": batch.rows_quarantined, "unchanged": unchanged, "held": held,
             }
             what = ("unchanged, kept" if unchanged else
                     "HELD BACK, previous batch kept;" if held else "stored")
-            stage(context, f"{batch.source}: {what} {batch.rows_accepted:,} accepted, "
+            stage(context, f"{batch.source}: {what} {accepted:,} accepted, "
                   f"{batch.rows_quarantined:,} quarantined")
         # Records registered online that no source file has delivered yet stay in the input,
         # so they keep the registry id the API gave them (docs/api.md).

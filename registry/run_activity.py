@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from registry.golden_schema import steward_decisions
 from registry.intake_schema import intake_records
 from registry.publication_schema import publications
-from registry.schema import runs
+from registry.schema import runs, source_files
 from registry.store import RegistryStore
 
 
@@ -58,3 +58,25 @@ def activity_since(store: RegistryStore, since: datetime) -> dict[str, int]:
             .where(intake_records.c.received_at >= since))
     return {"steward decision(s)": int(decisions or 0),
             "online registration(s)": int(registrations or 0)}
+
+
+@dataclass(frozen=True)
+class BatchOrigin:
+    """The run that wrote a source's current accepted records, and what it ran with."""
+
+    run_id: str
+    config_hash: str
+    code_version: str
+
+
+def current_batch_origin(store: RegistryStore, source: str) -> BatchOrigin | None:
+    """Who wrote `source`'s current records (the content run of its current files): a run
+    with the same files, configuration and code would read and validate them the same way."""
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(runs.c.run_id, runs.c.config_hash, runs.c.code_version)
+            .join(source_files, source_files.c.content_run_id == runs.c.run_id)
+            .where(source_files.c.source == source, source_files.c.is_current.is_(True))
+            .order_by(runs.c.started_at.desc()).limit(1)
+        ).first()
+    return BatchOrigin(*row) if row else None

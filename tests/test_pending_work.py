@@ -16,6 +16,7 @@ from pipelines.definitions import JOB_NAME, build_definitions
 from pipelines.pending_work import pending_work
 from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
 from registry.golden_store import GoldenStore
+from registry.run_activity import last_job_run
 from registry.schema import runs
 from registry.sharing_agreement import DEFAULT_SHARING_CONFIG
 from sources.demo import generate_demo_registers
@@ -121,3 +122,38 @@ def test_ubr_run_with_nothing_changed_says_so_and_starts_no_run(
     with engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).select_from(runs)) == 2
     engine.dispose()
+
+
+def test_unchanged_sources_are_not_read_again_and_the_registry_is_the_same(built):
+    data, resources = built
+    _run_job()
+    store = resources["store"].open()
+    before = store.load_source_records()
+    first_run = last_job_run(store).run_id
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
+            instance=instance, raise_on_error=False)
+        assert result.success
+        ingested = {e.asset_key.path[-1]: e.materialization.metadata
+                    for e in result.get_asset_materialization_events()}
+    for source in ("permits", "revenue", "rjsc", "wcb"):
+        metadata = ingested[f"ingested_{source}"]
+        assert metadata["kept_from_run"].value == first_run
+        assert metadata["rows_read"].value == 0
+    matches = ingested["record_matches"]
+    assert matches["records_by_change"].value["unchanged"] == len(before)
+    assert matches["records_by_change"].value["changed"] == 0
+    assert store.load_source_records().equals(before)
+
+    # one file changed: that source alone is read again
+    companies = data / "rjsc" / "companies.csv"
+    companies.write_text(companies.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
+            instance=instance, raise_on_error=False)
+        assert result.success
+        ingested = {e.asset_key.path[-1]: e.materialization.metadata
+                    for e in result.get_asset_materialization_events()}
+    assert "kept_from_run" not in ingested["ingested_rjsc"]
+    assert ingested["ingested_rjsc"]["rows_read"].value > 0
+    assert "kept_from_run" in ingested["ingested_wcb"]

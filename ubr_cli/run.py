@@ -119,6 +119,8 @@ def run(
            "record_matches": {"config": {"workers": workers, "full": full,
                                           "engine": engine.value,
                                           "dask_scheduler": scheduler or ""}}}
+    if full:  # a full run reads every file again, changed or not
+        ops.update(read_everything_config(settings.sources_config))
     run_config = {**QUIET_DAGSTER, "ops": ops}
     with DagsterInstance.from_config(str(dagster_home)) as instance, stage_lines():
         result = job.execute_in_process(
@@ -162,6 +164,15 @@ def _nothing_to_do(settings: "RunSettings") -> bool:
     if work.last_run_id is not None:
         console.print(work.sentence())
     return False
+
+
+def read_everything_config(config: Path) -> dict[str, object]:
+    """Run config that has every source's files read and validated again, even those the
+    registry's current batch came from (pipelines/ingestion.py, `read_unchanged`)."""
+    from sources.config import load_sources
+
+    return {f"ingested_{s.id}": {"config": {"read_unchanged": True}}
+            for s in load_sources(config).sources}
 
 
 def _accept_change_config(config: Path, sources: list[str]) -> dict[str, object]:
