@@ -62,7 +62,7 @@ def build_definitions(
         *[build_expectations_check(s) for s in sources],
         *[build_change_limit_check(s) for s in sources],
         one_cluster_per_record,
-        *golden_checks,
+        golden_checks,
         shares_honour_agreements,
     ]
     job = dg.define_asset_job(

@@ -75,6 +75,9 @@ def test_job_ingests_every_source_reconciles_and_rerun_changes_nothing(environme
         assert run["summary"]["publication"]["businesses"] == len(businesses)
         checks = {e.check_name: e.passed for e in first.get_asset_check_evaluations()}
         assert checks["shares_honour_agreements"] is True
+        audits = {"one_business_per_record", "one_valid_bn_root", "registry_ids_valid",
+                  "events_consistent"}  # one step reads the registry once for all four
+        assert {name: checks.get(name) for name in audits} == dict.fromkeys(audits, True)
         published = first.asset_materializations_for_node("registry_publication")[0].metadata
         shares = published["shares"].value
         assert set(shares) == {"rjsc", "wcb", "revenue", "permits"}
