@@ -137,19 +137,43 @@ def read_frame(
         parts = pgcopy.read_frames(connection, statement, convert)
     else:
         types = arrow_types(statement)
-        result = connection.execute(statement)
+        result = _driver_cursor(connection, statement) or connection.execute(statement)
         parts = []
-        while rows := result.fetchmany(chunk_rows):
-            columns = list(zip(*rows, strict=True))
-            if all(types):  # Arrow builds the arrays in C++: no pandas inference per value
-                arrays = [pa.array(values, type=kind)
-                          for values, kind in zip(columns, types, strict=True)]
-                table = pa.table(arrays, names=names)
-                frame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
-            else:
-                frame = pd.DataFrame({name: np.array(values, dtype=object)
-                                      for name, values in zip(names, columns, strict=True)})
-            parts.append(convert(frame))
+        try:
+            while rows := result.fetchmany(chunk_rows):
+                columns = list(zip(*rows, strict=True))
+                if all(types):  # Arrow builds the arrays in C++: no pandas inference per value
+                    arrays = [pa.array(values, type=kind)
+                              for values, kind in zip(columns, types, strict=True)]
+                    table = pa.table(arrays, names=names)
+                    frame = table.to_pandas(types_mapper=PANDAS_TYPES.get)
+                else:
+                    frame = pd.DataFrame({name: np.array(values, dtype=object)
+                                          for name, values in zip(names, columns, strict=True)})
+                parts.append(convert(frame))
+        finally:
+            result.close()
     if not parts:
         return convert(pd.DataFrame({name: pd.Series(dtype=object) for name in names}))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _driver_cursor(connection: sa.Connection, statement: sa.Select[Any]) -> Any:  # noqa: ANN401
+    """The statement run on the driver's own cursor (in the connection's transaction), or
+    None when SQLAlchemy's per-value processing would change a value: a selected column or a
+    parameter whose type converts (dates, JSON, booleans on SQLite). Skipping the Row
+    objects makes a 374 k-row read about 2.5x faster; the values are the same."""
+    dialect = connection.dialect
+    if any(column.type.dialect_impl(dialect).result_processor(dialect, None) is not None
+           for column in statement.selected_columns):
+        return None
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    if any(bind.type.dialect_impl(dialect).bind_processor(dialect) is not None
+           for bind in compiled.binds.values()):
+        return None
+    params = compiled.construct_params()
+    values = tuple(params[name] for name in compiled.positiontup or ()) \
+        if compiled.positional else params
+    cursor = connection.connection.cursor()
+    cursor.execute(str(compiled), values)
+    return cursor
