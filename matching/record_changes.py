@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from canonical.membership import member_of
+
 # columns that say where a row was read, not what it says: a row that only moved in its file
 # is unchanged
 PLACE_COLUMNS = ("record_key", "source_file", "source_line", "record_hash")
@@ -69,6 +71,6 @@ def compare_records(previous: pd.DataFrame, current: pd.DataFrame) -> RecordChan
     known = was.notna().to_numpy(bool)
     same = known & (was.to_numpy(object) == now.to_numpy(object))
     keys = now.index.to_numpy(object)
-    removed = before.index[~before.index.isin(now.index)].to_numpy(object)
+    removed = before.index[~member_of(before.index, now.index)].to_numpy(object)
     return RecordChanges(new=keys[~known], changed=keys[known & ~same], removed=removed,
                          unchanged=int(same.sum()))

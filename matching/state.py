@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from canonical.membership import member_of
 from matching.blocking import block_against
 from matching.compare import PREPARED, RecordColumns, standard_columns
 from matching.comparisons import compile_comparisons
@@ -114,8 +115,7 @@ class MatchState:
         keys = records["record_key"].astype("string")
         if keys.isna().any() or keys.duplicated().any():
             raise ValueError("arriving records need a present, unique 'record_key'")
-        known = set(self.records["record_key"])
-        clash = int(keys.isin(known).sum())
+        clash = int(member_of(keys, self.records["record_key"]).sum())
         if clash:
             raise ValueError(f"{clash} arriving record key(s) are already in the match state; "
                              "score known records with score_pairs")
@@ -137,8 +137,8 @@ class MatchState:
         """Evidence, probability and decision of pairs of known records (`record_key_l`,
         `record_key_r`), as the run that made the state scored them."""
         index = pd.Series(np.arange(len(self.records)), index=self.records["record_key"])
-        missing = ~pairs["record_key_l"].isin(index.index) | ~pairs["record_key_r"].isin(
-            index.index)
+        missing = ~member_of(pairs["record_key_l"], index.index) | ~member_of(
+            pairs["record_key_r"], index.index)
         if missing.any():
             raise ValueError(f"{int(missing.sum())} pair(s) name records not in the state")
         i = index[pairs["record_key_l"]].to_numpy()

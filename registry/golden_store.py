@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from canonical.golden import GoldenChanges
+from canonical.membership import member_of
 from registry import bulk
 from registry.database import write_transaction
 from registry.golden_schema import (
@@ -121,7 +122,7 @@ class GoldenStore:
         sequence = int(str(last)[4:12]) + 1 if last else 1
         # a record's last removal counts, unless it is linked to an active business again
         departed = departed.sort_values("history_id").drop_duplicates("record_key", keep="last")
-        departed = departed[~departed["record_key"].isin(xref_frame["record_key"])]
+        departed = departed[~member_of(departed["record_key"], xref_frame["record_key"])]
         # a merge's records count while they are still in the business they merged into
         current = xref_frame.set_index("record_key")["registry_id"]
         absorbed = absorbed.sort_values("history_id").drop_duplicates("record_key", keep="last")

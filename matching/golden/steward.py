@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from canonical.membership import member_of
 from canonical.schema import PERSONAL_FIELDS
 
 SAME, DIFFERENT, UNSURE = "same", "different", "unsure"
@@ -82,8 +83,8 @@ def apply_steward_constraints(clusters: pd.DataFrame, pairs: pd.DataFrame,
         return clusters, counts
     keys = clusters["record_key"].to_numpy(object)
     position = pd.Series(np.arange(len(keys)), index=keys)
-    known = current["record_key_l"].isin(position.index) & current["record_key_r"].isin(
-        position.index)
+    known = member_of(current["record_key_l"], position.index) & member_of(
+        current["record_key_r"], position.index)
     current = current[known]
     counts["must_link"] = int((current["judgement"] == SAME).sum())
     counts["cannot_link"] = int((current["judgement"] == DIFFERENT).sum())
