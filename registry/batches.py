@@ -5,7 +5,7 @@ inside the caller's transaction and can be read, tested and replaced on its own.
 """
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from canonical.checksums import combined_checksum
 from canonical.quarantine import QUARANTINE_COLUMNS, STAGES
 from canonical.schema import conform
 from registry.schema import quarantine as quarantine_table
-from registry.schema import source_batches, source_files, source_records
+from registry.schema import runs, source_batches, source_files, source_records
 
 WRITTEN_BATCH_STATUSES: tuple[str, ...] = ("accepted", "failed", "blocked", "held")
 
@@ -155,3 +155,13 @@ def drop_earlier_attempt(connection: sa.Connection, run_id: str, source: str) ->
     )
     connection.execute(source_batches.delete().where(source_batches.c.batch_id == earlier))
     return True
+
+
+def batch_origin(connection: sa.Connection, source: str) -> sa.Row[Any] | None:
+    """run_id, config_hash and code_version of the run that wrote `source`'s current records
+    (the content run of its current files), or None before its first accepted batch."""
+    return connection.execute(
+        sa.select(runs.c.run_id, runs.c.config_hash, runs.c.code_version)
+        .join(source_files, source_files.c.content_run_id == runs.c.run_id)
+        .where(source_files.c.source == source, source_files.c.is_current.is_(True))
+        .order_by(runs.c.started_at.desc()).limit(1)).first()

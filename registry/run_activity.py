@@ -12,10 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from registry.batches import batch_origin
 from registry.golden_schema import steward_decisions
 from registry.intake_schema import intake_records
 from registry.publication_schema import publications
-from registry.schema import runs, source_files
+from registry.schema import runs
 from registry.store import RegistryStore
 
 
@@ -73,10 +74,5 @@ def current_batch_origin(store: RegistryStore, source: str) -> BatchOrigin | Non
     """Who wrote `source`'s current records (the content run of its current files): a run
     with the same files, configuration and code would read and validate them the same way."""
     with store.engine.connect() as connection:
-        row = connection.execute(
-            sa.select(runs.c.run_id, runs.c.config_hash, runs.c.code_version)
-            .join(source_files, source_files.c.content_run_id == runs.c.run_id)
-            .where(source_files.c.source == source, source_files.c.is_current.is_(True))
-            .order_by(runs.c.started_at.desc()).limit(1)
-        ).first()
+        row = batch_origin(connection, source)
     return BatchOrigin(*row) if row else None
