@@ -52,7 +52,9 @@ def build_ingestion_asset(source: SourceConfig) -> dg.AssetsDefinition:
         key=ingested_key(source.id),
         group_name=INGESTION_GROUP,
         description=f"{source.ministry}: rows read from the register and mapped to the "
-        f"canonical schema; unreadable rows go to quarantine ({source.format.value}).",
+        f"canonical schema; unreadable rows go to quarantine ({source.format.value}). Files "
+        "unchanged since a run with the same configuration and code read them are not read "
+        "again (docs/incremental.md).",
         kinds={"pandas", source.format.value},
         tags={"ubr/source": source.id},
     )
