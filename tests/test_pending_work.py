@@ -50,6 +50,16 @@ def _run_job() -> None:
         assert job.execute_in_process(instance=instance, raise_on_error=False).success
 
 
+def _materialised_metadata() -> dict:
+    """Run the job; the metadata of each asset it materialised, by asset name."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
+            instance=instance, raise_on_error=False)
+        assert result.success
+        return {e.asset_key.path[-1]: e.materialization.metadata
+                for e in result.get_asset_materialization_events()}
+
+
 def _schedule(resources):
     schedule = build_nightly_schedule(JOB_NAME)
     with dg.build_schedule_context(resources=resources) as context:
@@ -130,12 +140,7 @@ def test_unchanged_sources_are_not_read_again_and_the_registry_is_the_same(built
     store = resources["store"].open()
     before = store.load_source_records()
     first_run = last_job_run(store).run_id
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
-            instance=instance, raise_on_error=False)
-        assert result.success
-        ingested = {e.asset_key.path[-1]: e.materialization.metadata
-                    for e in result.get_asset_materialization_events()}
+    ingested = _materialised_metadata()
     for source in ("permits", "revenue", "rjsc", "wcb"):
         metadata = ingested[f"ingested_{source}"]
         assert metadata["kept_from_run"].value == first_run
@@ -148,12 +153,7 @@ def test_unchanged_sources_are_not_read_again_and_the_registry_is_the_same(built
     # one file changed: that source alone is read again
     companies = data / "rjsc" / "companies.csv"
     companies.write_text(companies.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
-            instance=instance, raise_on_error=False)
-        assert result.success
-        ingested = {e.asset_key.path[-1]: e.materialization.metadata
-                    for e in result.get_asset_materialization_events()}
+    ingested = _materialised_metadata()
     assert "kept_from_run" not in ingested["ingested_rjsc"]
     assert ingested["ingested_rjsc"]["rows_read"].value > 0
     assert "kept_from_run" in ingested["ingested_wcb"]
