@@ -103,12 +103,14 @@ def test_sql_error_that_quotes_a_value_is_blanked(tmp_path):
     assert_no_personal_value(message)
 
 
-def test_xlsx_cell_that_openpyxl_cannot_read_is_not_quoted(tmp_path):
+def test_xlsx_date_cell_holding_text_quarantines_its_row_without_quoting_it(tmp_path):
     workbook = openpyxl.Workbook()
     workbook.active.append(["id", "owner", "street", "permit", "date"])
     workbook.active.append([1, "x", "y", "z", "2020-01-02"])
+    workbook.active.append([2, "x", "y", "z", "2020-01-03"])
     workbook.save(tmp_path / "plain.xlsx")
-    # A date cell holding text: openpyxl's ValueError quotes the cell.
+    # A date cell holding text (openpyxl failed the whole workbook on it, quoting the cell):
+    # calamine reads it as text, so the row is quarantined as a bad date, the other kept.
     with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, \
             zipfile.ZipFile(tmp_path / "in.xlsx", "w") as target:
         for item in source.infolist():
@@ -117,8 +119,17 @@ def test_xlsx_cell_that_openpyxl_cannot_read_is_not_quoted(tmp_path):
                 data = data.replace(b'<c r="E2" t="inlineStr"><is><t>2020-01-02</t></is></c>',
                                     f'<c r="E2" t="d"><v>{NAME} {SIN}</v></c>'.encode())
             target.writestr(item, data)
+    batch = ingest_source(make_config(format="xlsx", location="in.xlsx"), tmp_path)
+    assert len(batch.records) == 1 and batch.records["source_line"].tolist() == [3]
+    assert list(batch.quarantine["source_line"]) == [2]
+    for reason in batch.quarantine["reason"]:
+        assert_no_personal_value(reason)
+
+
+def test_unreadable_xlsx_names_the_file_not_its_content(tmp_path):
+    (tmp_path / "in.xlsx").write_bytes(b"PK\x03\x04" + f"{NAME} {SIN}".encode() * 20)
     message = failure(make_config(format="xlsx", location="in.xlsx"), tmp_path)
-    assert str(tmp_path / "in.xlsx") in message and "after row 1" in message
+    assert str(tmp_path / "in.xlsx") in message and "not a readable .xlsx workbook" in message
     assert_no_personal_value(message)
 
 
