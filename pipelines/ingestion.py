@@ -69,7 +69,9 @@ def build_ingestion_asset(source: SourceConfig) -> dg.AssetsDefinition:
             if kept is not None:
                 stage(context, f"{source.id}: files unchanged since run {kept.kept_from_run}, "
                       "which read them with this configuration and code: not read again")
+                stored = store.open().current_record_count(source.id) or 0
                 return dg.Output(kept, metadata={**ingestion_metadata(kept, False),
+                                                 "dagster/row_count": stored,
                                                  "kept_from_run": kept.kept_from_run})
             batch = ingest_source(source, catalog.data_path)
         except (SourceIngestError, ConfigError) as exc:

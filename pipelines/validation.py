@@ -97,7 +97,8 @@ def build_validation_asset(source: SourceConfig) -> dg.AssetsDefinition:
         from expectations.validate import validate_source
 
         if batch.kept_from_run:  # validated when run kept_from_run accepted these files
-            return dg.Output(_kept(batch), metadata={"dagster/row_count": 0, "rows_in": 0,
+            stored = store.open().current_record_count(source.id) or 0
+            return dg.Output(_kept(batch), metadata={"dagster/row_count": stored, "rows_in": 0,
                                                      "kept_from_run": batch.kept_from_run})
         docs_dir = store.home() / "data_docs" / context.run_id
         outcome = validate_source(batch.records, source, raw_columns=batch.raw_columns,

@@ -145,6 +145,7 @@ def test_unchanged_sources_are_not_read_again_and_the_registry_is_the_same(built
         metadata = ingested[f"ingested_{source}"]
         assert metadata["kept_from_run"].value == first_run
         assert metadata["rows_read"].value == 0
+        assert metadata["dagster/row_count"].value == int((before["source"] == source).sum())
     matches = ingested["record_matches"]
     assert matches["records_by_change"].value["unchanged"] == len(before)
     assert matches["records_by_change"].value["changed"] == 0
