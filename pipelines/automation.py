@@ -4,11 +4,9 @@ import json
 
 import dagster as dg
 
-from pipelines.pending_work import pending_work
+from pipelines.pending_work import pending_work, source_file_changes
 from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
 from sources.config import ConfigError
-from sources.ingest import fingerprint_source
-from sources.readers import SourceIngestError
 
 
 def build_nightly_schedule(job_name: str) -> dg.ScheduleDefinition:
@@ -53,18 +51,8 @@ def build_source_files_sensor(job_name: str) -> dg.SensorDefinition:
     def _sensor(
         context: dg.SensorEvaluationContext, catalog: SourceCatalog, store: RegistryStoreResource
     ) -> dg.SensorResult | dg.SkipReason:
-        registry = store.open()
-        changed: dict[str, list[str]] = {}
-        problems = []
-        for source in catalog.load().sources:
-            try:
-                prints = fingerprint_source(source, catalog.data_path)
-            except (SourceIngestError, ConfigError) as exc:
-                problems.append(str(exc))
-                continue
-            current = {p.path: p.sha256 for p in prints}
-            if registry.known_file_checksums(source.id) != current:
-                changed[source.id] = sorted(current.values())
+        files = source_file_changes(catalog, store.open())
+        changed, problems = files.changed, list(files.unreadable.values())
         for problem in problems:
             context.log.warning(problem)
         if not changed:

@@ -70,21 +70,37 @@ def pending_work(catalog: SourceCatalog, store: RegistryStoreResource,
     return PendingWork(last.run_id, reasons)
 
 
-def _changed_sources(catalog: SourceCatalog, registry: "RegistryStore") -> list[str]:
+@dataclass(frozen=True)
+class SourceFileChanges:
+    """Sources whose files differ from those behind the registry's current batch."""
+
+    changed: dict[str, list[str]]  # source id -> the SHA-256 of its files now
+    unreadable: dict[str, str]  # source id -> why its files cannot be fingerprinted
+
+
+def source_file_changes(catalog: SourceCatalog, registry: "RegistryStore") -> SourceFileChanges:
+    """Each source's file checksums against what the registry last accepted (no row read);
+    the file sensor and `pending_work` share it."""
     from sources.config import ConfigError
     from sources.ingest import fingerprint_source
     from sources.readers import SourceIngestError
 
-    changed = []
+    changed, unreadable = {}, {}
     for source in catalog.load().sources:
         try:
             current = {p.path: p.sha256 for p in fingerprint_source(source, catalog.data_path)}
-        except (SourceIngestError, ConfigError):
-            changed.append(source.id)  # unreadable now: the run says so, with the reason
+        except (SourceIngestError, ConfigError) as exc:
+            unreadable[source.id] = str(exc)
             continue
         if registry.known_file_checksums(source.id) != current:
-            changed.append(source.id)
-    return [f"new or changed files of {', '.join(changed)}"] if changed else []
+            changed[source.id] = sorted(current.values())
+    return SourceFileChanges(changed, unreadable)
+
+
+def _changed_sources(catalog: SourceCatalog, registry: "RegistryStore") -> list[str]:
+    files = source_file_changes(catalog, registry)
+    ids = sorted({*files.changed, *files.unreadable})  # unreadable: the run says why
+    return [f"new or changed files of {', '.join(ids)}"] if ids else []
 
 
 def _share_hashes(sharing: SharingConfig) -> dict[str, str]:
