@@ -31,16 +31,15 @@ def _kept_batch(source: SourceConfig, catalog: SourceCatalog,
     """The registry's current batch of `source`, if reading its files again could not change
     it: same files, and written by a run with this configuration and committed code."""
     from registry.run_activity import current_batch_origin
-    from registry.store import default_code_version
+    from registry.store import same_committed_code
 
     files = fingerprint_source(source, catalog.data_path)
     registry = store.open()
     if registry.known_file_checksums(source.id) != {f.path: f.sha256 for f in files}:
         return None
     origin = current_batch_origin(registry, source.id)
-    code = default_code_version()
     if (origin is None or origin.config_hash != store.config_hash()
-            or origin.code_version != code or code.endswith("-dirty")):
+            or not same_committed_code(origin.code_version)):
         return None
     return kept_batch(source, files, origin.run_id)
 

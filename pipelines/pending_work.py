@@ -44,7 +44,7 @@ def pending_work(catalog: SourceCatalog, store: RegistryStoreResource,
     and a few queries; no row is read)."""
     from registry.run_activity import activity_since, last_job_run
     from registry.sharing_policy import SharingError
-    from registry.store import default_code_version
+    from registry.store import same_committed_code
 
     registry = store.open()
     last = last_job_run(registry)
@@ -56,7 +56,7 @@ def pending_work(catalog: SourceCatalog, store: RegistryStoreResource,
     reasons = _changed_sources(catalog, registry)
     if last.config_hash != store.config_hash():
         reasons.append("the configuration files changed")
-    if last.code_version != default_code_version() or last.code_version.endswith("-dirty"):
+    if not same_committed_code(last.code_version):
         reasons.append("the code changed (or runs from a checkout with uncommitted changes)")
     for what, count in activity_since(registry, last.started_at).items():
         if count:

@@ -58,6 +58,13 @@ def default_code_version() -> str:
         return "unknown"
 
 
+def same_committed_code(recorded: str) -> bool:
+    """Whether code version `recorded` is the code running now, and committed: a checkout with
+    uncommitted changes (`-dirty`) never counts as the same code."""
+    current = default_code_version()
+    return recorded == current and not current.endswith("-dirty")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
