@@ -15,7 +15,10 @@ Where fork is unavailable (not Linux) everything runs in this process.
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -25,6 +28,10 @@ from matching import pair_scores
 # set in the parent just before a pool forks; read by its workers (inherited, never pickled)
 _TASK: Callable[[Any], Any] | None = None
 _WORKERS: ContextVar[int] = ContextVar("ubr_matching_workers", default=1)
+
+
+class WorkerDied(RuntimeError):
+    """A forked worker ended before returning its partition."""
 
 
 def available_workers() -> int:
@@ -56,6 +63,10 @@ def _run(item: Any) -> Any:
 
 
 def _worker_start() -> None:
+    # a worker dies when told to: the parent may have installed handlers that only set a flag
+    # (Dagster does while it runs a step), which a forked worker would otherwise inherit
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     # the workers are the parallelism: rapidfuzz runs one thread in each
     pair_scores.CPDIST_WORKERS = 1
 
@@ -65,13 +76,23 @@ def _can_fork(workers: int, items: int) -> bool:
 
 
 @contextmanager
-def _pool(task: Callable[[Any], Any], processes: int) -> Iterator[Any]:
+def _pool(task: Callable[[Any], Any], processes: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers that run `task`. A worker that dies (the kernel's out-of-memory killer,
+    a crash) fails the call with BrokenProcessPool instead of leaving it waiting; on the way out
+    the workers are asked to stop, not signalled, and pending partitions are cancelled."""
     global _TASK
     _TASK = task
+    executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_worker_start)
     try:
-        with multiprocessing.get_context("fork").Pool(processes, _worker_start) as pool:
-            yield pool
+        yield executor
+    except BrokenProcessPool as exc:
+        raise WorkerDied(
+            "a matching worker process stopped before it finished (the system kills processes "
+            "when memory runs out): run again with fewer workers (`--workers 1` runs all in "
+            "one process) or on a machine with more memory") from exc
     finally:
+        executor.shutdown(wait=True, cancel_futures=True)
         _TASK = None
 
 
@@ -86,7 +107,7 @@ def map_partitions(task: Callable[[Any], Any], items: list[Any], workers: int) -
         yield from map(task, rest)
         return
     with _pool(task, min(workers, len(rest))) as pool:
-        yield from pool.imap(_run, rest)
+        yield from pool.map(_run, rest)
 
 
 def split_map(task: Callable[[Any], Any], items: list[Any], workers: int) -> list[Any]:
@@ -95,6 +116,6 @@ def split_map(task: Callable[[Any], Any], items: list[Any], workers: int) -> lis
     if not _can_fork(workers, len(items)):
         return [task(item) for item in items]
     with _pool(task, min(workers - 1, len(items) - 1)) as pool:
-        pending = pool.map_async(_run, items[1:])
+        pending = [pool.submit(_run, item) for item in items[1:]]
         first = task(items[0])
-        return [first, *pending.get()]
+        return [first, *(future.result() for future in pending)]

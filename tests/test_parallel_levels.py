@@ -70,3 +70,48 @@ def test_standardising_in_parts_on_workers_gives_the_same_columns(monkeypatch) -
         parallel = standardise_records(records)
     assert forked and set(forked) == {2}
     pd.testing.assert_frame_equal(parallel, serial)
+
+
+_IN_A_CHILD = """
+import os, signal, sys, time
+from matching.parallel import map_partitions, split_map
+
+def task(item):
+    if item == 'die':
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    time.sleep(0.05)
+    return item
+
+# a handler that only records the signal, as Dagster installs while it runs a step
+signal.signal(signal.SIGTERM, lambda signum, frame: None)
+print(list(map_partitions(task, list(range(6)), workers=2)), flush=True)
+print(split_map(task, list(range(4)), workers=2), flush=True)
+try:
+    list(map_partitions(task, [0, 1, 'die', 3], workers=2))
+except Exception as exc:
+    print(type(exc).__name__, "fewer workers" in str(exc), flush=True)
+"""
+
+
+def test_workers_finish_under_a_parent_signal_handler_and_a_killed_worker_fails_the_call(
+        tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "child.py"
+    script.write_text(_IN_A_CHILD)
+    root = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        out, err = child.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the workers too
+        child.communicate()
+        raise AssertionError("the partitions never came back: a worker hung") from None
+    assert child.returncode == 0, err
+    assert out.splitlines() == ["[0, 1, 2, 3, 4, 5]", "[0, 1, 2, 3]", "WorkerDied True"]
