@@ -3,6 +3,7 @@ next to Splink 5 scoring the same records one at a time (the yardstick).
 
     .venv/bin/python benchmarks/api_latency.py --businesses 20000 --requests 1000
     .venv/bin/python benchmarks/api_latency.py --businesses 100000 --keep /tmp/ubr-api-100k
+    .venv/bin/python benchmarks/api_latency.py --keep /tmp/ubr-api-100k --processes 2
 
 Stages, each printed with its counts and seconds:
 1. registry: the demo registers (benchmarks/datasets.py, cached in .bench_cache/) and the batch
@@ -11,8 +12,9 @@ Stages, each printed with its counts and seconds:
 2. queries: records of the demo registers, perturbed with a fixed seed (typos in the name,
    fields dropped or abbreviated, phone and postal code reformatted), plus ~20 % businesses the
    registry does not hold (benchmarks/second_generator);
-3. start-up: `ubr serve` as a subprocess, until /v1/health answers; the server's own loading
-   time and its resident memory (VmRSS, VmHWM);
+3. start-up: `ubr serve --processes N` as a subprocess, until /v1/health answers; the
+   server's own loading time and its resident memory (VmRSS, VmHWM), and under load the
+   proportional set size of all its processes together (shared pages counted once);
 4. warm-up (50 requests), then the load: --concurrency asyncio clients in this process (one
    keep-alive httpx.AsyncClient each) share --requests requests; the phase stops by itself at
    --duration-cap. Latency is time.perf_counter() around each call. The server's CPU comes from
@@ -208,6 +210,24 @@ def proc_memory_mib(pid: int) -> dict[str, float]:
             if line.startswith(("VmRSS:", "VmHWM:")):
                 out[line.split(":")[0]] = int(line.split()[1]) / 1024
     return out
+
+
+def server_pids(pid: int) -> list[int]:
+    """The server and the processes it forked (`--processes`)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return [pid, *(int(child) for child in children.read().split())]
+    except OSError:
+        return [pid]
+
+
+def total_pss_mib(pids: list[int]) -> float:
+    """Proportional set size of the processes together: pages they share counted once."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            total += sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+    return total / 1024
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -457,14 +477,16 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         with log.open("w") as out:
             process = subprocess.Popen(
                 [UBR, "serve", "--database-url", url, "--home", str(work / "home"),
-                 "--port", str(port)], env=server_environment(url, work),
+                 "--port", str(port), "--processes", str(args.processes)],
+                env=server_environment(url, work),
                 stdout=out, stderr=subprocess.STDOUT)
         health = wait_for_health(base, process, log)
         memory = proc_memory_mib(process.pid)
         stage("start-up", f"/v1/health answered: {health['records']:,} records, registry "
               f"{health['registry_version']}, loaded in {health['loaded_in_seconds']:.1f} s "
               f"(server's own figure); RSS {memory['VmRSS']:,.0f} MiB, "
-              f"peak {memory['VmHWM']:,.0f} MiB", time.perf_counter() - started)
+              f"peak {memory['VmHWM']:,.0f} MiB; {args.processes} process(es)",
+              time.perf_counter() - started)
 
         with timed() as took:
             samples, _, _ = asyncio.run(load(base, warmup, 1, args.duration_cap))
@@ -472,12 +494,15 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
               f"{sum(s.status == 200 for s in samples)} answered 200", took[0])
 
         offset = log.stat().st_size
-        cpu_before, own_before = proc_cpu_seconds(process.pid), time.process_time()
+        pids = server_pids(process.pid)
+        cpu_before = sum(map(proc_cpu_seconds, pids))
+        own_before = time.process_time()
         samples, wall, capped = asyncio.run(
             load(base, main_load, args.concurrency, args.duration_cap))
-        server_cpu = proc_cpu_seconds(process.pid) - cpu_before
+        server_cpu = sum(map(proc_cpu_seconds, pids)) - cpu_before
         own_cpu = time.process_time() - own_before
         memory = proc_memory_mib(process.pid)
+        pss = total_pss_mib(pids)
         ok = [s.seconds for s in samples if s.status == 200]
         errors = [s for s in samples if s.status != 200]
         stage("load", f"{args.concurrency} clients, {len(samples):,} of {len(main_load):,} "
@@ -491,7 +516,8 @@ def benchmark(args: argparse.Namespace, work: Path) -> None:
         print(f"  answers: {answers_line(samples)}")
         print(f"  server CPU {server_cpu:.1f} s over {wall:.1f} s "
               f"({server_cpu / wall:.2f} cores), {1000 * server_cpu / max(len(samples), 1):.1f} "
-              f"ms per request; RSS {memory['VmRSS']:,.0f} MiB, peak {memory['VmHWM']:,.0f} MiB")
+              f"ms per request; RSS {memory['VmRSS']:,.0f} MiB, peak {memory['VmHWM']:,.0f} MiB "
+              f"(first process); {len(pids)} process(es) together {pss:,.0f} MiB PSS")
         print(f"  closed loop: {args.concurrency} busy clients / {len(samples) / wall:.1f} req/s "
               f"= {1000 * args.concurrency * wall / max(len(samples), 1):.0f} ms mean latency "
               f"(Little's law); a p50 of {GOAL_P50_MS:.0f} ms with {args.concurrency} clients "
@@ -557,6 +583,8 @@ def main() -> None:
                         help="build the registry in this folder, or reuse the one it holds")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink yardstick")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes (`ubr serve --processes`)")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

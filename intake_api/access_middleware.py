@@ -21,11 +21,15 @@ SERVER_ERROR = {"detail": "the server could not answer; its log names the error 
 
 class AccessLog:
     """Times each HTTP call, records /v1/ calls (but health) with who, what and why, and
-    turns an unhandled error into a 500 whose body and log line carry no value."""
+    turns an unhandled error into a 500 whose body and log line carry no value. With several
+    server processes, each answer names the one that gave it (header X-UBR-Process)."""
 
-    def __init__(self, app: ASGIApp, recorder: AccessRecorder) -> None:
+    def __init__(self, app: ASGIApp, recorder: AccessRecorder,
+                 process: int | None = None) -> None:
         self.app = app
         self.recorder = recorder
+        self.process_header = None if process is None else (b"x-ubr-process",
+                                                            str(process).encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,6 +43,8 @@ class AccessLog:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
+                if self.process_header:
+                    message["headers"] = [*message.get("headers", []), self.process_header]
             await send(message)
 
         try:

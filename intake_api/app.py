@@ -54,7 +54,8 @@ def _field_of(error: dict) -> str:
 
 
 def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder,
-               on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+               on_shutdown: Callable[[], None] | None = None,
+               process: int | None = None) -> FastAPI:
     """The API over `service`; `recorder` receives every call under /v1/."""
 
     @asynccontextmanager
@@ -84,7 +85,7 @@ def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder
     def note(request: Request, rows: int, **detail: object) -> None:
         request.state.access.update(rows=rows, detail=detail)
 
-    app.add_middleware(AccessLog, recorder=recorder)
+    app.add_middleware(AccessLog, recorder=recorder, process=process)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

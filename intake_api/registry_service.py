@@ -13,19 +13,20 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from intake_api.record_validation import RecordRejected, validate_record
+from intake_api.registration_clock import RegistrationClock
 from matching.current_state import current_state
 from matching.golden.registry_ids import format_registry_id
 from matching.resolver import Resolver
 from matching.scoring import MATCH, REVIEW
 from registry.golden_store import GoldenStore
-from registry.intake_store import IntakeRegistration, IntakeResult, IntakeStore
+from registry.intake_store import IntakeRegistration, IntakeResult, IntakeStore, OnlineRecord
 from registry.publication import read_shared_businesses
 from registry.sharing_agreement import SharingAgreement, SharingFile
 from registry.sharing_policy import agreement_secret, shared_rows
@@ -46,6 +47,8 @@ class LoadedRegistry:
     resolver: Resolver
     registry_of: dict[str, str]  # record_key -> registry_id
     seconds: float
+    taken_in: int = 0  # the newest online registration (intake id) in `resolver`
+    online_keys: set[str] = field(default_factory=set)  # registered online since the run
 
 
 def _evidence(row: Any, comparisons: list[str]) -> dict[str, dict[str, Any]]:
@@ -70,7 +73,8 @@ class RegistryService:
 
     def __init__(self, store: RegistryStore, home: Path, sharing: SharingFile,
                  sources: dict[str, Any], min_probability: float = 0.05,
-                 say: Callable[[str], None] = print) -> None:
+                 say: Callable[[str], None] = print,
+                 clock: RegistrationClock | None = None) -> None:
         self.store = store
         self.home = home
         self.golden = GoldenStore(store)
@@ -83,7 +87,9 @@ class RegistryService:
         self._lock = threading.RLock()  # the resolver's population grows on registration
         # (ministry, registry id) -> the business as shared, most recently used last
         self._shared: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
+        self.clock = clock or RegistrationClock()
         self.loaded = self._load()
+        self.clock.advance(self.loaded.taken_in)
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self) -> LoadedRegistry:
@@ -94,17 +100,47 @@ class RegistryService:
             raise RegistryNotReady(f"no registry to serve from {self.store.url}: {why}; run "
                                    "`ubr run` first (the API serves the last published run)")
         resolver = Resolver(state)
+        latest = self.intake.latest_intake_id()
         registry_of = self.intake.registry_ids()
-        seconds = time.perf_counter() - start
+        # records registered online since that run are not in its state yet
+        pending = self.intake.registrations_after(0, up_to=latest, undelivered_only=True)
+        in_state = set(resolver.record_keys_among([p.record_key for p in pending]))
+        loaded = LoadedRegistry(published, resolver, registry_of, 0.0, latest)
+        self._take_in(loaded, [p for p in pending if p.record_key not in in_state])
+        loaded.seconds = time.perf_counter() - start
         self.say(f"registry run {published}: {resolver.size:,} records, "
-                 f"{len(set(registry_of.values())):,} businesses loaded in {seconds:.1f}s")
-        return LoadedRegistry(published, resolver, registry_of, seconds)
+                 f"{len(set(registry_of.values())):,} businesses loaded in "
+                 f"{loaded.seconds:.1f}s")
+        return loaded
+
+    def _take_in(self, loaded: LoadedRegistry, online: list[OnlineRecord]) -> None:
+        """Make online registrations candidates of `loaded` (the caller holds the lock or
+        owns `loaded` alone)."""
+        for registration in online:
+            if registration.record_key not in loaded.online_keys:
+                loaded.resolver.add(registration.record_key,
+                                    loaded.resolver.prepare(registration.record))
+                loaded.online_keys.add(registration.record_key)
+            loaded.registry_of[registration.record_key] = registration.registry_id
+            for cached in [k for k in self._shared if k[1] == registration.registry_id]:
+                del self._shared[cached]
+            loaded.taken_in = max(loaded.taken_in, registration.intake_id)
+
+    def catch_up(self) -> None:
+        """Take in what other server processes registered since this one last looked."""
+        loaded = self.loaded
+        if self.clock.latest <= loaded.taken_in:
+            return
+        with self._lock:
+            if self.loaded is loaded and self.clock.latest > loaded.taken_in:
+                self._take_in(loaded, self.intake.registrations_after(loaded.taken_in))
 
     def reload_if_published(self) -> bool:
         """Load a newer published registry, if there is one, and swap it in."""
         if self.golden.latest_golden_run() == self.loaded.run_id:
             return False
         fresh = self._load()
+        self.clock.advance(fresh.taken_in)
         with self._lock:
             self.loaded = fresh
             self._shared.clear()
@@ -159,6 +195,7 @@ class RegistryService:
     # -- resolving -----------------------------------------------------------------------------
     def _candidate_pairs(self, record: dict[str, Any],
                          prepared: dict | None = None) -> tuple[pd.DataFrame, LoadedRegistry]:
+        self.catch_up()
         with self._lock:
             loaded = self.loaded
             found = loaded.resolver.resolve(record, prepared)
@@ -172,6 +209,7 @@ class RegistryService:
                 min_probability: float | None) -> tuple[list[dict], str]:
         """The best candidate businesses for `record`, best first, as the ministry sees them:
         each business once (its best pair), at or above the minimum probability."""
+        self.catch_up()
         with self._lock:
             loaded = self.loaded
             found = loaded.resolver.resolve_columns(record)
@@ -232,9 +270,11 @@ class RegistryService:
         with self._lock:
             if self.loaded is loaded:
                 loaded.resolver.add(key, loaded.resolver.prepare(record))
+                loaded.online_keys.add(key)
                 loaded.registry_of[key] = result.registry_id
             for cached in [k for k in self._shared if k[1] == result.registry_id]:
                 del self._shared[cached]
+        self.clock.advance(result.intake_id)  # the other processes take it in from the store
         return result
 
 

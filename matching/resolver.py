@@ -81,6 +81,15 @@ class Resolver:
         """Records in the population (stored and added)."""
         return len(self._records) + len(self._added)
 
+    def record_keys_among(self, keys: list[str]) -> list[str]:
+        """Those of `keys` that are records of the population (one pass over its keys)."""
+        if not keys:
+            return []
+        wanted = set(keys)
+        held = {key for key in self._arrays["record_key"] if key in wanted}
+        held.update(row["record_key"] for row in self._added if row["record_key"] in wanted)
+        return [key for key in keys if key in held]
+
     def _group_counts(self, group: tuple[str, ...]) -> Counter:
         """Per value: how many records hold it in any of the group's columns."""
         if group not in self._counts:

@@ -71,6 +71,7 @@ class IntakeResult:
     review_pairs: int
     decision: str | None  # of the best candidate
     match_probability: float | None
+    intake_id: int = 0  # intake_records.intake_id: the order of online registrations
 
 
 def _now() -> datetime:
@@ -83,6 +84,16 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()[:10]
     return value.item() if hasattr(value, "item") else value
+
+
+@dataclass(frozen=True)
+class OnlineRecord:
+    """One online registration as a resolver takes it in."""
+
+    intake_id: int
+    record_key: str
+    registry_id: str
+    record: dict[str, Any]  # canonical values, conformed as a batch reads them
 
 
 class IntakeStore:
@@ -128,6 +139,34 @@ class IntakeStore:
                     return None
                 registry_id = row.retired_into
         return None
+
+    def latest_intake_id(self) -> int:
+        """The newest online registration's intake id (0 when there is none)."""
+        with self.engine.connect() as connection:
+            return int(connection.scalar(sa.select(sa.func.max(intake_records.c.intake_id)))
+                       or 0)
+
+    def registrations_after(self, intake_id: int, up_to: int | None = None,
+                            undelivered_only: bool = False) -> list[OnlineRecord]:
+        """Online registrations newer than `intake_id` (and at most `up_to`), oldest first,
+        with the canonical values each was registered with."""
+        ir = intake_records.c
+        statement = sa.select(ir.intake_id, ir.source, ir.source_record_id, ir.registry_id,
+                              ir.record).where(ir.intake_id > intake_id).order_by(ir.intake_id)
+        if up_to is not None:
+            statement = statement.where(ir.intake_id <= up_to)
+        if undelivered_only:
+            statement = statement.where(ir.delivered_run_id.is_(None))
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        if not rows:
+            return []
+        values = conform(pd.DataFrame([{**r.record, "source": r.source,
+                                        "source_record_id": r.source_record_id} for r in rows],
+                                      columns=CANONICAL_COLUMNS))
+        return [OnlineRecord(int(r.intake_id), record_key(r.source, r.source_record_id),
+                             r.registry_id, record)
+                for r, record in zip(rows, values.to_dict("records"), strict=True)]
 
     def business_rows(self, registry_ids: Sequence[str]) -> pd.DataFrame:
         """businesses rows (registry_id, status, retired_into, golden columns) of these ids."""
@@ -191,16 +230,17 @@ class IntakeStore:
                     run_id=run_id, source=reg.source, source_record_id=reg.source_record_id,
                     change="linked", registry_id=registry_id))
                 reviews = self._write_pairs(connection, run_id, key, registry_id, reg.pairs)
-                connection.execute(intake_records.insert().values(
+                inserted = connection.execute(intake_records.insert().values(
                     run_id=run_id, received_at=now, ministry=reg.ministry, source=reg.source,
                     source_record_id=reg.source_record_id, registry_id=registry_id,
                     outcome=outcome, decision=reg.decision,
                     match_probability=reg.match_probability,
                     record={k: _json_value(v) for k, v in reg.record.items()}))
+                intake_id = int(inserted.inserted_primary_key[0])
         finally:
             lock.release()
         return IntakeResult(registry_id, run_id, outcome, reviews, reg.decision,
-                            reg.match_probability)
+                            reg.match_probability, intake_id)
 
     @staticmethod
     def _insert_run(connection: sa.Connection, reg: IntakeRegistration, now: datetime) -> str:

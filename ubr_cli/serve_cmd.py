@@ -29,6 +29,10 @@ def serve(
     reload_every: float = typer.Option(
         30.0, "--reload-every", min=0.0,
         help="Seconds between checks for a newer published registry (0: never reload)."),
+    processes: int = typer.Option(
+        1, "--processes", min=0,
+        help="Server processes answering side by side, forked after the registry is loaded "
+        "(0: one per core). Each holds its own copy of what it changes."),
 ) -> None:
     """Serve the registry to ministry intake desks: resolve, register, read (OpenAPI at /docs).
 
@@ -36,16 +40,21 @@ def serve(
     """
     from intake_api.api_keys import ApiKeyError
     from intake_api.registry_service import RegistryNotReady
-    from intake_api.server import build_app
+    from intake_api.server import load_service
     from intake_api.server import serve as run_server
+    from matching.parallel import available_workers
     from registry.database import database_url as default_url
     from registry.sharing_agreement import ConfigError
     from registry.sharing_policy import SharingError
 
     try:
-        app = build_app(database_url or default_url(), home, sharing_config, config,
-                        min_probability, reload_every, say=console.print)
+        loaded = load_service(database_url or default_url(), home, sharing_config, config,
+                              min_probability, say=console.print)
     except (ApiKeyError, RegistryNotReady, ConfigError, SharingError) as exc:
         raise fail(str(exc)) from None
     console.print(f"serving on http://{host}:{port} (OpenAPI: http://{host}:{port}/docs)")
-    run_server(app, host, port)
+    try:
+        run_server(loaded, host, port, processes or available_workers(), reload_every,
+                   say=console.print)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
