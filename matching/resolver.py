@@ -14,6 +14,7 @@ compared and scored with the same comparisons, model, rules and thresholds; shar
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,13 @@ from matching.state import MatchState
 
 ARRIVAL_KEY = "<arriving record>"
 EMPTY_COLUMNS = ("record_key_l", "record_key_r", "match_probability", "match_weight", "decision")
+
+
+@lru_cache(maxsize=16)
+def _rule_dtype(rule_names: tuple[str, ...]) -> pd.CategoricalDtype:
+    """Built once: a categorical dtype validates its categories, which costs more than a
+    request's scoring."""
+    return pd.CategoricalDtype(list(rule_names))
 
 
 class _PopulationColumns(RecordColumns):
@@ -142,8 +150,8 @@ class Resolver:
                                   self.size + 1)
         n = len(positions)
         part = {"i": np.arange(n, dtype=np.int64), "j": np.full(n, n, np.int64),
-                "blocking_rule": pd.Categorical.from_codes(rule_of,
-                                                           categories=self.index.rule_names)}
+                "blocking_rule": pd.Categorical.from_codes(rule_of, dtype=_rule_dtype(
+                    tuple(self.index.rule_names)))}
         scored = score_columns(part, level_columns(part["i"], part["j"], cols, self.comparisons),
                                cols, self.settings, self.comparisons, self.state.model)
         order = np.argsort(-scored["match_probability"], kind="stable")

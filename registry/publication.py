@@ -218,11 +218,12 @@ def read_shared_businesses(engine: sa.Engine, ministry: str, columns: list[str],
                            registry_ids: list[str]) -> dict[str, dict]:
     """These businesses as the ministry's current share holds them (by registry id); a
     business not in the share is not in the answer. For the real-time API: a few rows, by key."""
+    if not registry_ids:
+        return {}
     table = shared_businesses
+    # the current publication as a subquery: one round trip per call, not two
+    chosen = sa.select(sa.func.max(publications.c.publication_id)).scalar_subquery()
     with engine.connect() as connection:
-        chosen = current_publication_id(connection)
-        if chosen is None or not registry_ids:
-            return {}
         rows = connection.execute(sa.select(*(table.c[name] for name in columns)).where(
             table.c.ministry == ministry, table.c.registry_id.in_(registry_ids),
             visible_in(table, chosen))).mappings().all()
