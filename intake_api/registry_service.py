@@ -7,6 +7,7 @@ the in-memory population at once; when a batch run publishes a newer registry, i
 in the background and swapped in.
 """
 
+import gc
 import hashlib
 import json
 import threading
@@ -144,6 +145,11 @@ class RegistryService:
         with self._lock:
             self.loaded = fresh
             self._shared.clear()
+        # a forked server froze the first registry's objects (intake_api/server.py) so that
+        # the collector would not touch their shared pages; unfrozen, the replaced registry's
+        # reference cycles can be collected instead of staying for the server's lifetime
+        gc.unfreeze()
+        gc.collect()
         return True
 
     def watch(self, every_seconds: float = 30.0) -> threading.Thread:
