@@ -118,14 +118,20 @@ class RegistryService:
         """Make online registrations candidates of `loaded` (the caller holds the lock or
         owns `loaded` alone)."""
         for registration in online:
-            if registration.record_key not in loaded.online_keys:
-                loaded.resolver.add(registration.record_key,
-                                    loaded.resolver.prepare(registration.record))
-                loaded.online_keys.add(registration.record_key)
-            loaded.registry_of[registration.record_key] = registration.registry_id
-            for cached in [k for k in self._shared if k[1] == registration.registry_id]:
-                del self._shared[cached]
+            self._add_online(loaded, registration.record_key, registration.registry_id,
+                             registration.record)
             loaded.taken_in = max(loaded.taken_in, registration.intake_id)
+
+    def _add_online(self, loaded: LoadedRegistry, key: str, registry_id: str,
+                    record: dict[str, Any]) -> None:
+        """One online record as a candidate of `loaded` (once), and its business's cached
+        share rows dropped."""
+        if key not in loaded.online_keys:
+            loaded.resolver.add(key, loaded.resolver.prepare(record))
+            loaded.online_keys.add(key)
+        loaded.registry_of[key] = registry_id
+        for cached in [k for k in self._shared if k[1] == registry_id]:
+            del self._shared[cached]
 
     def catch_up(self) -> None:
         """Take in what other server processes registered since this one last looked."""
@@ -274,12 +280,10 @@ class RegistryService:
             format_registry_id)
         key = f"{source}:{source_record_id}"
         with self._lock:
-            if self.loaded is loaded:
-                loaded.resolver.add(key, loaded.resolver.prepare(record))
-                loaded.online_keys.add(key)
-                loaded.registry_of[key] = result.registry_id
-            for cached in [k for k in self._shared if k[1] == result.registry_id]:
-                del self._shared[cached]
+            # into the registry served now (a reload meanwhile may have read the store before
+            # this record was written); taken_in stays: other processes' registrations below
+            # this one may still be pending here
+            self._add_online(self.loaded, key, result.registry_id, record)
         self.clock.advance(result.intake_id)  # the other processes take it in from the store
         return result
 

@@ -78,8 +78,8 @@ def _can_fork(workers: int, items: int) -> bool:
 @contextmanager
 def _pool(task: Callable[[Any], Any], processes: int) -> Iterator[ProcessPoolExecutor]:
     """Forked workers that run `task`. A worker that dies (the kernel's out-of-memory killer,
-    a crash) fails the call with BrokenProcessPool instead of leaving it waiting; on the way out
-    the workers are asked to stop, not signalled, and pending partitions are cancelled."""
+    a crash) fails the call with WorkerDied instead of leaving it waiting; on the way out the
+    workers are asked to stop, not signalled, and pending partitions are cancelled."""
     global _TASK
     _TASK = task
     executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
