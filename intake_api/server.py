@@ -125,7 +125,10 @@ def serve(loaded: LoadedService, host: str, port: int, processes: int = 1,
                 _stop_with_parent()
                 loaded.store.engine.dispose(close=False)  # the parent keeps its connections
                 _run_uvicorn(process_app(loaded, reload_seconds, index, say), sock)
-            except BaseException:  # noqa: BLE001 - a child must never return into the parent's code
+            except BaseException as exc:  # noqa: BLE001 - never return into the parent's code
+                if not isinstance(exc, KeyboardInterrupt | SystemExit):
+                    say(f"server process {index} stopped: {type(exc).__name__} (no values "
+                        "shown); the other processes go on answering")
                 code = 1
             finally:
                 os._exit(code)

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from canonical.membership import member_of
 from matching.blocking_index import BlockingIndex
 from matching.compare import RecordColumns, level_columns, worker_columns
 from matching.comparisons import compile_comparisons
@@ -90,12 +91,12 @@ class Resolver:
         return len(self._records) + len(self._added)
 
     def record_keys_among(self, keys: list[str]) -> list[str]:
-        """Those of `keys` that are records of the population (one pass over its keys)."""
+        """Those of `keys` (a few online registrations) that are records of the population."""
         if not keys:
             return []
-        wanted = set(keys)
-        held = {key for key in self._arrays["record_key"] if key in wanted}
-        held.update(row["record_key"] for row in self._added if row["record_key"] in wanted)
+        stored = self._arrays["record_key"]
+        held = set(stored[member_of(stored, keys)])
+        held.update(row["record_key"] for row in self._added if row["record_key"] in keys)
         return [key for key in keys if key in held]
 
     def _group_counts(self, group: tuple[str, ...]) -> Counter:

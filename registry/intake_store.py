@@ -11,7 +11,7 @@ keeps the registry id the API gave it. Messages carry ids and counts, never reco
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -71,7 +71,7 @@ class IntakeResult:
     review_pairs: int
     decision: str | None  # of the best candidate
     match_probability: float | None
-    intake_id: int = 0  # intake_records.intake_id: the order of online registrations
+    intake_id: int  # intake_records.intake_id: the order of online registrations
 
 
 def _now() -> datetime:
@@ -94,6 +94,14 @@ class OnlineRecord:
     record_key: str
     registry_id: str
     record: dict[str, Any]  # canonical values, conformed as a batch reads them
+
+
+def _canonical_rows(records: Iterable[dict[str, Any]], sources: Iterable[str],
+                    source_record_ids: Iterable[str]) -> pd.DataFrame:
+    """Stored online records (JSON values) as canonical rows, typed as a batch reads them."""
+    return conform(pd.DataFrame([{**r, "source": s, "source_record_id": i} for r, s, i in
+                                 zip(records, sources, source_record_ids, strict=True)],
+                                columns=CANONICAL_COLUMNS))
 
 
 class IntakeStore:
@@ -161,9 +169,8 @@ class IntakeStore:
             rows = connection.execute(statement).all()
         if not rows:
             return []
-        values = conform(pd.DataFrame([{**r.record, "source": r.source,
-                                        "source_record_id": r.source_record_id} for r in rows],
-                                      columns=CANONICAL_COLUMNS))
+        values = _canonical_rows([r.record for r in rows], [r.source for r in rows],
+                                 [r.source_record_id for r in rows])
         return [OnlineRecord(int(r.intake_id), record_key(r.source, r.source_record_id),
                              r.registry_id, record)
                 for r, record in zip(rows, values.to_dict("records"), strict=True)]
@@ -327,10 +334,8 @@ class IntakeStore:
         is_delivered = pd.Series([(s, r) in keys for s, r in zip(
             pending["source"], pending["source_record_id"], strict=True)], dtype=bool)
         carried = pending[~is_delivered.to_numpy()]
-        frame = conform(pd.DataFrame([{**r, "source": s, "source_record_id": i} for r, s, i in
-                                      zip(carried["record"], carried["source"],
-                                          carried["source_record_id"], strict=True)],
-                                     columns=CANONICAL_COLUMNS)) if len(carried) else \
+        frame = _canonical_rows(carried["record"], carried["source"],
+                                carried["source_record_id"]) if len(carried) else \
             empty_canonical_frame()
         with write_transaction(self.engine) as connection:
             done = pending.loc[is_delivered.to_numpy(), "intake_id"].tolist()
