@@ -114,7 +114,7 @@ def serve(loaded: LoadedService, host: str, port: int, processes: int = 1,
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     sock = _listening_socket(host, port)
-    if processes > 1:
+    if processes > 0:
         gc.freeze()  # the loaded objects stay shared: the collector need not touch their pages
     children: list[int] = []
     for index in range(1, processes):

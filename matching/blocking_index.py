@@ -12,7 +12,7 @@ a group of the stored records plus the arrival that is larger than the rule's
     index.add(prepared_row)                        # the record joins the population
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -137,29 +137,47 @@ class BlockingIndex:
             positions, codes = positions[keep], codes[keep]
         return positions, codes
 
+    def _coder(self, create: bool = False) -> Callable[[str, object], int]:
+        """A key column's value -> its code, each asked of the vocabulary once per record
+        (rules share key columns)."""
+        memo: dict[tuple[str, object], int] = {}
+
+        def code(key: str, value: object) -> int:
+            try:
+                return memo[(key, value)]
+            except KeyError:
+                found = memo[(key, value)] = self._vocabulary[key].code(value, create)
+                return found
+            except TypeError:  # an unhashable value: never a code
+                return self._vocabulary[key].code(value, create)
+        return code
+
     def _record_codes(self, record: Mapping[str, object], rule: _RuleIndex,
-                      create: bool = False) -> np.ndarray:
-        """The codes `record` holds for `rule` (none when a key is missing or unknown)."""
-        keys = sorted(rule.keys, key=lambda k: not self._is_list[k])
+                      code: Callable[[str, object], int]) -> list[int]:
+        """The codes `record` holds for `rule`, sorted (none when a key is missing or
+        unknown); plain Python: a record holds a handful, numpy's set-up would cost more."""
+        keys = rule.keys
+        if len(keys) == 2 and self._is_list[keys[1]]:  # the list key first, as _combine packs
+            keys = keys[::-1]
         values = record.get(keys[0])
         first = values if self._is_list[keys[0]] and isinstance(values, list) else [values]
-        codes = np.array([self._vocabulary[keys[0]].code(v, create) for v in first], np.int64)
-        codes = codes[codes >= 0]
-        if len(keys) > 1:
-            other = self._vocabulary[keys[1]].code(record.get(keys[1]), create)
+        codes = {found for found in (code(keys[0], v) for v in first) if found >= 0}
+        if len(keys) > 1 and codes:
+            other = code(keys[1], record.get(keys[1]))
             if other < 0:
-                return np.empty(0, np.int64)
-            codes = codes * _SHIFT + other
-        return np.unique(codes)
+                return []
+            codes = {found * int(_SHIFT) + other for found in codes}
+        return sorted(codes)
 
     def candidates(self, record: Mapping[str, object]) -> tuple[np.ndarray, np.ndarray]:
         """Stored positions that share a key group with `record` (a prepared record as a
         mapping of column to value) and the index of the first rule that found each; groups
         that with the record would exceed the rule's max_block_size are skipped."""
         found, rules = [], []
+        code = self._coder()
         for rule in self._rules:
-            for code in self._record_codes(record, rule):
-                group = rule.group(int(code))
+            for key in self._record_codes(record, rule, code):
+                group = rule.group(key)
                 if len(group) > 0 and len(group) + 1 <= rule.max_block_size:
                     found.append(group)
                     rules.append(np.full(len(group), rule.number))
@@ -175,7 +193,8 @@ class BlockingIndex:
     def add(self, record: Mapping[str, object]) -> int:
         """Index one more record (a prepared record); returns its position."""
         position = self.size
+        code = self._coder(create=True)
         for rule in self._rules:
-            rule.insert(self._record_codes(record, rule, create=True), position)
+            rule.insert(self._record_codes(record, rule, code), position)
         self.size += 1
         return position

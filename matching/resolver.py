@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from canonical.membership import member_of
+from matching.arrival_scores import ArrivalScorer
 from matching.blocking_index import BlockingIndex
 from matching.compare import RecordColumns, level_columns, worker_columns
 from matching.comparisons import compile_comparisons
@@ -71,6 +72,7 @@ class Resolver:
         self.state = state
         self.settings = state.settings
         self.comparisons = compile_comparisons(state.settings.comparisons)
+        self.scorer = ArrivalScorer(self.comparisons, state.settings, state.model)
         self._records = state.records.reset_index(drop=True)
         self._added: list[dict] = []
         self._columns = list(self._records.columns)
@@ -140,8 +142,49 @@ class Resolver:
 
     def resolve_columns(self, record: Mapping[str, object],
                         prepared: dict | None = None) -> dict[str, object]:
-        """`resolve`'s columns as arrays, best first (no frame: building one costs more than
-        scoring the few pairs of a request)."""
+        """`resolve`'s columns, best first, scored pair by pair (matching/arrival_scores.py:
+        no frame, no per-level masks; equal to `score_as_batch`)."""
+        prepared = prepared or self.prepare(record)
+        positions, rule_of = self.index.candidates(prepared)
+        if not len(positions):
+            return {c: np.empty(0, float if c.startswith("match_") else object)
+                    for c in EMPTY_COLUMNS}
+        n = len(positions)
+        column = self._candidate_columns(positions)
+        scored = self.scorer.score(column, n, prepared, self._value_count, self.size + 1)
+        order = np.argsort(-scored["match_probability"], kind="stable")
+        rule_names = np.array(self.index.rule_names, object)
+        found: dict[str, object] = {
+            "record_key_l": np.array(column("record_key"), object)[order],
+            "record_key_r": np.full(n, ARRIVAL_KEY, object),
+            "i": order.astype(np.int64), "j": np.full(n, n, np.int64),
+            "blocking_rule": rule_names[rule_of[order]]}
+        found.update({c: np.asarray(v, dtype=None if isinstance(v, np.ndarray) else object)[order]
+                      for c, v in scored.items()})
+        return found
+
+    def _candidate_columns(self, positions: np.ndarray) -> Callable[[str], list]:
+        """A column's values of the candidates at `positions` (stored, then added online),
+        gathered when first asked for."""
+        stored = positions[positions < len(self._records)]
+        added = [self._added[k] for k in (positions[len(stored):] - len(self._records)).tolist()]
+        gathered: dict[str, list] = {}
+
+        def column(name: str) -> list:
+            values = gathered.get(name)
+            if values is None:
+                values = gathered[name] = self._arrays[name][stored].tolist() + [
+                    row[name] for row in added]
+            return values
+        return column
+
+    def _value_count(self, group: tuple[str, ...], value: object) -> int:
+        return self._group_counts(group).get(value, 0)
+
+    def score_as_batch(self, record: Mapping[str, object],
+                       prepared: dict | None = None) -> dict[str, object]:
+        """`resolve_columns` by the batch engine's vectorised comparing and scoring: the
+        reference the pair-by-pair path is held to, and a second opinion on one answer."""
         prepared = prepared or self.prepare(record)
         positions, rule_of = self.index.candidates(prepared)
         if not len(positions):
