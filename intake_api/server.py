@@ -114,8 +114,9 @@ def serve(loaded: LoadedService, host: str, port: int, processes: int = 1,
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     sock = _listening_socket(host, port)
-    if processes > 0:
-        gc.freeze()  # the loaded objects stay shared: the collector need not touch their pages
+    # the loaded registry lives as long as the server: the collector need not walk it on
+    # each full collection, nor touch (and so copy) the pages forked processes share
+    gc.freeze()
     children: list[int] = []
     for index in range(1, processes):
         pid = os.fork()
