@@ -9,6 +9,9 @@ Needs a registry built by api_latency.py (`--keep DIR`). For each `--processes` 
 `ubr serve --processes N`, wait for /v1/health, 5 s of warm-up, then `wrk -t1 -c16 -d20s
 --latency` cycling through api_latency.py's perturbed queries (seed 42), and print wrk's
 latency distribution, the throughput and the server's CPU (all its processes).
+
+`--floor` also loads GET /v1/health the same way: what the web framework, the access log and
+HTTP cost a request when no work is done, the ceiling any endpoint of this server can reach.
 """
 
 import argparse
@@ -48,7 +51,7 @@ def wrk_script(businesses: int, path: Path, count: int = 3000) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def measure(work: Path, processes: int, script: Path, seconds: int) -> None:
+def measure(work: Path, processes: int, script: Path, seconds: int, floor: bool) -> None:
     url = f"sqlite:///{work / 'registry.sqlite'}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -63,16 +66,20 @@ def measure(work: Path, processes: int, script: Path, seconds: int) -> None:
         subprocess.run(["wrk", "-t1", "-c16", "-d5s", "-s", str(script), base],
                        capture_output=True, check=True)
         pids = server_pids(server.pid)
-        cpu_before, started = sum(map(proc_cpu_seconds, pids)), time.perf_counter()
-        done = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s",
-                               str(script), base], capture_output=True, text=True, check=True)
-        wall = time.perf_counter() - started
-        cpu = sum(map(proc_cpu_seconds, pids)) - cpu_before
+        loads = [("POST /v1/resolve", ["-s", str(script), base])]
+        if floor:
+            loads.append(("GET /v1/health (the floor)", [f"{base}/v1/health"]))
+        for name, target in loads:
+            cpu_before, started = sum(map(proc_cpu_seconds, pids)), time.perf_counter()
+            done = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", *target],
+                                  capture_output=True, text=True, check=True)
+            wall = time.perf_counter() - started
+            cpu = sum(map(proc_cpu_seconds, pids)) - cpu_before
+            print(f"=== {name}, {processes} server process(es): server CPU {cpu:.1f} s over "
+                  f"{wall:.1f} s ({cpu / wall:.2f} cores)")
+            print(done.stdout)
     finally:
         stop(server)
-    print(f"=== {processes} server process(es): server CPU {cpu:.1f} s over {wall:.1f} s "
-          f"({cpu / wall:.2f} cores)")
-    print(done.stdout)
 
 
 def main() -> None:
@@ -81,6 +88,8 @@ def main() -> None:
                         help="a registry built by api_latency.py --keep DIR")
     parser.add_argument("--processes", default="1,2", help="comma-separated, e.g. 1,2")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--floor", action="store_true",
+                        help="also load GET /v1/health: the cost of HTTP and the framework alone")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (Debian's package)")
@@ -93,7 +102,7 @@ def main() -> None:
         script = Path(scratch) / "resolve.lua"
         wrk_script(businesses, script)
         for processes in (int(p) for p in args.processes.split(",")):
-            measure(args.keep, processes, script, args.seconds)
+            measure(args.keep, processes, script, args.seconds, args.floor)
 
 
 if __name__ == "__main__":
