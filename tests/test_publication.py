@@ -12,6 +12,7 @@ from registry.publication import (
     list_publications,
     publish_registry,
     read_share,
+    read_shared_businesses,
 )
 from registry.publication_schema import (
     publications,
@@ -86,6 +87,27 @@ def test_publication_copies_the_registry_and_each_ministrys_share(registry):
         assert len(pseudonym) == 32 and pseudonym != clear[registry_id]
     with registry.engine.connect() as connection:
         assert current_publication_id(connection) == publication.publication_id
+
+
+def test_a_few_shared_businesses_by_id_are_the_current_shares_rows(registry):
+    """The API's read by key (a driver cursor on SQL compiled per dialect) gives the rows of
+    the current publication's share, on both databases; ids not in it are left out."""
+    _publish(registry, _golden_run(registry))
+    _publish(registry, _golden_run(registry, renamed=2))  # a newer version of one business
+    for agreement in load_sharing().agreements:
+        columns = agreement.visible_columns()
+        _, share = read_share(registry.engine, agreement.id, columns)
+        rows = {row["registry_id"]: row for row in share.astype(object).where(
+            share.notna(), None).to_dict("records")}
+        ids = sorted(rows)
+        found = read_shared_businesses(registry.engine, agreement.id, columns,
+                                       [ids[2], "UBR-999999999", *ids[:2], ids[2]])
+        assert found == {r: rows[r] for r in ids[:3]}
+        assert list(found[ids[0]]) == columns
+    renamed = read_shared_businesses(registry.engine, "rjsc", ["registry_id", "legal_name"],
+                                     ids)
+    assert sum("Nouvelle" in (row["legal_name"] or "") for row in renamed.values()) == 1
+    assert read_shared_businesses(registry.engine, "rjsc", ["registry_id"], []) == {}
 
 
 @pytest.mark.parametrize("stage", ["share", "prune"])
