@@ -63,8 +63,8 @@ class _RuleIndex:
         self.codes, self.positions = codes[keep], positions[keep]
 
     def group(self, code: int) -> np.ndarray:
-        low, high = np.searchsorted(self.codes, [code, code + 1])
-        return self.positions[low:high]
+        codes = self.codes
+        return self.positions[codes.searchsorted(code):codes.searchsorted(code, "right")]
 
     def insert(self, codes: np.ndarray, position: int) -> None:
         for code in np.unique(codes):
@@ -173,17 +173,19 @@ class BlockingIndex:
         """Stored positions that share a key group with `record` (a prepared record as a
         mapping of column to value) and the index of the first rule that found each; groups
         that with the record would exceed the rule's max_block_size are skipped."""
-        found, rules = [], []
+        found, rules, sizes = [], [], []
         code = self._coder()
         for rule in self._rules:
             for key in self._record_codes(record, rule, code):
                 group = rule.group(key)
-                if len(group) > 0 and len(group) + 1 <= rule.max_block_size:
+                if 0 < len(group) < rule.max_block_size:  # with the record: at most the limit
                     found.append(group)
-                    rules.append(np.full(len(group), rule.number))
+                    rules.append(rule.number)
+                    sizes.append(len(group))
         if not found:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        positions, rule_of = np.concatenate(found), np.concatenate(rules)
+        positions = np.concatenate(found)
+        rule_of = np.repeat(np.array(rules, np.int64), sizes)
         order = np.lexsort((rule_of, positions))
         positions, rule_of = positions[order], rule_of[order]
         first = np.ones(len(positions), bool)
