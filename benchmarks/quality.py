@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py [--datasets febrl3,febrl4,dedupe-examples] [--tools ubr,splink]
     python benchmarks/quality.py --datasets second-100000,demo-10000   # generated sets
+    python benchmarks/quality.py --datasets name-lists,two-guides      # link-only shapes
 
 `second-N` is N records of the second generator (benchmarks/second_generator), `demo-N` the
 demo registers of N businesses.
@@ -99,10 +100,13 @@ def tool_command(
     runs: candidate_pairs.parquet, cheap at a million businesses) is passed. `ubr_tree`: run
     UBR's code from that folder (a baseline commit's files) instead of this checkout."""
     if tool == "ubr":
-        return ubr_runner.command(mapping, out_dir, files, extra=ubr_options, tree=ubr_tree)
+        options = (*ubr_options, "--link-only") if dataset.link_only else ubr_options
+        return ubr_runner.command(mapping, out_dir, files, extra=options, tree=ubr_tree)
     if tool == "splink":
         cmd = [sys.executable, str(SPLINK_RUNNER), "--profile", dataset.profile,
                "--mapping", str(mapping), "--out", str(out_dir)]
+        if dataset.link_only:
+            cmd += ["--link-type", "link_only"]
         if extra_thresholds:
             cmd += ["--also-cluster-at", ",".join(str(t) for t in extra_thresholds)]
         return cmd + [str(f) for f in files]

@@ -227,6 +227,13 @@ PROFILES: dict[str, dict[str, list]] = {
         "deterministic": [("business_number", "name"), ("name", "postal_code")],
         "exact_only": ["city", "phone"],
     },
+    # A list of names only: names, their sorted words, their first six letters; EM on the
+    # first three letters (a name-only rule cannot train the name comparison itself).
+    "names": {
+        "blocking": [("name",), (_sorted_words(),), ("substr(name, 1, 6)",), (_first_word(),)],
+        "em": [("substr(name, 1, 3)",)],
+        "deterministic": [("name",)],
+    },
     # Companies from several sources (benchmarks/second_generator): name, address, city,
     # postal code, phone, BN. Every rule holds an identifier, a full name, a postal code or a
     # house number with the city, so pairs grow about linearly with size: sorted words catch

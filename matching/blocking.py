@@ -168,8 +168,13 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFrame, BlockingReport]:
-    """Candidate pairs `i < j` (record positions) with the first rule that found each pair."""
+def block(records: pd.DataFrame, settings: BlockingSettings,
+          link_only: np.ndarray | None = None) -> tuple[pd.DataFrame, BlockingReport]:
+    """Candidate pairs `i < j` (record positions) with the first rule that found each pair.
+
+    `link_only`: a label per record (its file); pairs of records with the same label are
+    never candidates (two lists each free of duplicates, linked to each other only).
+    """
     n = len(records)
     report = BlockingReport(n_records=n, total_pairs=0)
     codes_per_rule: list[np.ndarray] = []
@@ -179,6 +184,9 @@ def block(records: pd.DataFrame, settings: BlockingSettings) -> tuple[pd.DataFra
         i, j, dropped, dropped_records = pairs_within_groups(
             positions, codes, rule.max_block_size or settings.max_block_size
         )
+        if link_only is not None:
+            across = link_only[i] != link_only[j]
+            i, j = i[across], j[across]
         pair_code = _sorted_unique(i * n + j)
         report.rule_pair_codes[rule.name] = pair_code
         codes_per_rule.append(pair_code)

@@ -67,6 +67,8 @@ class Linker:
     `workers`: processes standardising and comparing side by side (default: every core).
     `executor`: where standardising, comparing and scoring run instead (a Dask cluster:
     matching/executors.py); model training and clustering stay in this process.
+    `link_only`: a label per record (its file): records with the same label are never paired,
+    and P(two random records match) is taken over the pairs across labels only.
     """
 
     def __init__(self, settings: MatchSettings | None = None, progress: Progress | None = None,
@@ -81,11 +83,13 @@ class Linker:
         self.statistics: PopulationStatistics | None = None  # set by prepare
         self.weights = weights
         self._record_columns: RecordColumns | None = None
+        self.link_only: np.ndarray | None = None
 
     def representing(self, weights: np.ndarray) -> "Linker":
         """This linker for representatives standing for `weights` records each."""
         other = Linker(self.settings, self.progress, weights, self.workers, self.executor)
         other.timings, other.statistics = self.timings, self.statistics
+        other.link_only = self.link_only
         return other
 
     # -- stages ---------------------------------------------------------------------------
@@ -129,12 +133,12 @@ class Linker:
 
     def block(self, prepared: pd.DataFrame) -> tuple[pd.DataFrame, blocking_mod.BlockingReport]:
         start = time.perf_counter()
-        if self.executor.distributed:  # the pairs made on the workers, by key group
+        if self.executor.distributed and self.link_only is None:  # made by key group there
             from matching.block_partitions import block_partitions
 
             pairs, report = block_partitions(prepared, self.settings.blocking, self.executor)
         else:
-            pairs, report = blocking_mod.block(prepared, self.settings.blocking)
+            pairs, report = blocking_mod.block(prepared, self.settings.blocking, self.link_only)
         self.timings["block"] = time.perf_counter() - start
         return pairs, report
 
@@ -163,14 +167,15 @@ class Linker:
             gammas = self.levels(pairs, prepared)
         cols = self.record_columns(prepared)
         start = time.perf_counter()
-        u, sampled, similar = estimate_u(cols, self.comparisons, self.settings.em, cols.weights)
+        u, sampled, similar = estimate_u(cols, self.comparisons, self.settings.em, cols.weights,
+                                         self.link_only)
         self.timings["estimate_u"] = time.perf_counter() - start
         self.progress(f"u estimated from {sampled:,} random pairs ({similar:,} with "
                       f"similarity) ({sampled / max(self.timings['estimate_u'], 1e-9):,.0f} "
                       "pairs/s)")
         start = time.perf_counter()
         model = train_model(self.settings, self.comparisons, cols, pairs, gammas, report, u,
-                            sampled, self.progress)
+                            sampled, self.progress, self.link_only)
         self.timings["em"] = time.perf_counter() - start
         return model
 

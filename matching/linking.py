@@ -26,7 +26,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                  progress: Progress | None = None, min_probability: float | None = None,
                  chunk: int = CHUNK, collapse: bool = True,
                  non_matches: bool = True, workers: int | None = None,
-                 executor: Executor | None = None) -> LinkResult:
+                 executor: Executor | None = None,
+                 link_only: np.ndarray | None = None) -> LinkResult:
     """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
 
     `min_probability`: keep the evidence of match and review pairs and of non-matches at or
@@ -36,8 +37,13 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     `workers`: processes standardising and comparing side by side (default: every core).
     `executor`: run standardising, comparing and scoring there instead (a Dask cluster,
     matching/executors.py): the same clusters, evidence and match state.
+    `link_only`: each record's file; records of one file are then never paired (lists each
+    free of duplicates, linked to each other only) and identical records are not collapsed.
     """
     linker = Linker(settings, progress, workers=workers, executor=executor)
+    if link_only is not None:
+        link_only = pd.factorize(np.asarray(link_only, dtype=object))[0]
+        collapse = False
     say = linker.progress
     hashes = input_hashes(records)  # what each record says: the next run's change detection
     prepared = linker.prepare(records)
@@ -58,6 +64,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     reps = shared_strings(known.iloc[groups.reps].reset_index(drop=True))
     reps.attrs[PREPARED] = True
     linker = linker.representing(np.bincount(groups.rep_of, minlength=len(groups.reps)))
+    linker.link_only = link_only
     del prepared
     linker.timings["collapse"] = time.perf_counter() - start
     say(f"collapsed {groups.collapsed:,} records identical on every compared field into their "

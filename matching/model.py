@@ -166,6 +166,11 @@ class TrainedModel(BaseModel):
     u_sample_pairs: int
     em_sessions: list[dict[str, float | int | str]] = Field(default_factory=list)
     tf_summary: dict[str, dict[str, float]] = Field(default_factory=dict)  # top values
+    # where lambda came from: "em" (the population fixed point) or "exact_agreement" (the
+    # floor of matching/lambda_floor.py, when EM collapsed below it); and the floor itself
+    lambda_source: Literal["em", "exact_agreement"] = "em"
+    lambda_em: float | None = None
+    exact_agreement_pairs: float | None = None
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.model_dump_json(indent=2), encoding="utf-8")

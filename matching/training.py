@@ -15,6 +15,7 @@ from matching.blocking import BlockingReport
 from matching.compare import RecordColumns
 from matching.comparisons import Comparison
 from matching.em import population_lambda, run_em
+from matching.lambda_floor import LambdaFloor, lambda_floor
 from matching.levels import Levels, gamma_frame, gamma_matrix
 from matching.model import MatchSettings, TrainedModel
 from matching.term_frequency import tf_summary, tf_table
@@ -44,8 +45,12 @@ def collapsed_pairs(cols: RecordColumns, comparisons: list[Comparison],
 def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: RecordColumns,
                 pairs: pd.DataFrame, levels: "Levels | pd.DataFrame", report: BlockingReport,
                 u: list[np.ndarray], u_sample_pairs: int,
-                progress: Callable[[str], None]) -> TrainedModel:
-    """m by EM sessions over the blocked pairs, lambda over the population, as a model."""
+                progress: Callable[[str], None],
+                link_only: np.ndarray | None = None) -> TrainedModel:
+    """m by EM sessions over the blocked pairs, lambda over the population, as a model.
+
+    `link_only`: each record's file when pairs within a file are never candidates: the
+    population is then the pairs across files only."""
     prepared = cols.records
     n = len(prepared)
     n_levels = [c.n_levels for c in comparisons]
@@ -96,15 +101,13 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
         stacked = np.average(np.stack([v for v, _ in found]), axis=0,
                              weights=[max(w, 1e-12) for _, w in found])
         m.append(stacked / stacked.sum())
-    if pair_weight is None:
-        lam = population_lambda(matrix, m, u, n * (n - 1) / 2)
-    else:
-        total = int(cols.weights.sum())
-        lam = population_lambda(np.concatenate([matrix, same_matrix]), m, u,
-                                total * (total - 1) / 2,
-                                weights=np.concatenate([pair_weight, same_weight]))
+    floor = _population_lambda(cols, comparisons, matrix, m, u, pair_weight, same_matrix,
+                               same_weight, link_only)
+    lam = floor.value
     progress(f"EM: {len(sessions)} sessions over {len(pairs):,} blocked pairs; "
              f"P(two random records match) = {lam:.2e}")
+    if floor.binds:
+        progress(_collapse_warning(floor, comparisons, matrix, cols))
     tf_names = [c for c in comparisons if c.settings.term_frequency]
     return TrainedModel(
         probability_two_random_records_match=lam,
@@ -115,7 +118,50 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
         thresholds=settings.thresholds, config_hash=settings.config_hash(),
         n_records=n, n_blocked_pairs=len(pairs), u_sample_pairs=u_sample_pairs,
         em_sessions=sessions,
+        lambda_source="exact_agreement" if floor.binds else "em", lambda_em=floor.em_lambda,
+        exact_agreement_pairs=floor.exact_pairs,
         tf_summary={c.name: tf_summary(tf_table(prepared, c.settings.columns), n,
                                        hashed=not set(c.settings.columns) <= PUBLIC_COLUMNS)
                     for c in tf_names},
     )
+
+
+def _population_lambda(cols: RecordColumns, comparisons: list[Comparison], matrix: np.ndarray,
+                       m: list[np.ndarray], u: list[np.ndarray], pair_weight: np.ndarray | None,
+                       same_matrix: np.ndarray | None, same_weight: np.ndarray | None,
+                       link_only: np.ndarray | None) -> LambdaFloor:
+    """lambda over the population (every record pair, collapsed records counted; only the
+    pairs across files when linking only), with the exact-agreement floor under it
+    (matching/lambda_floor.py)."""
+    if link_only is not None:  # identical records are not collapsed when linking only
+        sizes = np.unique(link_only, return_counts=True)[1].astype(float)
+        total_pairs = (sizes.sum() ** 2 - (sizes ** 2).sum()) / 2
+        lam = population_lambda(matrix, m, u, total_pairs)
+        return lambda_floor(lam, matrix, comparisons, total_pairs)
+    if pair_weight is None:
+        n = len(cols.records)
+        total_pairs, weights = n * (n - 1) / 2, None
+    else:
+        total = int(cols.weights.sum())
+        total_pairs = total * (total - 1) / 2
+        matrix = np.concatenate([matrix, same_matrix])
+        weights = np.concatenate([pair_weight, same_weight])
+    lam = population_lambda(matrix, m, u, total_pairs, weights=weights)
+    return lambda_floor(lam, matrix, comparisons, total_pairs, weights)
+
+
+def _collapse_warning(floor: LambdaFloor, comparisons: list[Comparison], matrix: np.ndarray,
+                      cols: RecordColumns) -> str:
+    """What happened, what was done instead, and which fields would help (those with no
+    value in any blocked pair: not mapped, or empty)."""
+    records = len(cols.records) if cols.weights is None else int(cols.weights.sum())
+    unused = [c.name for k, c in enumerate(comparisons)
+              if not len(matrix) or not (matrix[:, k] >= 0).any()]
+    advice = (f"Map more of the fields it compares ({', '.join(unused)})" if unused
+              else "Add fields to the mapping")
+    return (f"warning: the mapped fields carry too little evidence among {records:,} records: "
+            f"EM put P(two random records match) at {floor.em_lambda:.1e}, below the "
+            f"{floor.exact_pairs:,.0f} record pairs that agree exactly on every field they "
+            f"share (P = {floor.floor:.1e}), which is used instead (left alone, a model this "
+            f"weak can make every pair a non-match). {advice} to decide on evidence rather "
+            "than on exact agreement.")

@@ -182,6 +182,10 @@ def dedupe(
         "--workers", min=1, help="Processes standardising and comparing side by side "
         "(default: every core this process may use); with --engine dask and no --scheduler, "
         "the local cluster's workers.", show_default=False)] = None,
+    link_only: Annotated[bool, typer.Option(
+        "--link-only", help="Link the files to each other only: records of the same file are "
+        "never paired (each file is free of duplicates, e.g. two guides or two agencies' "
+        "lists). Needs two files or more.")] = False,
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
 ) -> None:
@@ -208,6 +212,8 @@ def dedupe(
     contradiction = check_engine(engine, scheduler)
     if contradiction:
         raise fail(contradiction)
+    if link_only and len(files) < 2:
+        raise fail("--link-only links files to each other: name two files or more")
     adhoc = _load_mapping(mapping)
     try:
         settings = load_settings(config)
@@ -242,7 +248,8 @@ def dedupe(
                     + (f" at {scheduler}" if scheduler else " on a local cluster"))
             result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
                                   min_probability=None if all_pairs else min_probability,
-                                  workers=workers, executor=executor)
+                                  workers=workers, executor=executor,
+                                  link_only=records["file"].to_numpy() if link_only else None)
     except (ConnectionError, ClusterError) as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:

@@ -1,0 +1,125 @@
+"""Weak mappings and lists free of duplicates: the lambda floor that keeps a name-only model
+from collapsing to "no match at all", and the link-only mode (no pair within one file)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import matching.training as training
+from matching.comparisons import compile_comparisons
+from matching.lambda_floor import exact_agreement, lambda_floor
+from matching.linking import link_records
+from matching.model import EMSettings, load_settings
+from matching.u_sampling import random_pairs
+from ubr_cli.dedupe import dedupe
+
+WORDS = ["amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "haven", "iris",
+         "juniper", "kestrel", "lumen", "maple", "nimbus", "orchid", "pioneer", "quartz",
+         "raven", "summit", "tundra", "umber", "vale", "willow", "yarrow", "zephyr"]
+TRADES = ["bakery", "roofing", "dental", "logistics", "printing", "plumbing", "florist"]
+
+
+def _names(count: int, seed: int) -> list[str]:
+    """Distinct made-up company names (two words and a trade)."""
+    rng = np.random.default_rng(seed)
+    names: set[str] = set()
+    while len(names) < count:
+        a, b = rng.choice(WORDS, 2, replace=False)
+        names.add(f"{a.title()} {b.title()} {rng.choice(TRADES).title()} Ltd")
+    return sorted(names)
+
+
+def _name_lists() -> tuple[pd.DataFrame, np.ndarray]:
+    """A short list (40 names, 30 of them also in the long list) and a long list of 600."""
+    names = _names(640, seed=3)
+    long, short = names[:600], names[:30] + names[600:]
+    frame = pd.DataFrame({
+        "record_key": [f"long/{k}" for k in range(len(long))]
+        + [f"short/{k}" for k in range(len(short))],
+        "legal_name": long + short,
+    })
+    return frame, np.array(["long"] * len(long) + ["short"] * len(short), dtype=object)
+
+
+def test_exact_agreement_needs_every_shared_field_exact_and_one_field_at_least() -> None:
+    comparisons = compile_comparisons(load_settings().comparisons)
+    top = [c.n_levels - 1 for c in comparisons]  # the best level is an exact one everywhere
+    null = [-1] * len(comparisons)
+    one_fuzzy = list(top)
+    one_fuzzy[0] = 1  # name at a fuzzy level
+    rows = np.array([top, null, one_fuzzy, [top[0]] + null[1:]])
+    assert exact_agreement(rows, comparisons).tolist() == [True, False, False, True]
+    floor = lambda_floor(1e-12, rows, comparisons, total_pairs=1000.0,
+                         weights=np.array([3.0, 1.0, 1.0, 2.0]))
+    assert floor.exact_pairs == 5.0 and floor.floor == pytest.approx(0.005)
+    assert floor.binds and floor.value == pytest.approx(0.005)
+    assert not lambda_floor(0.01, rows, comparisons, 1000.0).binds
+
+
+def test_a_collapsed_model_is_replaced_by_the_exact_agreement_floor_and_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """EM's lambda forced to collapse: the run warns, names the fields to add, and the exact
+    name pairs across the lists are not all silently made non-matches."""
+    monkeypatch.setattr(training, "population_lambda", lambda *args, **kwargs: 1e-12)
+    records, _ = _name_lists()
+    said: list[str] = []
+    result = link_records(records, progress=said.append)
+    model = result.model
+    assert model.lambda_source == "exact_agreement" and model.lambda_em == 1e-12
+    assert model.exact_agreement_pairs == 30
+    n = len(records)
+    assert model.probability_two_random_records_match == pytest.approx(30 / (n * (n - 1) / 2))
+    warning = next(line for line in said if "too little evidence" in line)
+    assert "30 record pairs that agree exactly" in warning and "address" in warning
+    top = result.pairs.sort_values("match_probability", ascending=False).head(30)
+    assert top["match_probability"].min() > 0.1  # the floor lifted them off zero
+
+
+def test_link_only_never_pairs_records_of_one_file_and_links_across() -> None:
+    records, files = _name_lists()
+    # the long list holds one of its own names twice: within one file, never a pair
+    records.loc[len(records)] = ["long/copy", records.loc[100, "legal_name"]]
+    files = np.append(files, "long")
+    result = link_records(records, link_only=files)
+    file_of = pd.Series(files, index=records["record_key"])
+    pairs = result.pairs
+    assert len(pairs) and (file_of[pairs["record_key_l"]].to_numpy()
+                           != file_of[pairs["record_key_r"]].to_numpy()).all()
+    cluster = result.clusters.set_index("record_key")["cluster_id"]
+    assert cluster["long/100"] != cluster["long/copy"]
+    # names only: the same name across the lists is at least sent to a steward (about 0.93)
+    decision = {(left, right): d for left, right, d in pairs[
+        ["record_key_l", "record_key_r", "decision"]].itertuples(index=False)}
+    found = [decision.get((f"long/{k}", f"short/{k}")) for k in range(30)]
+    assert all(d in ("match", "review") for d in found), found
+
+
+def test_link_only_u_sample_holds_pairs_across_files_only_and_reaches_every_file() -> None:
+    labels = np.repeat([0, 1, 2], [50, 400, 3000])
+    sample = random_pairs(len(labels), EMSettings(u_sample_pairs=20_000), link_only=labels)
+    assert len(sample) == 20_000
+    left, right = labels[sample["i"]], labels[sample["j"]]
+    assert (left != right).all()
+    kinds = pd.Series(list(zip(np.minimum(left, right), np.maximum(left, right), strict=True)))
+    share = kinds.value_counts(normalize=True)
+    total = 50 * 400 + 50 * 3000 + 400 * 3000
+    assert share[(1, 2)] == pytest.approx(400 * 3000 / total, abs=0.02)
+    assert share[(0, 1)] == pytest.approx(50 * 400 / total, abs=0.01)
+    small = random_pairs(20, EMSettings(u_sample_pairs=1000), link_only=np.repeat([0, 1], 10))
+    assert len(small) == 100  # fewer pairs than wanted: every pair across the files
+
+
+def test_cli_link_only_needs_two_files(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(dedupe)
+    app.callback()(lambda: None)
+    (tmp_path / "a.csv").write_text("Id,Name\n1,Maple Bakery\n")
+    (tmp_path / "mapping.yaml").write_text("id: Id\nfields: {name: Name}\n")
+    run = CliRunner().invoke(app, ["dedupe", "--mapping", str(tmp_path / "mapping.yaml"),
+                                   "--out", str(tmp_path / "out"), "--link-only",
+                                   str(tmp_path / "a.csv")])
+    assert run.exit_code != 0 and "--link-only links files to each other" in run.output
