@@ -194,8 +194,9 @@ def _rules(pairs: _Candidates, levels: Mapping[str, list[str]], rules: RuleSetti
     if rules.different_names_need_identifier and "name" in levels and right["shared_office"]:
         office, name = column("shared_office"), levels["name"]
         identifiers = [levels[c] for c in rules.identifier_comparisons if c in levels]
+        unlike = set(rules.unlike_name_levels)
         for k in range(n):
-            if name[k] == "else" and office[k] and not any(
+            if name[k] in unlike and office[k] and not any(
                     found[k] == "exact" for found in identifiers):
                 rule[k] = "different_names"
     bn_y, nc_y = right["bn_root_valid"], right["numbered_company"]

@@ -11,10 +11,11 @@ import pandas as pd
 from matching.clustering import cluster_positions, clusters_frame, match_components
 from matching.collapse import Collapse, expand_pairs, identical_groups
 from matching.compare import PREPARED
+from matching.estimated_quality import estimate_quality, weak_mapping_warning
 from matching.executors import Executor
 from matching.levels import CHUNK
 from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
-from matching.model import MatchSettings
+from matching.model import MatchSettings, TrainedModel
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
 from matching.record_changes import input_hashes
 from matching.rules import constraint_values
@@ -91,6 +92,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     say(f"scored {len(scored):,} candidate pairs in {linker.timings['score']:.2f}s; record "
         f"pairs: {decision_counts[MATCH]:,} match, {decision_counts[REVIEW]:,} review, "
         f"{decision_counts[NON_MATCH]:,} non-match")
+    model = _with_estimated_quality(model, scored, linker, reps)
     start = time.perf_counter()
     labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
                                linker.settings.clustering)
@@ -132,3 +134,19 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                       candidates=(groups.reps[pairs["i"].to_numpy()],
                                   groups.reps[pairs["j"].to_numpy()]),
                       collapse=groups, decision_counts=decision_counts, state=state)
+
+
+def _with_estimated_quality(model: TrainedModel, scored: pd.DataFrame, linker: Linker,
+                            reps: pd.DataFrame) -> TrainedModel:
+    """The model with its own estimate of precision and recall, said on the run's output,
+    and a warning naming the fields that would help when the estimate is poor."""
+    quality = estimate_quality(scored, linker.weights)
+    linker.progress(f"the model's own estimate: its auto-matches are {quality.precision:.1%} "
+                    f"right and find {quality.recall:.1%} of the matches among the candidate "
+                    f"pairs ({quality.recall_with_review:.1%} with the review band)")
+    unused = [c.name for c in linker.comparisons
+              if not reps.reindex(columns=c.settings.columns).notna().any().any()]
+    warning = weak_mapping_warning(quality, unused)
+    if warning:
+        linker.progress(warning)
+    return model.model_copy(update={"estimated_quality": quality.as_dict()})

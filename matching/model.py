@@ -88,10 +88,11 @@ class RuleSettings(_Strict):
     franchise_min_addresses: int = Field(3, ge=2)
     # unlike names are never linked on a shared office alone (registered offices at law firms,
     # accountants): where both records sit at an address held by at least
-    # shared_office_min_records records and the name level is 'else', a match needs an
-    # identifier comparison at 'exact'
+    # shared_office_min_records records and the name level is one of unlike_name_levels, a
+    # match needs an identifier comparison at 'exact'
     different_names_need_identifier: bool = True
     shared_office_min_records: int = Field(10, ge=2)
+    unlike_name_levels: list[str] = Field(default_factory=lambda: ["else"])
     identifier_comparisons: list[str] = Field(
         default_factory=lambda: ["business_number", "phone", "email"])
 
@@ -137,6 +138,18 @@ class MatchSettings(_Strict):
                              f"allowed: {sorted(names)}")
         return self
 
+    @model_validator(mode="after")
+    def _unlike_name_levels_exist(self) -> "MatchSettings":
+        name = next((c for c in self.comparisons if c.name == "name"), None)
+        if name is None:
+            return self
+        labels = {"else", *(level.label for level in name.levels)}
+        unknown = sorted(set(self.rules.unlike_name_levels) - labels)
+        if unknown:
+            raise ValueError(f"rules.unlike_name_levels names levels the name comparison does "
+                             f"not have {unknown}; allowed: {sorted(labels)}")
+        return self
+
     def config_hash(self) -> str:
         """SHA-256 of the settings, so a saved model names the configuration that made it."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
@@ -171,6 +184,9 @@ class TrainedModel(BaseModel):
     lambda_source: Literal["em", "exact_agreement"] = "em"
     lambda_em: float | None = None
     exact_agreement_pairs: float | None = None
+    # the model's own estimate of its auto-matches' precision and recall on the run that
+    # trained it (matching/estimated_quality.py); empty until the pairs are scored
+    estimated_quality: dict[str, float] = Field(default_factory=dict)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.model_dump_json(indent=2), encoding="utf-8")

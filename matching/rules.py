@@ -72,7 +72,8 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: Mapping[str, object]
             different_place &= ~_level(scored, "phone", "exact")
         rule[chain & same_name & different_place] = "franchise"
     if settings.different_names_need_identifier and "name_level" in scored:
-        unlike = _level(scored, "name", "else") & np.asarray(
+        unlike = np.logical_or.reduce(
+            [_level(scored, "name", label) for label in settings.unlike_name_levels]) & np.asarray(
             attached["shared_office_l"], bool) & np.asarray(attached["shared_office_r"], bool)
         for name in settings.identifier_comparisons:
             if f"{name}_level" in scored:

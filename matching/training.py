@@ -15,6 +15,7 @@ from matching.blocking import BlockingReport
 from matching.compare import RecordColumns
 from matching.comparisons import Comparison
 from matching.em import population_lambda, run_em
+from matching.estimated_quality import unused_comparisons
 from matching.lambda_floor import LambdaFloor, lambda_floor
 from matching.levels import Levels, gamma_frame, gamma_matrix
 from matching.model import MatchSettings, TrainedModel
@@ -155,8 +156,7 @@ def _collapse_warning(floor: LambdaFloor, comparisons: list[Comparison], matrix:
     """What happened, what was done instead, and which fields would help (those with no
     value in any blocked pair: not mapped, or empty)."""
     records = len(cols.records) if cols.weights is None else int(cols.weights.sum())
-    unused = [c.name for k, c in enumerate(comparisons)
-              if not len(matrix) or not (matrix[:, k] >= 0).any()]
+    unused = unused_comparisons(matrix, comparisons)
     advice = (f"Map more of the fields it compares ({', '.join(unused)})" if unused
               else "Add fields to the mapping")
     return (f"warning: the mapped fields carry too little evidence among {records:,} records: "

@@ -98,6 +98,8 @@ def record_matches(
         "match_pairs": result.decision_counts["match"],
         "review_pairs": result.decision_counts["review"],
         "non_match_pairs": result.decision_counts["non_match"],
+        # the model's own estimate (matching/estimated_quality.py), of the run that trained it
+        "estimated_quality": dg.MetadataValue.json(result.model.estimated_quality),
         "businesses": int(result.clusters["cluster_id"].nunique()),
         "largest_cluster": int(sizes.max()) if len(sizes) else 0,
         "seconds_by_stage": dg.MetadataValue.json(
