@@ -24,7 +24,7 @@ def test_terminal_summary_dagster_metadata_and_store_agree_on_pair_counts(
     tmp_path, monkeypatch, sqlite_url, caplog
 ):
     data = tmp_path / "data"
-    generate_demo_registers(data, businesses=300, seed=3)
+    generate_demo_registers(data, businesses=300, seed=4)
     monkeypatch.setenv("UBR_DATA_DIR", str(data))
     monkeypatch.setenv("UBR_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("UBR_HOME", str(tmp_path / "home"))
