@@ -18,7 +18,7 @@ from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_s
 from matching.model import MatchSettings, TrainedModel
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
 from matching.record_changes import input_hashes
-from matching.rules import constraint_values
+from matching.rules import constraint_values, one_record_per_label
 from matching.scoring import MATCH, NON_MATCH, REVIEW
 from matching.state import MatchState
 
@@ -28,7 +28,7 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                  chunk: int = CHUNK, collapse: bool = True,
                  non_matches: bool = True, workers: int | None = None,
                  executor: Executor | None = None,
-                 link_only: np.ndarray | None = None) -> LinkResult:
+                 link_only: np.ndarray | None = None, one_to_one: bool = False) -> LinkResult:
     """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
 
     `min_probability`: keep the evidence of match and review pairs and of non-matches at or
@@ -40,7 +40,10 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     matching/executors.py): the same clusters, evidence and match state.
     `link_only`: each record's file; records of one file are then never paired (lists each
     free of duplicates, linked to each other only) and identical records are not collapsed.
+    `one_to_one` (with `link_only`): a cluster holds at most one record of each file.
     """
+    if one_to_one and link_only is None:
+        raise ValueError("one_to_one needs link_only: the file of each record")
     linker = Linker(settings, progress, workers=workers, executor=executor)
     if link_only is not None:
         link_only = pd.factorize(np.asarray(link_only, dtype=object))[0]
@@ -94,7 +97,10 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         f"{decision_counts[NON_MATCH]:,} non-match")
     model = _with_estimated_quality(model, scored, linker, reps)
     start = time.perf_counter()
-    labels = cluster_positions(len(reps), scored, constraint_values(reps, linker.settings.rules),
+    constraints = constraint_values(reps, linker.settings.rules)
+    if one_to_one:
+        constraints += one_record_per_label(link_only)
+    labels = cluster_positions(len(reps), scored, constraints,
                                linker.settings.clustering)
     clusters = clusters_frame(pd.Series(keys, dtype=object), labels[groups.rep_of])
     components = match_components(len(reps), scored)[groups.rep_of]

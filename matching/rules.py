@@ -96,3 +96,11 @@ def constraint_values(records: pd.DataFrame, settings: RuleSettings) -> list[np.
     if settings.different_numbered_company_cannot_link:
         out.append(records["numbered_company"].to_numpy(object))
     return out
+
+
+def one_record_per_label(labels: np.ndarray) -> list[np.ndarray]:
+    """Constraints that let a cluster hold at most one record of each label (file): one
+    array per label, each record's own position where it has that label, None elsewhere, so
+    two records of one file in one cluster are two different values: a conflict."""
+    positions = np.arange(len(labels)).astype(object)
+    return [np.where(labels == label, positions, None) for label in np.unique(labels)]

@@ -123,3 +123,50 @@ def test_cli_link_only_needs_two_files(tmp_path: Path) -> None:
                                    "--out", str(tmp_path / "out"), "--link-only",
                                    str(tmp_path / "a.csv")])
     assert run.exit_code != 0 and "--link-only links files to each other" in run.output
+
+
+def test_one_to_one_keeps_at_most_one_record_of_each_file_in_a_cluster() -> None:
+    """Two long-list records and one short-list record share a valid BN: the rule makes both
+    pairs across certain, and linked only the three make one cluster (the two pairs within the
+    long list count as unscored, an average of exactly one half); one to one, two."""
+    records, files = _name_lists()
+    records["business_number"] = None
+    records.loc[len(records)] = ["long/twin", records.loc[3, "legal_name"], None]
+    files = np.append(files, "long")
+    shared = records["record_key"].isin(["long/3", "long/twin", "short/3"])
+    records.loc[shared, "business_number"] = "123456782"
+    plain = link_records(records.copy(), link_only=files)
+    strict = link_records(records.copy(), link_only=files, one_to_one=True)
+    for result, most in ((plain, 3), (strict, 2)):
+        cluster = result.clusters.set_index("record_key")["cluster_id"]
+        assert (cluster == cluster["short/3"]).sum() == most
+    clusters = strict.clusters.assign(file=files)
+    assert not clusters.duplicated(["cluster_id", "file"]).any()
+    with pytest.raises(ValueError, match="one_to_one needs link_only"):
+        link_records(records, one_to_one=True)
+
+
+def test_the_advice_to_link_only_comes_when_nearly_every_match_joins_two_files() -> None:
+    from matching.link_shape import link_only_advice
+
+    across = np.array(["a"] * 30, object), np.array(["b"] * 30, object)
+    matched = np.ones(30, bool)
+    text = link_only_advice(*across, matched, files=2)
+    assert text is not None and "30 of the 30" in text and "--link-only" in text
+    assert link_only_advice(*across, matched, files=1) is None
+    assert link_only_advice(*across, matched[:30] & (np.arange(30) < 5), files=2) is None
+    within = np.array(["a"] * 30, object)
+    assert link_only_advice(across[0], within, matched, files=2) is None
+
+
+def test_cli_one_to_one_needs_link_only(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(dedupe)
+    app.callback()(lambda: None)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.csv").write_text("Id,Name\n1,Maple Bakery\n")
+    (tmp_path / "mapping.yaml").write_text("id: Id\nfields: {name: Name}\n")
+    run = CliRunner().invoke(app, ["dedupe", "--mapping", str(tmp_path / "mapping.yaml"),
+                                   "--out", str(tmp_path / "out"), "--one-to-one",
+                                   str(tmp_path / "a.csv"), str(tmp_path / "b.csv")])
+    assert run.exit_code != 0 and "add --link-only" in run.output

@@ -186,6 +186,9 @@ def dedupe(
         "--link-only", help="Link the files to each other only: records of the same file are "
         "never paired (each file is free of duplicates, e.g. two guides or two agencies' "
         "lists). Needs two files or more.")] = False,
+    one_to_one: Annotated[bool, typer.Option(
+        "--one-to-one", help="With --link-only: a cluster holds at most one record of each "
+        "file (each record matches at most one record of every other file).")] = False,
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
 ) -> None:
@@ -204,6 +207,7 @@ def dedupe(
     Example: ubr dedupe --mapping mapping.yaml --out out/ sites_2012.csv sites_2014.csv
     """
     from matching.executors import ClusterError, executor_for
+    from matching.link_shape import link_only_advice
     from matching.linking import link_records
     from matching.model import SettingsError, load_settings
     from registry.csv_safety import write_safe_csv
@@ -214,6 +218,8 @@ def dedupe(
         raise fail(contradiction)
     if link_only and len(files) < 2:
         raise fail("--link-only links files to each other: name two files or more")
+    if one_to_one and not link_only:
+        raise fail("--one-to-one applies to --link-only runs: add --link-only")
     adhoc = _load_mapping(mapping)
     try:
         settings = load_settings(config)
@@ -249,7 +255,8 @@ def dedupe(
             result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
                                   min_probability=None if all_pairs else min_probability,
                                   workers=workers, executor=executor,
-                                  link_only=records["file"].to_numpy() if link_only else None)
+                                  link_only=records["file"].to_numpy() if link_only else None,
+                                  one_to_one=one_to_one)
     except (ConnectionError, ClusterError) as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:
@@ -275,6 +282,12 @@ def dedupe(
     evidence = pairs.drop(columns=["record_key_l", "record_key_r", "match_probability",
                                    "decision"]).reset_index(drop=True)
     _write_csv(pd.concat([head, evidence.round(4)], axis=1), out / "pairs.csv")
+    if not link_only:
+        advice = link_only_advice(head["file_l"].to_numpy(object),
+                                  head["file_r"].to_numpy(object),
+                                  (head["decision"] == "match").to_numpy(bool), len(files))
+        if advice:
+            console.print(advice)
     report = result.blocking_report
     blocking = {"records": len(records), "linked_records": report.n_records,
                 "identical_records_collapsed": result.collapse.collapsed if result.collapse
