@@ -50,6 +50,9 @@ def test_terminal_summary_dagster_metadata_and_store_agree_on_pair_counts(
         == summary["match_pairs"]
     assert review == band == matching["review_pairs"].value == golden["review_pairs"].value \
         == summary["review_pairs"]
+    estimate = matching["estimated_quality"].value  # the model's own, in the run's metadata
+    assert 0.5 < estimate["precision"] <= 1 and 0.5 < estimate["recall"] <= 1
+    assert estimate["recall"] <= estimate["recall_with_review"]
     from matching.state import MatchState  # the run keeps its match state beside its model
 
     state = MatchState.load(Path(matching["match_state"].value))
