@@ -53,12 +53,12 @@ def estimate_quality(scored: pd.DataFrame, record_weight: np.ndarray) -> Estimat
     linked = decision == DECISIONS.index(MATCH)
     by_rule = scored["rule"].astype(object).to_numpy() != ""
     belief[by_rule] = linked[by_rule].astype(float)  # a rule's decision is its certainty
+    expected_each = belief * pair_weight  # expected true matches each scored pair stands for
     identical = float((weight * (weight - 1) / 2).sum())
-    expected = float((belief * pair_weight).sum()) + identical
-    reviewed = decision == DECISIONS.index(REVIEW)
+    expected = float(expected_each.sum()) + identical
     linked_pairs = float(pair_weight[linked].sum()) + identical
-    found = float((belief * pair_weight)[linked].sum()) + identical
-    with_review = found + float((belief * pair_weight)[reviewed].sum())
+    found = float(expected_each[linked].sum()) + identical
+    with_review = found + float(expected_each[decision == DECISIONS.index(REVIEW)].sum())
     return EstimatedQuality(
         precision=found / linked_pairs if linked_pairs else 1.0,
         recall=found / expected if expected else 1.0,
@@ -66,11 +66,10 @@ def estimate_quality(scored: pd.DataFrame, record_weight: np.ndarray) -> Estimat
         expected_matches=expected)
 
 
-def unused_comparisons(levels_matrix: np.ndarray, comparisons: list[Comparison]) -> list[str]:
-    """Comparisons with no value on both sides of any candidate pair: not mapped, or empty."""
-    if not len(levels_matrix):
-        return [c.name for c in comparisons]
-    return [c.name for k, c in enumerate(comparisons) if not (levels_matrix[:, k] >= 0).any()]
+def unmapped_comparisons(records: pd.DataFrame, comparisons: list[Comparison]) -> list[str]:
+    """Comparisons whose columns hold no value in any record: not mapped, or empty."""
+    return [c.name for c in comparisons
+            if not records.reindex(columns=c.settings.columns).notna().any().any()]
 
 
 def weak_mapping_warning(quality: EstimatedQuality, unused: list[str]) -> str | None:

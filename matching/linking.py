@@ -11,7 +11,11 @@ import pandas as pd
 from matching.clustering import cluster_positions, clusters_frame, match_components
 from matching.collapse import Collapse, expand_pairs, identical_groups
 from matching.compare import PREPARED
-from matching.estimated_quality import estimate_quality, weak_mapping_warning
+from matching.estimated_quality import (
+    estimate_quality,
+    unmapped_comparisons,
+    weak_mapping_warning,
+)
 from matching.executors import Executor
 from matching.levels import CHUNK
 from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
@@ -150,9 +154,7 @@ def _with_estimated_quality(model: TrainedModel, scored: pd.DataFrame, linker: L
     linker.progress(f"the model's own estimate: its auto-matches are {quality.precision:.1%} "
                     f"right and find {quality.recall:.1%} of the matches among the candidate "
                     f"pairs ({quality.recall_with_review:.1%} with the review band)")
-    unused = [c.name for c in linker.comparisons
-              if not reps.reindex(columns=c.settings.columns).notna().any().any()]
-    warning = weak_mapping_warning(quality, unused)
+    warning = weak_mapping_warning(quality, unmapped_comparisons(reps, linker.comparisons))
     if warning:
         linker.progress(warning)
     return model.model_copy(update={"estimated_quality": quality.as_dict()})

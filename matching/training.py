@@ -15,7 +15,7 @@ from matching.blocking import BlockingReport
 from matching.compare import RecordColumns
 from matching.comparisons import Comparison
 from matching.em import population_lambda, run_em
-from matching.estimated_quality import unused_comparisons
+from matching.estimated_quality import unmapped_comparisons
 from matching.lambda_floor import LambdaFloor, lambda_floor
 from matching.levels import Levels, gamma_frame, gamma_matrix
 from matching.model import MatchSettings, TrainedModel
@@ -108,7 +108,7 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
     progress(f"EM: {len(sessions)} sessions over {len(pairs):,} blocked pairs; "
              f"P(two random records match) = {lam:.2e}")
     if floor.binds:
-        progress(_collapse_warning(floor, comparisons, matrix, cols))
+        progress(_collapse_warning(floor, comparisons, cols))
     tf_names = [c for c in comparisons if c.settings.term_frequency]
     return TrainedModel(
         probability_two_random_records_match=lam,
@@ -151,12 +151,12 @@ def _population_lambda(cols: RecordColumns, comparisons: list[Comparison], matri
     return lambda_floor(lam, matrix, comparisons, total_pairs, weights)
 
 
-def _collapse_warning(floor: LambdaFloor, comparisons: list[Comparison], matrix: np.ndarray,
+def _collapse_warning(floor: LambdaFloor, comparisons: list[Comparison],
                       cols: RecordColumns) -> str:
     """What happened, what was done instead, and which fields would help (those with no
-    value in any blocked pair: not mapped, or empty)."""
+    value in any record: not mapped, or empty)."""
     records = len(cols.records) if cols.weights is None else int(cols.weights.sum())
-    unused = unused_comparisons(matrix, comparisons)
+    unused = unmapped_comparisons(cols.records, comparisons)
     advice = (f"Map more of the fields it compares ({', '.join(unused)})" if unused
               else "Add fields to the mapping")
     return (f"warning: the mapped fields carry too little evidence among {records:,} records: "

@@ -57,13 +57,15 @@ def _pairs_across(labels: np.ndarray, want: int, rng: np.random.Generator) -> pd
     n = len(labels)
     sizes = np.bincount(labels)
     partners = n - sizes[labels]
-    if partners.sum() // 2 <= want:
-        i, j, _, _ = pairs_within_groups(np.arange(n, dtype=np.int64), np.zeros(n, np.int64),
-                                         n + 1)
-        across = labels[i] != labels[j]
-        return pd.DataFrame({"i": i[across], "j": j[across]})
     order = np.argsort(labels, kind="stable")  # each label's records are one run in `order`
     start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    if partners.sum() // 2 <= want:  # every pair across files: label pair by label pair
+        runs = [order[s:s + k] for s, k in zip(start, sizes, strict=True)]
+        pieces = [(np.repeat(a, len(b)), np.tile(b, len(a)))
+                  for x, a in enumerate(runs) for b in runs[x + 1:]]
+        i = np.concatenate([a for a, _ in pieces]) if pieces else np.empty(0, np.int64)
+        j = np.concatenate([b for _, b in pieces]) if pieces else np.empty(0, np.int64)
+        return pd.DataFrame({"i": np.minimum(i, j), "j": np.maximum(i, j)})
     a = rng.choice(n, want, p=partners / partners.sum())
     label = labels[a]
     rank = (rng.random(want) * partners[a]).astype(np.int64)  # among the other files' records

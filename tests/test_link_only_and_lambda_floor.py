@@ -111,6 +111,11 @@ def test_link_only_u_sample_holds_pairs_across_files_only_and_reaches_every_file
     assert share[(0, 1)] == pytest.approx(50 * 400 / total, abs=0.01)
     small = random_pairs(20, EMSettings(u_sample_pairs=1000), link_only=np.repeat([0, 1], 10))
     assert len(small) == 100  # fewer pairs than wanted: every pair across the files
+    # a short list against a long one: every pair across, without the pairs within the long one
+    lopsided = np.repeat([0, 1], [3, 200_000])
+    every = random_pairs(len(lopsided), EMSettings(u_sample_pairs=1_000_000), link_only=lopsided)
+    assert len(every) == 600_000 and (lopsided[every["i"]] != lopsided[every["j"]]).all()
+    assert not every.duplicated().any()
 
 
 def test_cli_link_only_needs_two_files(tmp_path: Path) -> None:
