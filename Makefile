@@ -23,7 +23,7 @@ SERVE_PORT ?= 8000
 DEMO_KEYS_NOTICE = case "$$UBR_SHARING_SECRET_RJSC $$UBR_SHARING_SECRET_WCB $$UBR_SHARING_SECRET_PERMITS" in \
 	*demo-only-not-secret-*) echo "Using demo-only pseudonym keys (UBR_SHARING_SECRET_*): they are public; production must set its own secrets (docs/sharing.md)." ;; esac
 
-.PHONY: demo test ui serve lint bench install clean
+.PHONY: demo test ui serve lint bench install clean browser
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "UBR needs Python 3.11, found " + sys.version.split()[0]'
@@ -45,8 +45,14 @@ demo: install
 	$(BIN)/ubr demo-data --businesses $(DEMO_BUSINESSES) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	UBR_DATA_DIR=$(DEMO_DIR) $(BIN)/ubr run
 
+## browser: Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium)
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } \
+	  || { echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium' (Debian) or set CHROMIUM=/path/to/chromium."; exit 1; }
+
 ## test: lint, check the layers (import-linter contracts in pyproject.toml), run every test
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
