@@ -24,19 +24,21 @@ if TYPE_CHECKING:
 
 # Dagster's console log would print stack traces; failures are summarised as sentences instead.
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# The instance settings `make` installs too (telemetry off, no pop-up over the UI).
+INSTANCE_TEMPLATE = PROJECT_ROOT / "dagster_home_template" / "dagster.yaml"
 
 
 def ensure_dagster_home(home: Path | None = None) -> Path:
-    """The Dagster instance folder, owner-only, with a dagster.yaml (telemetry off): `home`,
-    else DAGSTER_HOME, else the git-ignored .dagster_home. The environment is left as it is:
-    the caller opens the instance from the folder returned."""
+    """The Dagster instance folder, owner-only, with a dagster.yaml (INSTANCE_TEMPLATE unless
+    one is there already): `home`, else DAGSTER_HOME, else the git-ignored .dagster_home.
+    The environment is left as it is: the caller opens the instance from the folder returned."""
     from registry.private_files import private_dir
 
     chosen = home or os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home"
     folder = private_dir(Path(chosen).expanduser().resolve())
     settings = folder / "dagster.yaml"
     if not settings.exists():
-        settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        settings.write_text(INSTANCE_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 
