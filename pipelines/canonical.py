@@ -12,7 +12,7 @@ from pipelines.validation import ValidatedSource, validated_key
 from registry.intake_store import IntakeStore
 from sources.config import SourceConfig
 
-REGISTRY_GROUP = "registry"
+CANONICAL_GROUP = "canonical"  # the stage between validation and matching
 
 
 def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefinition:
@@ -23,7 +23,7 @@ def build_canonical_records_asset(sources: list[SourceConfig]) -> dg.AssetsDefin
     """
     ins = {f"validated_{s.id}": dg.AssetIn(validated_key(s.id)) for s in sources}
 
-    @dg.asset(name="canonical_records", ins=ins, group_name=REGISTRY_GROUP,
+    @dg.asset(name="canonical_records", ins=ins, group_name=CANONICAL_GROUP,
               description="Accepted canonical records of every source, as stored in the "
               "registry's source_records table; per-source reconciliation in source_batches.",
               kinds={"pandas", "sqlalchemy"})

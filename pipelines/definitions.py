@@ -15,15 +15,20 @@ from pipelines.automation import (
     build_source_files_sensor,
     close_failed_registry_runs,
 )
-from pipelines.canonical import build_canonical_records_asset
-from pipelines.golden import golden_checks, golden_records
-from pipelines.ingestion import build_ingestion_asset, build_reconciliation_check
-from pipelines.matching import one_cluster_per_record, record_matches
-from pipelines.publication import registry_publication, shares_honour_agreements
+from pipelines.canonical import CANONICAL_GROUP, build_canonical_records_asset
+from pipelines.golden import GOLDEN_GROUP, golden_checks, golden_records
+from pipelines.ingestion import INGESTION_GROUP, build_ingestion_asset, build_reconciliation_check
+from pipelines.matching import MATCHING_GROUP, one_cluster_per_record, record_matches
+from pipelines.publication import (
+    PUBLICATION_GROUP,
+    registry_publication,
+    shares_honour_agreements,
+)
 from pipelines.resources import run_resources
 from pipelines.settings import RunSettings
 from pipelines.stage_io import RegistryStageIOManager
 from pipelines.validation import (
+    VALIDATION_GROUP,
     build_change_limit_check,
     build_expectations_check,
     build_validation_asset,
@@ -36,6 +41,11 @@ from sources.config import load_sources
 restrict_new_files()
 
 JOB_NAME = "ubr_job"
+# The asset groups in the order the data flows, one stage each: every asset reads only from its
+# own group or an earlier one (tests/test_asset_groups.py). The UI's lineage graph lays them out
+# in this order; its lists of groups sort them by name (docs/operations.md, "The assets").
+STAGE_GROUPS = (INGESTION_GROUP, VALIDATION_GROUP, CANONICAL_GROUP, MATCHING_GROUP, GOLDEN_GROUP,
+                PUBLICATION_GROUP)
 
 
 def build_definitions(

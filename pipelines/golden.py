@@ -7,17 +7,18 @@ import dagster as dg
 import pandas as pd
 
 from matching.current_state import mark_current_state
-from pipelines.canonical import REGISTRY_GROUP
 from pipelines.lineage import golden_column_lineage
 from pipelines.memory import release_unused_memory
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource
 
+GOLDEN_GROUP = "golden"  # after matching, before publication
+
 AUDIT_RECORD_COLUMNS = ("source", "source_record_id", "business_number", "program_accounts")
 
 
 @dg.asset(
-    group_name=REGISTRY_GROUP,
+    group_name=GOLDEN_GROUP,
     ins={"records": dg.AssetIn("canonical_records"), "matches": dg.AssetIn("record_matches")},
     description="Golden records with field provenance, registry ids kept across runs, id "
     "events (created, merged, split, retired, updated, record moved), steward decisions "

@@ -2,14 +2,15 @@
 
 import dagster as dg
 
-from pipelines.canonical import REGISTRY_GROUP
 from pipelines.lineage import emit_openlineage, share_column_lineage, share_treatments
 from pipelines.progress import stage
 from pipelines.resources import RegistryStoreResource, SharingConfig, SourceCatalog
 
+PUBLICATION_GROUP = "publication"  # the last stage: what the ministries read
+
 
 @dg.asset(
-    group_name=REGISTRY_GROUP,
+    group_name=PUBLICATION_GROUP,
     deps=["golden_records"],
     description="Publishes the golden registry in one transaction: a new version (the last N "
     "kept, each written as its difference from the previous one) and each ministry's share "
