@@ -42,10 +42,22 @@ class EstimatedQuality:
                 "expected_matches": round(self.expected_matches, 1)}
 
 
-def estimate_quality(scored: pd.DataFrame, record_weight: np.ndarray) -> EstimatedQuality:
+@dataclass(frozen=True)
+class PairBeliefs:
+    """What each scored pair of representatives stands for: record pairs, and the matches
+    the model expects among them (a rule's decision counted as its certainty)."""
+
+    pair_weight: np.ndarray  # record pairs each scored pair stands for
+    expected: np.ndarray  # expected true matches among them
+    linked: np.ndarray  # decided `match`
+    reviewed: np.ndarray  # decided `review`
+    by_rule: np.ndarray  # decided by a rule, whatever the score
+    identical: float  # record pairs identical on every compared field: matches by construction
+
+
+def pair_beliefs(scored: pd.DataFrame, record_weight: np.ndarray) -> PairBeliefs:
     """From the scored candidate pairs (i, j, match_probability, rule, decision) of
-    representatives standing for `record_weight` records each; records identical on every
-    compared field are matches by construction, each group's pairs counted once."""
+    representatives standing for `record_weight` records each."""
     weight = record_weight.astype(float)
     pair_weight = weight[scored["i"].to_numpy()] * weight[scored["j"].to_numpy()]
     belief = scored["match_probability"].to_numpy(float).copy()
@@ -53,12 +65,19 @@ def estimate_quality(scored: pd.DataFrame, record_weight: np.ndarray) -> Estimat
     linked = decision == DECISIONS.index(MATCH)
     by_rule = scored["rule"].astype(object).to_numpy() != ""
     belief[by_rule] = linked[by_rule].astype(float)  # a rule's decision is its certainty
-    expected_each = belief * pair_weight  # expected true matches each scored pair stands for
-    identical = float((weight * (weight - 1) / 2).sum())
-    expected = float(expected_each.sum()) + identical
-    linked_pairs = float(pair_weight[linked].sum()) + identical
-    found = float(expected_each[linked].sum()) + identical
-    with_review = found + float(expected_each[decision == DECISIONS.index(REVIEW)].sum())
+    return PairBeliefs(pair_weight, belief * pair_weight, linked,
+                       decision == DECISIONS.index(REVIEW), by_rule,
+                       float((weight * (weight - 1) / 2).sum()))
+
+
+def estimate_quality(scored: pd.DataFrame, record_weight: np.ndarray) -> EstimatedQuality:
+    """Precision and recall of the run's decisions (see pair_beliefs); records identical on
+    every compared field are matches by construction, each group's pairs counted once."""
+    pairs = pair_beliefs(scored, record_weight)
+    expected = float(pairs.expected.sum()) + pairs.identical
+    linked_pairs = float(pairs.pair_weight[pairs.linked].sum()) + pairs.identical
+    found = float(pairs.expected[pairs.linked].sum()) + pairs.identical
+    with_review = found + float(pairs.expected[pairs.reviewed].sum())
     return EstimatedQuality(
         precision=found / linked_pairs if linked_pairs else 1.0,
         recall=found / expected if expected else 1.0,

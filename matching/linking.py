@@ -23,6 +23,7 @@ from matching.model import MatchSettings, TrainedModel
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
 from matching.record_changes import input_hashes
 from matching.rules import constraint_values, one_record_per_label
+from matching.score_summary import score_summary
 from matching.scoring import MATCH, NON_MATCH, REVIEW
 from matching.state import MatchState
 
@@ -100,6 +101,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         f"pairs: {decision_counts[MATCH]:,} match, {decision_counts[REVIEW]:,} review, "
         f"{decision_counts[NON_MATCH]:,} non-match")
     model = _with_estimated_quality(model, scored, linker, reps)
+    model = model.model_copy(update={"score_summary": score_summary(
+        scored, linker.weights, pairs["blocking_rule"], model.thresholds, decision_counts)})
     start = time.perf_counter()
     constraints = constraint_values(reps, linker.settings.rules)
     if one_to_one:

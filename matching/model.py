@@ -7,7 +7,7 @@ versioned, hashed into the run record and reloaded to score new records the same
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -187,6 +187,9 @@ class TrainedModel(BaseModel):
     # the model's own estimate of its auto-matches' precision and recall on the run that
     # trained it (matching/estimated_quality.py); empty until the pairs are scored
     estimated_quality: dict[str, float] = Field(default_factory=dict)
+    # every scored pair in match-weight bins with the matches expected among them, per
+    # blocking rule too (matching/score_summary.py): what the model report draws
+    score_summary: dict[str, Any] = Field(default_factory=dict)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.model_dump_json(indent=2), encoding="utf-8")
