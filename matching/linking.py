@@ -102,7 +102,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
         f"{decision_counts[NON_MATCH]:,} non-match")
     model = _with_estimated_quality(model, scored, linker, reps)
     model = model.model_copy(update={"score_summary": score_summary(
-        scored, linker.weights, pairs["blocking_rule"], model.thresholds, decision_counts)})
+        scored, linker.weights, pairs["blocking_rule"], report, model.thresholds,
+        decision_counts)})
     start = time.perf_counter()
     constraints = constraint_values(reps, linker.settings.rules)
     if one_to_one:

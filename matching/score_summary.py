@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matching.blocking import BlockingReport
 from matching.estimated_quality import pair_beliefs
 from matching.model import ThresholdSettings
 
@@ -37,14 +38,17 @@ def _edges(weight: np.ndarray, thresholds: ThresholdSettings) -> np.ndarray:
 
 
 def score_summary(scored: pd.DataFrame, record_weight: np.ndarray, blocking_rule: pd.Series,
-                  thresholds: ThresholdSettings, decisions: dict[str, int]) -> dict[str, Any]:
+                  report: BlockingReport, thresholds: ThresholdSettings,
+                  decisions: dict[str, int]) -> dict[str, Any]:
     """Per match-weight bin: record pairs (all, and those no rule decided) and the matches
     expected among the latter; the pairs rules decided; per blocking rule the record pairs
-    it found first and the expected matches among them and among the auto-matches.
+    it found first, the matches expected among them and among the auto-matches, and the
+    auto-matches expected among every pair the rule generates (its own recall).
 
     `scored`: i, j, match_probability, rule, decision (one row per candidate pair of
-    representatives), `blocking_rule` aligned with it; `decisions`: record pairs per
-    decision (pair_evidence.record_pair_counts)."""
+    representatives), `blocking_rule` (the first rule that found each) aligned with it;
+    `report`: the blocking report, whose pair codes say which rules generate a pair;
+    `decisions`: record pairs per decision (pair_evidence.record_pair_counts)."""
     beliefs = pair_beliefs(scored, record_weight)
     weight = weight_of(scored["match_probability"].to_numpy(float))
     edges = _edges(weight, thresholds)
@@ -66,6 +70,7 @@ def score_summary(scored: pd.DataFrame, record_weight: np.ndarray, blocking_rule
 
     pairs, expected = per_rule(beliefs.pair_weight), per_rule(beliefs.expected)
     found = per_rule(np.where(linked, beliefs.expected, 0.0))
+    own = _found_by_each_rule(scored, beliefs.expected, linked, report)
     return {
         "weight_edges": edges.round(6).tolist(),
         "record_pairs": per_bin(beliefs.pair_weight, every),
@@ -78,9 +83,25 @@ def score_summary(scored: pd.DataFrame, record_weight: np.ndarray, blocking_rule
         "blocking_rules": [
             {"rule": str(name), "record_pairs": float(pairs[k]),
              "expected_matches": round(float(expected[k]), 4),
-             "expected_auto_matches": round(float(found[k]), 4)}
+             "expected_auto_matches": round(float(found[k]), 4),
+             "expected_auto_matches_generated": own.get(str(name))}
             for k, name in enumerate(rules.categories)],
     }
+
+
+def _found_by_each_rule(scored: pd.DataFrame, expected: np.ndarray, linked: np.ndarray,
+                        report: BlockingReport) -> dict[str, float]:
+    """Per rule, the matches expected among the auto-matched pairs it generates, whether or
+    not an earlier rule found them first (pair codes i * n + j, as blocking makes them)."""
+    n = max(report.n_records, 1)
+    codes = (scored["i"].to_numpy(np.int64) * n + scored["j"].to_numpy(np.int64))[linked]
+    weights = expected[linked]
+    out = {}
+    for rule, generated in report.rule_pair_codes.items():
+        at = np.minimum(np.searchsorted(generated, codes), max(len(generated) - 1, 0))
+        hit = generated[at] == codes if len(generated) else np.zeros(len(codes), bool)
+        out[rule] = round(float(weights[hit].sum()), 4)
+    return out
 
 
 def threshold_curve(summary: dict[str, Any]) -> pd.DataFrame:

@@ -18,11 +18,22 @@ from matching.term_frequency import tf_adjustment
 MATCH, REVIEW, NON_MATCH = "match", "review", "non_match"
 
 
+def _log_ratio(model: TrainedModel, name: str, labels: list[str]) -> np.ndarray:
+    m = np.array([model.m[name][label] for label in labels])
+    u = np.array([model.u[name][label] for label in labels])
+    return np.log2(m) - np.log2(u)
+
+
 def level_weights(comp: Comparison, model: TrainedModel) -> np.ndarray:
     """log2(m/u) per gamma for one comparison."""
-    m = np.array([model.m[comp.name][label] for label in comp.labels])
-    u = np.array([model.u[comp.name][label] for label in comp.labels])
-    return np.log2(m) - np.log2(u)
+    return _log_ratio(model, comp.name, comp.labels)
+
+
+def weights_by_level(model: TrainedModel) -> dict[str, dict[str, float]]:
+    """log2(m/u) of every level of every comparison, by label, in the model's order (else
+    first, best last): what a report shows next to m and u."""
+    return {name: dict(zip(levels, _log_ratio(model, name, list(levels)).tolist(), strict=True))
+            for name, levels in model.m.items()}
 
 
 def prior_weight(model: TrainedModel) -> float:
