@@ -85,7 +85,9 @@ def build_definitions(
         asset_checks=checks,
         jobs=[job],
         schedules=[build_nightly_schedule(JOB_NAME)],
-        sensors=[build_source_files_sensor(JOB_NAME), close_failed_registry_runs],
+        sensors=[build_source_files_sensor(JOB_NAME, watching=f"the sources of "
+                                           f"{settings.sources_config} under {settings.data_dir}"),
+                 close_failed_registry_runs],
         resources={
             **run_resources(settings),
             "io_manager": RegistryStageIOManager(home=str(settings.artefacts)),
