@@ -25,6 +25,7 @@ from ubr_cli.dedupe import dedupe  # noqa: E402
 from ubr_cli.demo_data import demo_data  # noqa: E402
 from ubr_cli.export_cmd import access_log, export, publications  # noqa: E402
 from ubr_cli.lineage_cmd import explain, trace  # noqa: E402
+from ubr_cli.model_report_cmd import model_report  # noqa: E402
 from ubr_cli.provision_cmd import provision  # noqa: E402
 from ubr_cli.quarantine_cmd import quarantine_app  # noqa: E402
 from ubr_cli.report_cmd import report_app  # noqa: E402
@@ -52,4 +53,5 @@ app.add_typer(sharing_app, name="sharing")
 app.command("explain")(explain)
 app.command("trace")(trace)
 app.command("serve")(serve)
+report_app.command("model")(model_report)
 app.add_typer(report_app, name="report")

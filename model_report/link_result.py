@@ -1,0 +1,24 @@
+"""Report inputs from a LinkResult in memory: the pipeline's matching step writes its report
+before the golden stage has stored the run's pairs."""
+
+from matching.linker import LinkResult
+from model_report.inputs import Headline, ReportInputs, evidence_pairs
+
+
+def inputs_from_link(result: LinkResult, source: str) -> ReportInputs:
+    """The run's model, pairs (match and review in the pipeline), clusters and blocking."""
+    pairs = result.pairs
+    evidence = pairs.drop(columns=["record_key_l", "record_key_r"])
+    clusters = result.clusters.drop_duplicates("cluster_id")
+    report = result.blocking_report
+    counts = result.decision_counts
+    headline = Headline(records=len(result.clusters), candidate_pairs=int(report.total_pairs),
+                        match_pairs=int(counts.get("match", 0)),
+                        review_pairs=int(counts.get("review", 0)),
+                        businesses=len(clusters))
+    return ReportInputs(
+        source=source, model=result.model, headline=headline,
+        pairs=evidence_pairs(pairs["record_key_l"], pairs["record_key_r"], evidence),
+        cluster_sizes=clusters["cluster_size"].to_numpy(),
+        blocking=[{"rule": r.rule, "pairs": int(r.pairs), "new_pairs": int(r.new_pairs),
+                   "blocks_dropped": int(r.blocks_dropped)} for r in report.rules])
