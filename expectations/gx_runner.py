@@ -1,8 +1,9 @@
 """Run one GX suite over one batch (a whole DataFrame) in an ephemeral context.
 
 One context, one datasource, one batch and one suite per source per call: GX set-up costs
-seconds, so it must never run per row or per expectation. Data Docs for the run are written
-under the directory the caller passes (e.g. .ubr/data_docs/<run_id>/<source>/index.html).
+seconds, so it must never run per row or per expectation. When Data Docs are wanted the run
+keeps its context and result: the docs are built afterwards by `expectations.data_docs`, once
+UBR's verdict (which needs these results) is known.
 """
 
 import logging
@@ -28,6 +29,8 @@ class GxRun:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     data_docs_path: Path | None = None
     seconds: float = 0.0
+    context: Any = None  # kept for the Data Docs build only
+    suite_result: Any = None  # GX's ExpectationSuiteValidationResult, ditto
 
 
 def import_gx() -> ModuleType:
@@ -38,7 +41,7 @@ def import_gx() -> ModuleType:
     return gx
 
 
-def _context(gx: ModuleType, data_docs_dir: Path | None) -> Any:
+def _context(gx: ModuleType) -> Any:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -47,18 +50,6 @@ def _context(gx: ModuleType, data_docs_dir: Path | None) -> Any:
     context.variables.analytics_enabled = False
     for site in list(context.get_site_names()):
         context.delete_data_docs_site(site)
-    if data_docs_dir is not None:
-        context.add_data_docs_site(
-            site_name="ubr",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(data_docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
     return context
 
 
@@ -70,10 +61,11 @@ def run_suite(
     data_docs_dir: Path | None = None,
     result_format: ResultFormat = "SUMMARY",
 ) -> GxRun:
-    """Validate `batch` against the checks' suite; build Data Docs when a directory is given."""
+    """Validate `batch` against the checks' suite; keep what the Data Docs need when a
+    directory is given (they go to `<data_docs_dir>/index.html`)."""
     started = time.perf_counter()
     gx = import_gx()
-    context = _context(gx, data_docs_dir)
+    context = _context(gx)
     asset = context.data_sources.add_pandas(f"ubr_{source_id}").add_dataframe_asset(source_id)
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
     suite = context.suites.add(build_suite(gx, f"ubr_{source_id}", checks))
@@ -92,7 +84,7 @@ def run_suite(
             detail["exception"] = str(item.exception_info.get("exception_message"))
         run.results[name] = detail
     if data_docs_dir is not None:
-        context.build_data_docs(site_names=["ubr"])
+        run.context, run.suite_result = context, result
         run.data_docs_path = Path(data_docs_dir) / "index.html"
     run.seconds = time.perf_counter() - started
     return run

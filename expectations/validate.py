@@ -18,6 +18,7 @@ import pandas as pd
 
 from canonical.schema import CANONICAL_COLUMNS, conform
 from expectations.catalogue import SIN_CHECK, Check, build_checks
+from expectations.data_docs import build_data_docs
 from expectations.gx_runner import ResultFormat, run_suite
 from expectations.outcome import expectation_results, flag_rows, quarantine_rows
 from expectations.rules import failures, helper_columns, normalise_provinces
@@ -30,6 +31,7 @@ from expectations.schema import (
 )
 from expectations.settings import ExpectationSettings, SourceRules, load_expectation_settings
 from expectations.sin import SinScan, scan_and_remove
+from expectations.verdict import BatchVerdict, Verdict, batch_verdict
 from sources.config import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class ValidationOutcome:
     provinces_normalised: int = 0
     rows_in: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    verdict: BatchVerdict | None = None  # passed / passed with warnings / failed, with counts
 
     @property
     def reconciles(self) -> bool:
@@ -221,7 +224,12 @@ def validate_source(
     batch_failures = _batch_failures(config.id, rows_in, len(quarantine),
                                      rules.max_invalid_share, results, findings,
                                      gx_run.data_docs_path)
+    verdict = batch_verdict(batch_failures=batch_failures, results=results, rows=rows_in,
+                            quarantined=len(quarantine), flagged=len(flags))
     timings["outcome"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    data_docs_path = build_data_docs(gx_run, verdict)
+    timings["data_docs"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     if rows_in != len(accepted) + len(quarantine):  # a bug here would lose rows silently
         raise AssertionError(f"source '{config.id}': validation lost rows")
@@ -229,23 +237,25 @@ def validate_source(
     disagree = [r["name"] for r in results if not r["agrees_with_gx"]]
     summary = _summary(config.id, rows_in, len(accepted), len(quarantine), len(flags),
                        scan.removed, provinces_normalised, rules.max_invalid_share,
-                       batch_failures, disagree, timings["total"])
+                       verdict, disagree, timings["total"])
     # a batch verdict says nothing of one online record (its batch checks do not apply)
     log.log(logging.DEBUG if one_record else logging.INFO, summary)
     return ValidationOutcome(
         source=config.id, accepted=accepted, quarantine=quarantine, flags=flags,
         expectation_results=results, batch_passed=not batch_failures,
         batch_failures=batch_failures, sin_removed=scan.removed,
-        data_docs_path=gx_run.data_docs_path, summary_text=summary,
+        data_docs_path=data_docs_path, summary_text=summary,
         provinces_normalised=provinces_normalised, timings=timings, rows_in=rows_in,
+        verdict=verdict,
     )
 
 
 def _summary(source_id: str, rows: int, accepted: int, quarantined: int, flagged: int,
-             sins: int, provinces: int, max_share: float, failures_: list[str],
+             sins: int, provinces: int, max_share: float, judged: BatchVerdict,
              disagree: list[str], seconds: float) -> str:
     share = quarantined / rows if rows else 0.0
-    verdict = "passed" if not failures_ else f"FAILED ({len(failures_)} batch failure(s))"
+    verdict = (f"FAILED ({judged.batch_failures} batch failure(s))"
+               if judged.verdict is Verdict.FAILED else str(judged.verdict))
     text = (
         f"validate {source_id}: {rows} rows -> {accepted} accepted, {quarantined} quarantined "
         f"({share:.1%}, threshold {max_share:.1%}), {flagged} flagged; "
