@@ -10,6 +10,7 @@ and `review_queue`. Golden values are text (dates ISO YYYY-MM-DD).
 import sqlalchemy as sa
 
 from canonical.golden import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS  # noqa: F401 - shared names
+from canonical.pair_ids import PAIR_ID_LENGTH
 from registry.schema import JSONType, RunId, UTCDateTime, _status_check, metadata
 
 RegistryId = sa.String(16)
@@ -95,8 +96,11 @@ steward_decisions = sa.Table(
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Column("supersedes", sa.Integer, sa.ForeignKey("steward_decisions.decision_id"),
               nullable=True),
-    sa.Column("scope", sa.String(16), nullable=False),  # 'pair' or 'unmerge'
+    # 'pair', 'unmerge', 'move', 'link' or 'undo' (docs/steward-review.md)
+    sa.Column("scope", sa.String(16), nullable=False),
     sa.Column("registry_id", RegistryId, nullable=True),  # the business, for an unmerge
+    # (0010) the decisions one steward action recorded together, undone together
+    sa.Column("action_id", sa.String(32), nullable=True, index=True),
     sa.Index(None, "record_key_l", "record_key_r"),
     sa.Index(None, "record_key_r"),  # (0005) a record's decisions whichever side it is on
     _status_check("judgement", JUDGEMENTS, "judgement"),
@@ -106,8 +110,9 @@ steward_decisions = sa.Table(
 review_queue = sa.Table(
     "review_queue",
     metadata,
-    sa.Column("pair_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=False),
+    # derived from the two record keys (canonical/pair_ids.py): the same pair on every run (0010)
+    sa.Column("pair_id", sa.String(PAIR_ID_LENGTH), primary_key=True),
+    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("record_key_l", RecordKey, nullable=False),
     sa.Column("record_key_r", RecordKey, nullable=False),
     sa.Column("registry_id_l", RegistryId, nullable=True),

@@ -6,6 +6,7 @@ was. It depends on neither matching/ nor sources/ beyond the shared schema. Mess
 counts and ids only, never record values.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from canonical.golden import GoldenChanges
 from canonical.membership import member_of
+from canonical.pair_ids import pair_ids
 from registry import bulk
 from registry.database import write_transaction
 from registry.golden_schema import (
@@ -58,6 +60,11 @@ class PreviousState:
 
 
 RunChanges = GoldenChanges  # what one run writes (canonical/golden.py)
+
+
+def with_pair_ids(queue: pd.DataFrame) -> pd.DataFrame:
+    """The review queue with each pair's stable id (canonical/pair_ids.py) as `pair_id`."""
+    return queue.assign(pair_id=pair_ids(queue["record_key_l"], queue["record_key_r"]))
 
 
 def xref_history(linked: pd.DataFrame, previous: Sequence[Sequence[Any]]) -> pd.DataFrame:
@@ -199,7 +206,8 @@ class GoldenStore:
             bulk.insert_frame(connection, cross_reference_history,
                               xref_history(changes.cross_reference, previous), {"run_id": run_id})
             bulk.insert_frame(connection, events, changes.events, {"run_id": run_id, "at": now})
-            bulk.insert_frame(connection, review_queue, changes.review_queue, {"run_id": run_id})
+            bulk.insert_frame(connection, review_queue, with_pair_ids(changes.review_queue),
+                              {"run_id": run_id})
             bulk.insert_frame(connection, match_evidence, changes.match_evidence,
                               {"run_id": run_id})
             connection.execute(golden_runs.insert().values(
@@ -209,10 +217,12 @@ class GoldenStore:
 
     def record_decisions(self, pairs: Sequence[tuple[str, str]], judgement: str, steward: str,
                          reason: str, scope: str = "pair",
-                         registry_id: str | None = None) -> list[int]:
+                         registry_id: str | None = None,
+                         action_id: str | None = None) -> list[int]:
         """Append decisions (one per ordered pair) in one transaction; returns their ids.
 
-        Each supersedes the pair's previous decision, which stays in the log.
+        Each supersedes the pair's previous decision, which stays in the log. They share
+        `action_id` (a new one by default), so that an undo takes them back together.
         """
         if judgement not in JUDGEMENTS:
             raise ValueError(f"judgement must be one of {', '.join(JUDGEMENTS)}, "
@@ -225,6 +235,7 @@ class GoldenStore:
         if len(set(pairs)) != len(pairs):
             raise ValueError("a pair is listed twice")
         now = _now()
+        action_id = action_id or uuid.uuid4().hex
         table = steward_decisions
         key = sa.tuple_(table.c.record_key_l, table.c.record_key_r)
         ids: list[int] = []
@@ -238,7 +249,8 @@ class GoldenStore:
                 rows = [{"record_key_l": left, "record_key_r": right, "judgement": judgement,
                          "steward": steward.strip(), "reason": reason.strip(), "at": now,
                          "supersedes": previous.get((left, right)), "scope": scope,
-                         "registry_id": registry_id} for left, right in chunk]
+                         "registry_id": registry_id, "action_id": action_id}
+                        for left, right in chunk]
                 inserted = connection.execute(
                     table.insert().returning(table.c.decision_id, sort_by_parameter_order=True),
                     rows)
@@ -272,10 +284,13 @@ class GoldenStore:
                 review_queue.c.run_id != run_ids[0], review_queue.c.priority)).all()
         return pd.DataFrame(rows, columns=columns)
 
-    def review_pair(self, pair_id: int) -> dict[str, Any] | None:
+    def review_pair(self, pair_id: str) -> dict[str, Any] | None:
+        """A review pair by its stable id, as the latest run that queued it saw it."""
         with self.engine.connect() as connection:
-            row = connection.execute(sa.select(review_queue).where(
-                review_queue.c.pair_id == pair_id)).first()
+            row = connection.execute(sa.select(review_queue).join(
+                runs, runs.c.run_id == review_queue.c.run_id).where(
+                review_queue.c.pair_id == str(pair_id).strip().lower()).order_by(
+                runs.c.started_at.desc()).limit(1)).first()
         return dict(row._mapping) if row else None
 
     def source_record(self, record_key: str) -> dict[str, Any] | None:

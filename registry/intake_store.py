@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from canonical.golden import GOLDEN_COLUMNS
+from canonical.pair_ids import pair_id
 from canonical.schema import CANONICAL_COLUMNS, conform, empty_canonical_frame
 from registry import bulk
 from registry.database import write_transaction
@@ -306,6 +307,7 @@ class IntakeStore:
                 businesses.c.registry_id, businesses.c.member_count).where(
                 businesses.c.registry_id.in_({p["registry_id_l"] for p in reviews}))).all())
             connection.execute(review_queue.insert(), [{
+                "pair_id": pair_id(p["record_key_l"], key),
                 "run_id": run_id, "record_key_l": p["record_key_l"], "record_key_r": key,
                 "registry_id_l": p["registry_id_l"], "registry_id_r": registry_id,
                 "priority": rank, "match_probability": float(p["match_probability"]),

@@ -20,8 +20,8 @@ from conftest import TEST_SHARING_SECRETS
 from test_golden_helpers import bakery, canonical, fake_link, publish
 from typer.testing import CliRunner
 
+from canonical.pair_ids import ordered_pair
 from matching.golden.registry_ids import format_registry_id
-from matching.golden.steward import ordered_pair
 from matching.standardise import standardise_records
 from pipelines.definitions import JOB_NAME, build_definitions
 from registry.access_log import read_access_log

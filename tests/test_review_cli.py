@@ -5,6 +5,7 @@ import typer
 from test_golden_helpers import bakery, canonical, fake_link
 from typer.testing import CliRunner
 
+from canonical.pair_ids import pair_id
 from canonical.quarantine import quarantine_frame
 from matching.golden.publish import publish_golden_records
 from registry.access_log import read_access_log
@@ -41,37 +42,45 @@ def run(url: str, *args: str):
 
 def test_list_show_decide_and_list_again(published):
     url, records, link, k = published
+    pair = pair_id(k[0], k[4])  # the same id on every run
     listed = run(url, "list")
     assert listed.exit_code == 0, listed.output
     assert "rjsc:R1" in listed.output and "rjsc:R2" in listed.output
     assert "1 pending of 1 pairs" in listed.output
-    shown = run(url, "show", "1")
+    assert pair in listed.output
+    shown = run(url, "show", pair)
     assert shown.exit_code == 0, shown.output
     assert "Boulangerie Côté Limited" in shown.output and "name" in shown.output
     assert "jw_0.95" in shown.output and "+4.20" in shown.output
     assert "Zoë Côté" not in shown.output and "steward role only" in shown.output
-    as_steward = run(url, "show", "1", "--role", "steward", "--user", "ana")
+    as_steward = run(url, "show", pair, "--role", "steward", "--user", "ana")
     assert "Zoë Côté" in as_steward.output
     with RegistryStore(url) as store:  # both reads are in the access log, newest first
         log = read_access_log(store.engine)
     assert list(log["action"]) == ["review", "review"] and list(log["row_count"]) == [2, 2]
-    assert log["who"].iloc[0] == "ana" and log["detail"].iloc[0] == {"pair_id": 1,
+    assert log["who"].iloc[0] == "ana" and log["detail"].iloc[0] == {"pair_id": pair,
                                                                      "role": "steward"}
-    decided = run(url, "decide", "1", "--different", "--steward", "ana",
+    decided = run(url, "decide", pair, "--different", "--steward", "ana",
                   "--reason", "two bakeries")
     assert decided.exit_code == 0, decided.output
-    assert "are different" in decided.output
+    assert f"pair {pair} is different" in decided.output
     assert "0 pending of 1 pairs" in run(url, "list").output
     assert "different (ana)" in run(url, "list", "--all").output
-    assert "two bakeries" in run(url, "show", "1").output
+    assert "two bakeries" in run(url, "show", pair).output
+    logged = run(url, "log")
+    assert logged.exit_code == 0 and "two bakeries" in logged.output and "#1" in logged.output
+    undone = run(url, "undo", "1", "--steward", "ana", "--reason", "checked again")
+    assert undone.exit_code == 0 and "1 pair(s) back" in undone.output
+    assert "1 pending of 1 pairs" in run(url, "list").output
 
 
 def test_decide_needs_exactly_one_judgement_and_a_known_pair(published):
-    url, *_ = published
-    both = run(url, "decide", "1", "--same", "--different", "--steward", "a", "--reason", "r")
+    url, records, link, k = published
+    both = run(url, "decide", pair_id(k[0], k[4]), "--same", "--different", "--steward", "a",
+               "--reason", "r")
     assert both.exit_code == 1 and "exactly one of" in both.output
-    missing = run(url, "decide", "99", "--same", "--steward", "a", "--reason", "r")
-    assert missing.exit_code == 1 and "no review pair 99" in missing.output
+    missing = run(url, "decide", "0123456789ab", "--same", "--steward", "a", "--reason", "r")
+    assert missing.exit_code == 1 and "no review pair 0123456789ab" in missing.output
 
 
 def test_unmerge_records_different_between_every_member(published):

@@ -4,13 +4,12 @@ import pandas as pd
 import pytest
 from test_golden_helpers import bakery, canonical, fake_link, ids_by_record, pair_rows, publish
 
+from canonical.pair_ids import ordered_pair, unmerge_pairs
 from matching.golden.steward import (
     MASK,
     apply_steward_constraints,
     judgements_in_force,
     mask_personal,
-    ordered_pair,
-    unmerge_pairs,
 )
 
 

@@ -27,13 +27,6 @@ DECISION_COLUMNS = ["decision_id", "record_key_l", "record_key_r", "judgement", 
                     "reason", "at"]
 
 
-def ordered_pair(key_a: str, key_b: str) -> tuple[str, str]:
-    """A pair of record keys in the order the log stores it (smaller first)."""
-    if key_a == key_b:
-        raise ValueError("a decision needs two different records")
-    return (key_a, key_b) if key_a < key_b else (key_b, key_a)
-
-
 def judgements_in_force(decisions: pd.DataFrame) -> pd.DataFrame:
     """The latest decision per pair (a later decision supersedes, never erases, an earlier)."""
     if decisions.empty:
@@ -203,9 +196,3 @@ def mask_personal(record: dict[str, object], role: str) -> dict[str, object]:
         return dict(record)
     return {k: (MASK if k in PERSONAL_FIELDS and v is not None and not pd.isna(v) else v)
             for k, v in record.items()}
-
-
-def unmerge_pairs(member_keys: list[str]) -> list[tuple[str, str]]:
-    """Every pair of a business's records: `different` judgements on all of them unmerge it."""
-    keys = sorted(set(member_keys))
-    return [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]]
