@@ -1,8 +1,12 @@
 """Report inputs from a LinkResult in memory: the pipeline's matching step writes its report
 before the golden stage has stored the run's pairs."""
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from matching.linker import LinkResult
-from model_report.inputs import Headline, ReportInputs, evidence_pairs
+from model_report.inputs import Headline, ReportError, ReportInputs, evidence_pairs
 
 
 def inputs_from_link(result: LinkResult, source: str) -> ReportInputs:
@@ -22,3 +26,25 @@ def inputs_from_link(result: LinkResult, source: str) -> ReportInputs:
         cluster_sizes=clusters["cluster_size"].to_numpy(),
         blocking=[{"rule": r.rule, "pairs": int(r.pairs), "new_pairs": int(r.new_pairs),
                    "blocks_dropped": int(r.blocks_dropped)} for r in report.rules])
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The report a pipeline step wrote (path None, and why, when it could not)."""
+
+    path: Path | None
+    figures: dict[str, Any]
+    problem: str | None = None
+
+
+def write_run_report(result: LinkResult, folder: Path, source: str) -> RunReport:
+    """The step's report beside its model; a model without a score summary (kept from a run
+    before UBR recorded one, by an incremental run) gives no report, and says why, rather
+    than failing the run."""
+    from model_report.page import write_report
+
+    try:
+        inputs = inputs_from_link(result, source)
+    except ReportError as exc:
+        return RunReport(None, {}, str(exc))
+    return RunReport(write_report(inputs, folder), inputs.headline.figures(result.model))

@@ -131,6 +131,9 @@ def _distribution(inputs: ReportInputs) -> str:
 
 def _waterfall(inputs: ReportInputs, wanted: tuple[str, str] | None) -> str:
     model = inputs.model
+    if wanted is None and inputs.pairs["match_weight"].notna().sum() == 0:
+        return ("<h2 id=waterfall>One pair's evidence</h2><p>The run kept no scored pair "
+                "to explain.</p>")
     pair = pick_pair(inputs.pairs, model, wanted)
     steps = waterfall_steps(pair, model)
     chart = svg.waterfall(steps, "match weight", f"Evidence of the pair {pair['left']} - "

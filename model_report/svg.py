@@ -123,7 +123,7 @@ def histogram(edges: Sequence[float], counts: Sequence[float], colours: Sequence
     height = 260
     plot_h = height - TOP - BOTTOM
     counts = np.asarray(counts, float)
-    top_log = max(float(np.log10(1 + counts.max())) if len(counts) else 1.0, 1.0)
+    top_log = max(float(np.log10(1 + counts.max(initial=0))), 1.0)
     to_x = _x_scale(float(edges[0]), float(edges[-1]))
     ticks = [(TOP + plot_h * (1 - p / top_log), f"{10 ** p:,.0f}")
              for p in range(int(np.floor(top_log)) + 1)]

@@ -48,6 +48,7 @@ def record_matches(
     from matching.incremental import changes_since, link_changes, when_to_retrain
     from matching.linking import link_records
     from matching.model import load_settings
+    from model_report.link_result import write_run_report
     from registry.golden_store import GoldenStore
 
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
@@ -80,6 +81,10 @@ def record_matches(
     state_path = state_folder(store.home(), context.run_id)  # incremental runs start from it
     result.state.save(state_path)
     result = dataclasses.replace(result, state=None)  # kept once, not again between steps
+    # the model report beside the model: one offline page (docs/model-report.md)
+    report = write_run_report(result, model_path.parent, f"Dagster run {context.run_id}")
+    if report.problem:
+        context.log.warning(f"no model report: {report.problem}")
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     report = result.blocking_report
     incremental = result.incremental
@@ -106,7 +111,17 @@ def record_matches(
             {k: round(v, 2) for k, v in result.timings.items()}),
         "model": dg.MetadataValue.path(str(model_path)),
         "match_state": dg.MetadataValue.path(str(state_path)),
+        **_report_metadata(report),
     })
+
+
+def _report_metadata(report: Any) -> dict[str, Any]:
+    """Where the model report is, and its headline figures (counts and shares only)."""
+    if report.path is None:
+        return {}
+    return {"model_report": dg.MetadataValue.path(str(report.path)),
+            "model_report_url": dg.MetadataValue.url(report.path.resolve().as_uri()),
+            "model_report_headline": dg.MetadataValue.json(report.figures)}
 
 
 @dg.asset_check(asset=record_matches, name="one_cluster_per_record", blocking=True,
