@@ -7,14 +7,17 @@ from types import ModuleType
 from typing import Any
 
 from expectations.catalogue import Check, Kind
+from expectations.severity import Severity
 
 
 def gx_expectation(gx: ModuleType, check: Check) -> Any:
-    """The GX expectation for one check; our name and severity travel in `meta`."""
+    """The GX expectation for one check; our name and severity travel in `meta`, and the
+    severity in GX's own field too (a warning is GX's "warning", blocking its "critical")."""
     E = gx.expectations  # noqa: N806 (GX's own module alias)
     common: dict[str, Any] = {
         "column": check.gx_column,
         "meta": {"ubr_check": check.name, "severity": str(check.severity)},
+        "severity": "warning" if check.severity is Severity.WARNING else "critical",
         "description": f"{check.name} ({check.severity}): {check.reason}",
     }
     match check.kind:

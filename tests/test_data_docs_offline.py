@@ -18,7 +18,11 @@ import pytest
 from test_expectations_validate import BASE, PERSONAL_NAME, SIN_FORMS, TODAY, crafted_frame
 
 from canonical.schema import conform
+from expectations.catalogue import build_checks
+from expectations.gx_runner import import_gx
 from expectations.offline_docs import ASSETS_DIR, VENDOR_DIR, remote_to_site_path, rewrite_file
+from expectations.settings import load_expectation_settings
+from expectations.suites import build_suite
 from expectations.synthetic import synthetic_config
 from expectations.validate import ValidationOutcome, validate_source
 from expectations.verdict import Verdict
@@ -190,3 +194,12 @@ def test_unknown_cdn_reference_is_dropped(tmp_path: Path) -> None:
     assert page.read_text("utf-8") == (
         f'<script src="{VENDOR_DIR}/jquery@3.7.1/dist/jquery.min.js"></script>\n'
         '\n<a href="https://greatexpectations.io">GX</a>')
+
+
+def test_gx_severity_follows_ubr() -> None:
+    """GX's own `severity` field says what UBR's does (GX's notification actions read it)."""
+    checks = build_checks(load_expectation_settings().for_source("demo"))
+    suite = build_suite(import_gx(), "s", checks)
+    severities = {e.meta["ubr_check"]: str(e.severity.value) for e in suite.expectations}
+    assert severities == {c.name: "warning" if c.severity == "warning" else "critical"
+                          for c in checks}
