@@ -82,9 +82,9 @@ def record_matches(
     result.state.save(state_path)
     result = dataclasses.replace(result, state=None)  # kept once, not again between steps
     # the model report beside the model: one offline page (docs/model-report.md)
-    report = write_run_report(result, model_path.parent, f"Dagster run {context.run_id}")
-    if report.problem:
-        context.log.warning(f"no model report: {report.problem}")
+    page = write_run_report(result, model_path.parent, f"Dagster run {context.run_id}")
+    if page.problem:
+        context.log.warning(f"no model report: {page.problem}")
     sizes = result.clusters.drop_duplicates("cluster_id")["cluster_size"]
     report = result.blocking_report
     incremental = result.incremental
@@ -111,17 +111,17 @@ def record_matches(
             {k: round(v, 2) for k, v in result.timings.items()}),
         "model": dg.MetadataValue.path(str(model_path)),
         "match_state": dg.MetadataValue.path(str(state_path)),
-        **_report_metadata(report),
+        **_report_metadata(page),
     })
 
 
-def _report_metadata(report: Any) -> dict[str, Any]:
+def _report_metadata(page: Any) -> dict[str, Any]:
     """Where the model report is, and its headline figures (counts and shares only)."""
-    if report.path is None:
+    if page.path is None:
         return {}
-    return {"model_report": dg.MetadataValue.path(str(report.path)),
-            "model_report_url": dg.MetadataValue.url(report.path.resolve().as_uri()),
-            "model_report_headline": dg.MetadataValue.json(report.figures)}
+    return {"model_report": dg.MetadataValue.path(str(page.path)),
+            "model_report_url": dg.MetadataValue.url(page.path.resolve().as_uri()),
+            "model_report_headline": dg.MetadataValue.json(page.figures)}
 
 
 @dg.asset_check(asset=record_matches, name="one_cluster_per_record", blocking=True,
