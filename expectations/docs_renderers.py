@@ -14,18 +14,19 @@ from great_expectations.render.renderer.content_block import (
 )
 from great_expectations.render.renderer.page_renderer import ValidationResultsPageRenderer
 
+from expectations.data_docs import VERDICT_META
 from expectations.severity import Severity
+from expectations.verdict import Verdict
 
-VERDICT_META = "ubr_verdict"  # the key expectations.data_docs writes
 ICON_CLASSES = {
-    "passed": "fas fa-check-circle text-success",
-    "passed with warnings": "fas fa-exclamation-triangle text-warning",
-    "failed": "fas fa-times text-danger",
+    Verdict.PASSED: "fas fa-check-circle text-success",
+    Verdict.PASSED_WITH_WARNINGS: "fas fa-exclamation-triangle text-warning",
+    Verdict.FAILED: "fas fa-times text-danger",
 }
 
 
 def _icon(verdict: str) -> str:
-    return f'<i class="{ICON_CLASSES[verdict]}" aria-hidden="true"></i>'
+    return f'<i class="{ICON_CLASSES[Verdict(verdict)]}" aria-hidden="true"></i>'
 
 
 def _is_failed_warning(result: Any) -> bool:
