@@ -1,8 +1,7 @@
 """Output helpers for the command line: stage lines, tables, and errors as sentences."""
 
 import logging
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
@@ -34,10 +33,27 @@ def table(title: str, columns: list[str], rows: list[list[object]]) -> None:
     console.print(view)
 
 
+class _LineHandler(logging.Handler):
+    """Hands each formatted record to `write` (a progress bar prints it above itself)."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        super().__init__()
+        self.write = write
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.write(self.format(record))
+
+
+def print_plain(line: str) -> None:
+    """A line as is: counts, ids and file names are not read as markup."""
+    console.print(line, markup=False, highlight=False, emoji=False)
+
+
 @contextmanager
-def stage_lines(logger_name: str = "ubr.progress") -> Iterator[None]:
+def stage_lines(logger_name: str = "ubr.progress",
+                write: Callable[[str], None] = print_plain) -> Iterator[None]:
     """Print the pipeline's stage lines (counts, rates) while a run executes in process."""
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _LineHandler(write)
     handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
     logger = logging.getLogger(logger_name)
     logger.addHandler(handler)

@@ -17,6 +17,7 @@ import typer
 
 from ubr_cli.console import console, fail
 from ubr_cli.engine_options import Engine, EngineOption, SchedulerOption, check_engine
+from ubr_cli.progress import progress_bar
 
 if TYPE_CHECKING:
     from matching.linker import LinkResult
@@ -226,7 +227,8 @@ def dedupe(
     except SettingsError as exc:
         raise fail(str(exc)) from None
     labels = _file_labels(files)
-    intake = _read(files, labels, adhoc)
+    with progress_bar(f"reading {len(files)} file(s)"):
+        intake = _read(files, labels, adhoc)
     records = intake.records
     console.print(f"read {len(records):,} records from {len(files)} file(s) "
                   f"in {time.perf_counter() - started:.2f}s")
@@ -244,15 +246,14 @@ def dedupe(
         raise fail(f"no record to link: all {intake.rows_read:,} rows read were quarantined; "
                    f"see {out}/quarantine.csv")
 
-    def say(message: str) -> None:
-        console.print(message)
-
     try:
-        with executor_for(engine.value, scheduler, workers) as executor:
+        with (progress_bar(f"matching {len(records):,} records") as steps,
+              executor_for(engine.value, scheduler, workers) as executor):
             if executor.distributed:
-                say(f"engine: Dask, {executor.workers} worker(s)"
-                    + (f" at {scheduler}" if scheduler else " on a local cluster"))
-            result = link_records(records.drop(columns=["file", "record_id"]), settings, say,
+                steps.say(f"engine: Dask, {executor.workers} worker(s)"
+                          + (f" at {scheduler}" if scheduler else " on a local cluster"))
+            result = link_records(records.drop(columns=["file", "record_id"]), settings,
+                                  steps.say,
                                   min_probability=None if all_pairs else min_probability,
                                   workers=workers, executor=executor,
                                   link_only=records["file"].to_numpy() if link_only else None,

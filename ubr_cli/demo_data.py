@@ -1,7 +1,8 @@
 """`ubr demo-data`: write the four demo ministry registers and their answer key.
 
 A thin face over sources.demo.generate_demo_registers: parse options, print each stage with its
-counts and rate, then a short summary. No generation logic lives here.
+counts and rate (under a progress bar on a terminal), then a short summary. No generation logic
+lives here.
 """
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from sources.demo import generate_demo_registers
+from ubr_cli.progress import progress_bar
 
 
 def demo_data(
@@ -42,8 +44,9 @@ def demo_data(
     docs/demo-data.md.
     """
     typer.echo(f"Generating demo registers: {businesses:,} businesses, seed {seed}, into {out}")
-    summary = generate_demo_registers(out, businesses=businesses, seed=seed,
-                                      progress=lambda line: typer.echo(f"  {line}"))
+    with progress_bar(f"generating {businesses:,} businesses") as steps:
+        summary = generate_demo_registers(out, businesses=businesses, seed=seed,
+                                          progress=lambda line: steps.say(f"  {line}"))
     rate = summary.total_rows / max(summary.elapsed_seconds, 1e-9)
     counts = ", ".join(f"{source} {rows:,}" for source, rows in summary.rows.items())
     typer.echo(f"Done in {summary.elapsed_seconds:.1f}s ({summary.cpu_seconds:.1f}s CPU): "

@@ -5,12 +5,14 @@ agreement allows (treatments applied when the registry was published), and write
 access log in the same breath. The same share backs the ministry's PostgreSQL views.
 """
 
+import time
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from ubr_cli.console import console, fail, shorten, table
+from ubr_cli.progress import progress_bar
 from ubr_cli.settings import (
     DATABASE_URL_OPTION,
     SHARING_CONFIG_OPTION,
@@ -57,31 +59,39 @@ def export(
         agreement = load_sharing(sharing_config).get(ministry)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    started = time.perf_counter()
     store = open_store(database_url)
     if publication is not None and not publication_exists(store.engine, publication):
         raise fail(f"publication {publication} is not kept in {store.url}; "
                    "`ubr publications` lists the kept ones")
-    chosen, frame = read_share(store.engine, agreement.id, agreement.visible_columns(),
-                               publication)
-    if chosen is None:
-        raise fail(f"nothing has been published in {store.url} yet; run `ubr run` first")
-    xref = read_shared_cross_reference(store.engine, agreement.id, agreement.sources, chosen)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, part in (("businesses", frame), ("cross_reference", xref)):
-        path = out / f"{agreement.id}_{name}_{chosen}.{format.value}"
-        if format is ExportFormat.CSV:
-            write_safe_csv(part, path)  # formula-like cells made inert (docs/publication.md)
-        else:
-            part.to_parquet(path, index=False)
-        written.append(path)
+    with progress_bar(f"reading {agreement.id}'s share", total=4) as steps:
+        chosen, frame = read_share(store.engine, agreement.id, agreement.visible_columns(),
+                                   publication)
+        if chosen is None:
+            raise fail(f"nothing has been published in {store.url} yet; run `ubr run` first")
+        steps.advance()
+        steps.doing(f"reading {agreement.id}'s cross-reference")
+        xref = read_shared_cross_reference(store.engine, agreement.id, agreement.sources, chosen)
+        steps.advance()
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, part in (("businesses", frame), ("cross_reference", xref)):
+            path = out / f"{agreement.id}_{name}_{chosen}.{format.value}"
+            steps.doing(f"writing {path.name}")
+            if format is ExportFormat.CSV:
+                write_safe_csv(part, path)  # formula-like cells made inert (docs/publication.md)
+            else:
+                part.to_parquet(path, index=False)
+            written.append(path)
+            steps.advance()
     record_access(store.engine, action="export", purpose=purpose or agreement.purpose,
                   row_count=len(frame), who=user, ministry=agreement.id, publication_id=chosen,
                   detail={"format": format.value, "businesses": len(frame),
                           "cross_reference": len(xref), "files": [p.name for p in written]})
     console.print(f"Exported publication {chosen} for {agreement.ministry} ({agreement.id}): "
                   f"{len(frame):,} businesses, {len(xref):,} of its records' registry ids, "
-                  f"{len(agreement.visible_columns())} columns.")
+                  f"{len(agreement.visible_columns())} columns, in "
+                  f"{time.perf_counter() - started:.1f} s.")
     for path in written:
         console.print(f"  {path}")
 

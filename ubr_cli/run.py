@@ -3,14 +3,17 @@
 import os
 import re
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from canonical.paths import PROJECT_ROOT
 from ubr_cli.console import console, fail, stage_lines, table
 from ubr_cli.engine_options import Engine, EngineOption, SchedulerOption, check_engine
+from ubr_cli.progress import Steps, progress_bar
 from ubr_cli.settings import (
     DATA_DIR_OPTION,
     DATABASE_URL_OPTION,
@@ -124,9 +127,13 @@ def run(
     if full:  # a full run reads every file again, changed or not
         ops.update(read_everything_config(settings.sources_config))
     run_config = {**QUIET_DAGSTER, "ops": ops}
-    with DagsterInstance.from_config(str(dagster_home)) as instance, stage_lines():
+    run_id = str(uuid.uuid4())  # known beforehand, so the bar can follow the run's steps
+    with (DagsterInstance.from_config(str(dagster_home)) as instance,
+          progress_bar("starting the job", total=len(job.graph.nodes)) as steps,
+          stage_lines(write=steps.say)):
+        instance.add_event_listener(run_id, _follow_steps(steps))
         result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False)
+            instance=instance, run_config=run_config, raise_on_error=False, run_id=run_id)
     seconds = time.perf_counter() - started
     if not result.success:
         failed = sorted({e.step_key for e in result.all_events if e.is_step_failure and e.step_key})
@@ -146,6 +153,21 @@ def run(
                    f"source(s) were held back ({', '.join(held)}): see the sentence above.",
                    code=HELD_BACK_EXIT)
     console.print(f"[green]run {result.run_id} succeeded in {seconds:.1f} s[/]")
+
+
+def _follow_steps(steps: Steps) -> Callable[[Any], None]:
+    """Move the bar as the run's steps start and end (the Dagster instance's event log)."""
+
+    def on_event(entry: Any) -> None:  # an EventLogEntry
+        event = entry.dagster_event
+        if event is None:
+            return
+        if event.is_step_start:
+            steps.doing(f"step {event.step_key}")
+        elif event.is_step_success or event.is_step_failure or event.is_step_skipped:
+            steps.advance()
+
+    return on_event
 
 
 def _nothing_to_do(settings: "RunSettings") -> bool:
