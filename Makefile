@@ -19,11 +19,13 @@ serve: export UBR_API_KEY_RJSC ?= demo-only-not-secret-api-key-rjsc-000000000
 serve: export UBR_API_KEY_WCB ?= demo-only-not-secret-api-key-wcb-0000000000
 serve: export UBR_API_KEY_REVENUE ?= demo-only-not-secret-api-key-revenue-000000
 serve: export UBR_API_KEY_PERMITS ?= demo-only-not-secret-api-key-permits-000000
+# A demo-only steward for the review pages (/review): sign in as "demo" with this key.
+serve: export UBR_STEWARD_KEY_DEMO ?= demo-only-not-secret-steward
 SERVE_PORT ?= 8000
 DEMO_KEYS_NOTICE = case "$$UBR_SHARING_SECRET_RJSC $$UBR_SHARING_SECRET_WCB $$UBR_SHARING_SECRET_PERMITS" in \
 	*demo-only-not-secret-*) echo "Using demo-only pseudonym keys (UBR_SHARING_SECRET_*): they are public; production must set its own secrets (docs/sharing.md)." ;; esac
 
-.PHONY: demo test ui serve lint bench install clean browser
+.PHONY: demo test ui serve lint bench install clean browser screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "UBR needs Python 3.11, found " + sys.version.split()[0]'
@@ -48,7 +50,8 @@ demo: install
 ## browser: Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium)
 CHROMIUM ?= /usr/bin/chromium
 browser:
-	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } \
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && { apt-get install -y -q chromium >/dev/null \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } \
 	  || { echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium' (Debian) or set CHROMIUM=/path/to/chromium."; exit 1; }
 
 ## test: lint, check the layers (import-linter contracts in pyproject.toml), run every test
@@ -66,7 +69,14 @@ ui: install
 serve: install
 	@$(DEMO_KEYS_NOTICE)
 	@echo "Using demo-only API keys (UBR_API_KEY_*): they are public; production must set its own (docs/api.md)."
+	@echo "Steward review pages: http://127.0.0.1:$(SERVE_PORT)/review, sign in as demo with the key demo-only-not-secret-steward (docs/steward-review.md)."
 	$(BIN)/ubr serve --host 127.0.0.1 --port $(SERVE_PORT)
+
+## screenshots: the pictures in docs/images (review pages, model report, Data Docs), taken by
+## the browser tests in Chromium
+screenshots: install browser
+	UBR_SCREENSHOT_DIR=$(CURDIR)/docs/images $(BIN)/python -m pytest -p no:logging -q \
+	  tests/test_review_pages.py tests/test_browser_pages.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ from intake_api.access_recorder import AccessRecorder
 from intake_api.api_keys import ApiKeys
 from intake_api.record_validation import RecordRejected
 from intake_api.registry_service import RegistryService
+from intake_api.review_pages import SignInRequired, review_router, sign_in_page
 from intake_api.schemas import (
     BusinessResponse,
     Problem,
@@ -30,6 +31,7 @@ from intake_api.schemas import (
     ResolveRequest,
     ResolveResponse,
 )
+from intake_api.steward_auth import StewardKeys
 from registry.intake_store import IntakeConflict
 from registry.run_lock import RegistryBusyError
 
@@ -55,8 +57,9 @@ def _field_of(error: dict) -> str:
 
 def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder,
                on_shutdown: Callable[[], None] | None = None,
-               process: int | None = None) -> FastAPI:
-    """The API over `service`; `recorder` receives every call under /v1/."""
+               process: int | None = None, stewards: StewardKeys | None = None) -> FastAPI:
+    """The API over `service`; `recorder` receives every call under /v1/. With `stewards`,
+    the steward review pages are served under /review (intake_api/review_pages.py)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202 - FastAPI's lifespan protocol
@@ -86,6 +89,9 @@ def create_app(service: RegistryService, keys: ApiKeys, recorder: AccessRecorder
         request.state.access.update(rows=rows, detail=detail)
 
     app.add_middleware(AccessLog, recorder=recorder, process=process)
+    if stewards is not None:
+        app.include_router(review_router(service.store, stewards))
+        app.add_exception_handler(SignInRequired, sign_in_page)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,6 +26,7 @@ from intake_api.access_recorder import AccessRecorder
 from intake_api.api_keys import ApiKeys, load_api_keys
 from intake_api.app import create_app
 from intake_api.registry_service import RegistryService
+from intake_api.steward_auth import StewardKeys, load_steward_keys
 from registry.database import configured_home, store_home
 from registry.sharing_agreement import load_sharing
 from registry.store import RegistryStore
@@ -39,6 +40,7 @@ class LoadedService:
     store: RegistryStore
     service: RegistryService
     keys: ApiKeys
+    stewards: StewardKeys
 
 
 def load_service(database_url: str, home: Path | None = None,
@@ -58,7 +60,12 @@ def load_service(database_url: str, home: Path | None = None,
     sources = {s.id: s for s in load_sources(sources_config or DEFAULT_SOURCES_CONFIG).sources}
     service = RegistryService(store, store_home(store.url, configured_home(home)), sharing,
                               sources, min_probability, say)
-    return LoadedService(store, service, keys)
+    stewards = load_steward_keys()
+    for problem in stewards.refused.values():
+        say(f"refused: {problem}")
+    say(f"steward review pages (/review): {', '.join(sorted(stewards.keys))}" if stewards.keys
+        else "steward review pages (/review): no steward key set (UBR_STEWARD_KEY_<NAME>)")
+    return LoadedService(store, service, keys, stewards)
 
 
 def process_app(loaded: LoadedService, reload_seconds: float = 30.0,
@@ -68,7 +75,7 @@ def process_app(loaded: LoadedService, reload_seconds: float = 30.0,
         loaded.service.watch(reload_seconds)
     recorder = AccessRecorder(loaded.store.engine, say)
     return create_app(loaded.service, loaded.keys, recorder, on_shutdown=loaded.store.close,
-                      process=process)
+                      process=process, stewards=loaded.stewards)
 
 
 def build_app(database_url: str, home: Path | None = None, sharing_config: Path | None = None,

@@ -6,10 +6,7 @@ API, registered through it, then matched by the next batch run, whose decisions 
 pairs must agree with the API's.
 """
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from served_registry import KEYS, UBR, batch_run, environment, free_port, served
 from stdnum import luhn
 
 from canonical.paths import DEFAULT_SOURCES_CONFIG
@@ -34,33 +32,11 @@ from sources.config import load_sources
 from sources.demo import generate_demo_registers
 from sources.ingest import ingest_source
 
-UBR = str(Path(sys.executable).with_name("ubr"))
-KEYS = {"revenue": "revenue-test-key-0123456789abcdef0123456789",
-        "wcb": "wcb-test-key-0123456789abcdef0123456789abcdef",
-        "permits": "permits-test-key-0123456789abcdef0123456789"}
-SECRETS = {"UBR_SHARING_SECRET_RJSC": "test-only-rjsc-secret-0000000000000000000000",
-           "UBR_SHARING_SECRET_WCB": "test-only-wcb-secret-00000000000000000000000",
-           "UBR_SHARING_SECRET_PERMITS": "test-only-permits-secret-0000000000000000000"}
 HELD_BACK = 70  # revenue records kept out of the first batch: new arrivals at the desk
 API_FIELDS = {"name": "legal_name", "operating_name": "operating_name",
               "address": "address_line", "city": "city", "province": "province",
               "postal_code": "postal_code", "phone": "phone", "email": "email",
               "business_number": "business_number"}
-
-
-def _environment(data: Path, url: str, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UBR_")}
-    env.update(SECRETS)
-    env.update({f"UBR_API_KEY_{m.upper()}": key for m, key in KEYS.items()})
-    env.update({"UBR_DATA_DIR": str(data), "UBR_DATABASE_URL": url, "UBR_HOME": str(home),
-                "DAGSTER_HOME": str(home / "dagster"), "UBR_USER": "api-test"})
-    return env
-
-
-def _batch_run(env: dict[str, str]) -> None:
-    (Path(env["DAGSTER_HOME"])).mkdir(exist_ok=True, mode=0o700)
-    done = subprocess.run([UBR, "run"], env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
 def _hold_back(data: Path) -> list[dict]:
@@ -81,12 +57,6 @@ def _hold_back(data: Path) -> list[dict]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> dict:
     data = tmp_path_factory.mktemp("registers")
@@ -94,33 +64,15 @@ def registry(tmp_path_factory) -> dict:
     held = _hold_back(data)
     home = tmp_path_factory.mktemp("home")
     url = f"sqlite:///{home / 'registry.sqlite'}"
-    env = _environment(data, url, home)
-    _batch_run(env)
+    env = environment(data, url, home)
+    batch_run(env)
     return {"data": data, "home": home, "url": url, "env": env, "held": held}
 
 
 @pytest.fixture(scope="module")
 def server(registry) -> dict:
-    port = _free_port()
-    log_path = registry["home"] / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [UBR, "serve", "--port", str(port), "--reload-every", "1"], env=registry["env"],
-            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, "the server did not start in 180 s"
-        time.sleep(0.5)
-    yield {"base": base, "log": log_path, "process": process}
-    process.terminate()
-    process.wait(timeout=30)
+    with served(registry["env"], registry["home"] / "server.log", "--reload-every", "1") as up:
+        yield up
 
 
 def _client(server: dict, ministry: str | None = "revenue") -> httpx.Client:
@@ -187,7 +139,7 @@ def test_a_short_key_is_refused_and_no_key_means_no_server(registry):
     for name in list(env):
         if name.startswith("UBR_API_KEY_") and name != "UBR_API_KEY_WCB":
             del env[name]
-    done = subprocess.run([UBR, "serve", "--port", str(_free_port())], env=env,
+    done = subprocess.run([UBR, "serve", "--port", str(free_port())], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "UBR_API_KEY_WCB is shorter than 32 characters" in done.stdout + done.stderr
@@ -303,7 +255,7 @@ def test_the_api_and_the_next_batch_run_decide_the_same_and_ids_are_kept(registr
     assert len(given) >= 0.8 * len(held)
     api = {k: v for k, v in api.items() if k[0] in given}
     assert len(api) >= 300
-    _batch_run(registry["env"])
+    batch_run(registry["env"])
     with engine.connect() as connection:
         run_id = connection.execute(sa.text(
             "SELECT run_id FROM golden_runs ORDER BY published_at DESC LIMIT 1")).scalar_one()
