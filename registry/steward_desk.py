@@ -60,7 +60,8 @@ def _present(value: Any) -> bool:
 
 def side_by_side(left: dict[str, Any] | None, right: dict[str, Any] | None,
                  ) -> list[dict[str, Any]]:
-    """The fields either record carries, each with both values and whether they differ."""
+    """The fields either record carries, each with both values and whether both carry it
+    with different values (a field one record lacks is not a disagreement)."""
     left, right = left or {}, right or {}
     rows = []
     for name in RECORD_FIELDS:
@@ -68,7 +69,8 @@ def side_by_side(left: dict[str, Any] | None, right: dict[str, Any] | None,
         if _present(a) or _present(b):
             rows.append({"field": name, "left": a if _present(a) else None,
                          "right": b if _present(b) else None,
-                         "differs": str(a).strip().casefold() != str(b).strip().casefold()})
+                         "differs": _present(a) and _present(b)
+                         and str(a).strip().casefold() != str(b).strip().casefold()})
     return rows
 
 

@@ -7,15 +7,14 @@ applies what is still in force, and the pair ids the steward saw are the same af
 Screenshots go to UBR_SCREENSHOT_DIR (docs/images with `make screenshots`), else tmp_path.
 """
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from browser import chromium_page, screenshot_dir
 from served_registry import KEYS, batch_run, environment, served
 
 from canonical.pair_ids import pair_id
@@ -24,12 +23,8 @@ from registry.steward_desk import QueueFilter, StewardDesk
 from registry.store import RegistryStore
 from sources.demo import generate_demo_registers
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 STEWARDS = {"UBR_STEWARD_KEY_ANA": "ana-steward-key-0123456789",
             "UBR_STEWARD_KEY_BO": "bo-steward-key-0123456789abc"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -95,20 +90,11 @@ def test_pages_need_a_steward_and_refuse_ministry_keys(registry, server):
 
 
 def test_a_whole_steward_session_in_chromium(registry, server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium is not at {CHROMIUM}: `make browser` installs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    shots = Path(os.environ.get("UBR_SCREENSHOT_DIR") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_dir(tmp_path)
     before = desk(registry).queue(QueueFilter(status="all"))
     assert len(before) >= 4, "the demo run should queue a few pairs for review"
     base = server["base"]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with chromium_page() as page:
         page.goto(f"{base}/review")
         assert page.url.startswith(f"{base}/review/login")  # sent to sign in first
         page.fill("input[name=name]", "ana")
@@ -175,7 +161,6 @@ def test_a_whole_steward_session_in_chromium(registry, server, tmp_path):
         page.click("text=Sign out")
         page.goto(f"{base}/review/decisions")
         assert page.url.startswith(f"{base}/review/login")
-        browser.close()
     for name in ("review-queue.png", "review-pair.png", "review-decisions.png"):
         assert (shots / name).stat().st_size > 10_000, name
 
