@@ -184,6 +184,8 @@ class TrainedModel(BaseModel):
     lambda_source: Literal["em", "exact_agreement"] = "em"
     lambda_em: float | None = None
     exact_agreement_pairs: float | None = None
+    # when lambda_source is exact_agreement: the share of true pairs agreeing exactly (from m)
+    exact_agreement_recall: float | None = None
     # the model's own estimate of its auto-matches' precision and recall on the run that
     # trained it (matching/estimated_quality.py); empty until the pairs are scored
     estimated_quality: dict[str, float] = Field(default_factory=dict)

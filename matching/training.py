@@ -121,6 +121,7 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
         em_sessions=sessions,
         lambda_source="exact_agreement" if floor.binds else "em", lambda_em=floor.em_lambda,
         exact_agreement_pairs=floor.exact_pairs,
+        exact_agreement_recall=round(floor.recall, 4) if floor.binds else None,
         tf_summary={c.name: tf_summary(tf_table(prepared, c.settings.columns), n,
                                        hashed=not set(c.settings.columns) <= PUBLIC_COLUMNS)
                     for c in tf_names},
@@ -138,7 +139,7 @@ def _population_lambda(cols: RecordColumns, comparisons: list[Comparison], matri
         sizes = np.unique(link_only, return_counts=True)[1].astype(float)
         total_pairs = (sizes.sum() ** 2 - (sizes ** 2).sum()) / 2
         lam = population_lambda(matrix, m, u, total_pairs)
-        return lambda_floor(lam, matrix, comparisons, total_pairs)
+        return lambda_floor(lam, matrix, comparisons, total_pairs, m=m)
     if pair_weight is None:
         n = len(cols.records)
         total_pairs, weights = n * (n - 1) / 2, None
@@ -148,7 +149,7 @@ def _population_lambda(cols: RecordColumns, comparisons: list[Comparison], matri
         matrix = np.concatenate([matrix, same_matrix])
         weights = np.concatenate([pair_weight, same_weight])
     lam = population_lambda(matrix, m, u, total_pairs, weights=weights)
-    return lambda_floor(lam, matrix, comparisons, total_pairs, weights)
+    return lambda_floor(lam, matrix, comparisons, total_pairs, weights, m)
 
 
 def _collapse_warning(floor: LambdaFloor, comparisons: list[Comparison],
@@ -162,6 +163,7 @@ def _collapse_warning(floor: LambdaFloor, comparisons: list[Comparison],
     return (f"warning: the mapped fields carry too little evidence among {records:,} records: "
             f"EM put P(two random records match) at {floor.em_lambda:.1e}, below the "
             f"{floor.exact_pairs:,.0f} record pairs that agree exactly on every field they "
-            f"share (P = {floor.floor:.1e}), which is used instead (left alone, a model this "
-            f"weak can make every pair a non-match). {advice} to decide on evidence rather "
-            "than on exact agreement.")
+            f"share (P = {floor.floor:.1e}); those pairs over the share of true pairs that "
+            f"agree exactly ({floor.recall:.0%} by the model's m) are used instead: "
+            f"P = {floor.value:.1e} (left alone, a model this weak can make every pair a "
+            f"non-match). {advice} to decide on evidence rather than on exact agreement.")

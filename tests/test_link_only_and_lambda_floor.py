@@ -56,8 +56,17 @@ def test_exact_agreement_needs_every_shared_field_exact_and_one_field_at_least()
     floor = lambda_floor(1e-12, rows, comparisons, total_pairs=1000.0,
                          weights=np.array([3.0, 1.0, 1.0, 2.0]))
     assert floor.exact_pairs == 5.0 and floor.floor == pytest.approx(0.005)
-    assert floor.binds and floor.value == pytest.approx(0.005)
+    assert floor.binds and floor.value == pytest.approx(0.005)  # no m: recall 1
     assert not lambda_floor(0.01, rows, comparisons, 1000.0).binds
+    # with m: a pair carrying only the name stands for 1 / m(exact name) matches, a pair
+    # carrying every field for 1 / the product over all of them (at least 5 % recall)
+    m = [np.array(c.starting_m) for c in comparisons]
+    exact_m = [float(m[c][comp.exact_gammas].sum()) for c, comp in enumerate(comparisons)]
+    recalled = lambda_floor(1e-12, rows, comparisons, 1000.0,
+                            np.array([3.0, 1.0, 1.0, 2.0]), m)
+    every = max(float(np.prod(exact_m)), 0.05)
+    assert recalled.recall == pytest.approx(5.0 / (3.0 / every + 2.0 / exact_m[0]))
+    assert recalled.value == pytest.approx(0.005 / recalled.recall)
 
 
 def test_a_collapsed_model_is_replaced_by_the_exact_agreement_floor_and_says_so(
@@ -72,7 +81,12 @@ def test_a_collapsed_model_is_replaced_by_the_exact_agreement_floor_and_says_so(
     assert model.lambda_source == "exact_agreement" and model.lambda_em == 1e-12
     assert model.exact_agreement_pairs == 30
     n = len(records)
-    assert model.probability_two_random_records_match == pytest.approx(30 / (n * (n - 1) / 2))
+    # the 30 exact pairs over the share of true pairs agreeing exactly on the name (m of its
+    # exact levels): Splink's deterministic estimate, with the recall the model knows
+    recall = sum(model.m["name"][level] for level in ("exact", "exact_legal"))
+    assert model.exact_agreement_recall == pytest.approx(recall, abs=1e-4)
+    assert model.probability_two_random_records_match == pytest.approx(
+        30 / (n * (n - 1) / 2) / recall, rel=1e-3)
     warning = next(line for line in said if "too little evidence" in line)
     assert "30 record pairs that agree exactly" in warning and "address" in warning
     top = result.pairs.sort_values("match_probability", ascending=False).head(30)
