@@ -107,7 +107,11 @@ def rewrite_file(path: Path, site_dir: Path) -> bool:
 
 def make_offline(site_dir: Path) -> None:
     """Copy the shipped assets into `site_dir` and rewrite its pages and stylesheets."""
-    shutil.copytree(ASSETS_DIR, site_dir / VENDOR_DIR, dirs_exist_ok=True)
+    vendor = site_dir / VENDOR_DIR
+    shutil.copytree(ASSETS_DIR, vendor, dirs_exist_ok=True, copy_function=shutil.copyfile)
+    # copytree copies the package's modes (0644, 0755): what UBR writes is owner-only
+    for copied in (vendor, *vendor.rglob("*")):
+        copied.chmod(0o700 if copied.is_dir() else 0o600)
     for path in sorted(site_dir.rglob("*")):
         if path.suffix in (".html", ".css") and not path.is_relative_to(site_dir / VENDOR_DIR):
             rewrite_file(path, site_dir)

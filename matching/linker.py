@@ -26,6 +26,7 @@ from matching.collapse import Collapse
 from matching.compare import PREPARED, RecordColumns, comparison_columns, standard_columns
 from matching.comparisons import Comparison, compile_comparisons
 from matching.executors import Executor, LocalExecutor
+from matching.labels import LabelledLevels
 from matching.levels import CHUNK, Levels, levels_of
 from matching.model import MatchSettings, TrainedModel, load_settings
 from matching.pair_evidence import DECISIONS, RULES_ALL
@@ -157,8 +158,10 @@ class Linker:
 
     def train(self, records: pd.DataFrame, pairs: pd.DataFrame | None = None,
               gammas: "pd.DataFrame | Levels | None" = None,
-              report: blocking_mod.BlockingReport | None = None) -> TrainedModel:
-        """Estimate u by random sampling, m by EM sessions per blocking rule, then lambda."""
+              report: blocking_mod.BlockingReport | None = None,
+              labelled: LabelledLevels | None = None) -> TrainedModel:
+        """Estimate u by random sampling, m by EM sessions per blocking rule (blended with
+        the labelled matches' levels when there are labels), then lambda."""
         prepared = self.prepare(records)
         if pairs is None or report is None:
             pairs, report = self.block(prepared)
@@ -175,7 +178,7 @@ class Linker:
                       "pairs/s)")
         start = time.perf_counter()
         model = train_model(self.settings, self.comparisons, cols, pairs, gammas, report, u,
-                            sampled, self.progress, self.link_only)
+                            sampled, self.progress, self.link_only, labelled)
         self.timings["em"] = time.perf_counter() - start
         return model
 

@@ -17,7 +17,8 @@ from matching.estimated_quality import (
     weak_mapping_warning,
 )
 from matching.executors import Executor
-from matching.levels import CHUNK
+from matching.labels import LabelledLevels, labelled_threshold
+from matching.levels import CHUNK, gamma_matrix
 from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
 from matching.model import MatchSettings, TrainedModel
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
@@ -33,7 +34,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                  chunk: int = CHUNK, collapse: bool = True,
                  non_matches: bool = True, workers: int | None = None,
                  executor: Executor | None = None,
-                 link_only: np.ndarray | None = None, one_to_one: bool = False) -> LinkResult:
+                 link_only: np.ndarray | None = None, one_to_one: bool = False,
+                 labels: pd.DataFrame | None = None) -> LinkResult:
     """Standardise, collapse identical records, block, train (EM), score, decide and cluster.
 
     `min_probability`: keep the evidence of match and review pairs and of non-matches at or
@@ -46,6 +48,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     `link_only`: each record's file; records of one file are then never paired (lists each
     free of duplicates, linked to each other only) and identical records are not collapsed.
     `one_to_one` (with `link_only`): a cluster holds at most one record of each file.
+    `labels`: pairs a person judged (record_key_l, record_key_r, match: bool): they refine m
+    and choose the auto-match threshold (matching/labels.py).
     """
     if one_to_one and link_only is None:
         raise ValueError("one_to_one needs link_only: the file of each record")
@@ -92,9 +96,14 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     linker.timings["compare"] = time.perf_counter() - start
     rate = len(pairs) / max(linker.timings["compare"], 1e-9)
     say(f"compared {len(pairs):,} pairs in {linker.timings['compare']:.2f}s ({rate:,.0f}/s)")
-    model = linker.train(reps, pairs, levels, report)
+    labelled = _labelled_pairs(labels, keys, groups, reps, linker)
+    model = linker.train(reps, pairs, levels, report,
+                         labelled=labelled[0] if labelled else None)
     start = time.perf_counter()
     scored = linker.score_stream(pairs, reps, model, levels, chunk)
+    if labelled:
+        model, scored = _threshold_from_labels(model, scored, labelled, pairs, reps, levels,
+                                               linker, chunk)
     linker.timings["score"] = time.perf_counter() - start
     decision_counts = record_pair_counts(scored, linker.weights)
     say(f"scored {len(scored):,} candidate pairs in {linker.timings['score']:.2f}s; record "
@@ -148,6 +157,55 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                       candidates=(groups.reps[pairs["i"].to_numpy()],
                                   groups.reps[pairs["j"].to_numpy()]),
                       collapse=groups, decision_counts=decision_counts, state=state)
+
+
+def _labelled_pairs(labels: pd.DataFrame | None, keys: np.ndarray, groups: Collapse,
+                    reps: pd.DataFrame, linker: Linker,
+                    ) -> tuple[LabelledLevels, np.ndarray] | None:
+    """The labelled pairs of records in this run, as representative pairs with their levels,
+    and their pair codes (i * n + j) to find them among the candidates."""
+    if labels is None or labels.empty:
+        return None
+    index = pd.Index(keys)
+    left = index.get_indexer(labels["record_key_l"].astype(object))
+    right = index.get_indexer(labels["record_key_r"].astype(object))
+    present = (left >= 0) & (right >= 0)
+    rep_l, rep_r = groups.rep_of[left[present]], groups.rep_of[right[present]]
+    distinct = rep_l != rep_r  # two identical records: nothing for the model to learn
+    i = np.minimum(rep_l, rep_r)[distinct]
+    j = np.maximum(rep_l, rep_r)[distinct]
+    is_match = labels["match"].to_numpy(bool)[present][distinct]
+    linker.progress(f"labels: {int(present.sum()):,} of {len(labels):,} labelled pairs are "
+                    f"of records in this run ({int(is_match.sum()):,} matches)")
+    if not len(i):
+        return None
+    levels = linker.levels(pd.DataFrame({"i": i, "j": j}), reps)
+    matrix = gamma_matrix(levels, linker.comparisons)
+    return LabelledLevels(matrix, is_match), i.astype(np.int64) * len(reps) + j
+
+
+def _threshold_from_labels(model: TrainedModel, scored: pd.DataFrame,
+                           labelled: tuple[LabelledLevels, np.ndarray], pairs: pd.DataFrame,
+                           reps: pd.DataFrame, levels: object, linker: Linker,
+                           chunk: int) -> tuple[TrainedModel, pd.DataFrame]:
+    """The auto-match threshold the labelled candidate pairs choose, the pairs scored again
+    with it; the model records what the labels did."""
+    found, codes = labelled
+    candidate = scored["i"].to_numpy(np.int64) * len(reps) + scored["j"].to_numpy(np.int64)
+    row = pd.Index(candidate).get_indexer(codes)
+    among = row >= 0
+    threshold = labelled_threshold(scored["match_probability"].to_numpy()[row[among]],
+                                   found.is_match[among])
+    record = {"pairs": int(len(codes)), "matches": found.matches,
+              "candidate_pairs": int(among.sum()), "threshold_from_labels": threshold}
+    if threshold is not None:
+        review = min(model.thresholds.review, threshold)
+        model = model.model_copy(update={"thresholds": model.thresholds.model_copy(
+            update={"auto_match": threshold, "review": review})})
+        linker.progress(f"labels: auto-match threshold {threshold:.3f} (F1 over "
+                        f"{int(among.sum()):,} labelled candidate pairs)")
+        scored = linker.score_stream(pairs, reps, model, levels, chunk)
+    return model.model_copy(update={"labels": {**model.labels, **record}}), scored
 
 
 def _with_estimated_quality(model: TrainedModel, scored: pd.DataFrame, linker: Linker,

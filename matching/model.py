@@ -78,6 +78,9 @@ class EMSettings(_Strict):
     # Blocking rules whose pairs train m (one EM session each); None: every rule. Pick rules on
     # identifying keys: a coarse key (a shared word) lets EM mistake "same key" for "match".
     training_rules: list[str] | None = None
+    # labelled pairs (steward decisions, `ubr dedupe --labels`): EM's m counts as this many
+    # labelled matches next to the real ones (matching/labels.py)
+    label_strength: float = Field(20.0, gt=0)
 
 
 class RuleSettings(_Strict):
@@ -186,6 +189,8 @@ class TrainedModel(BaseModel):
     exact_agreement_pairs: float | None = None
     # when lambda_source is exact_agreement: the share of true pairs agreeing exactly (from m)
     exact_agreement_recall: float | None = None
+    # what labelled pairs did: how many, matches, threshold they chose (matching/labels.py)
+    labels: dict[str, Any] = Field(default_factory=dict)
     # the model's own estimate of its auto-matches' precision and recall on the run that
     # trained it (matching/estimated_quality.py); empty until the pairs are scored
     estimated_quality: dict[str, float] = Field(default_factory=dict)

@@ -16,6 +16,7 @@ from matching.compare import RecordColumns
 from matching.comparisons import Comparison
 from matching.em import population_lambda, run_em
 from matching.estimated_quality import unmapped_comparisons
+from matching.labels import LabelledLevels, supervised_m
 from matching.lambda_floor import LambdaFloor, lambda_floor
 from matching.levels import Levels, gamma_frame, gamma_matrix
 from matching.model import MatchSettings, TrainedModel
@@ -47,11 +48,13 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
                 pairs: pd.DataFrame, levels: "Levels | pd.DataFrame", report: BlockingReport,
                 u: list[np.ndarray], u_sample_pairs: int,
                 progress: Callable[[str], None],
-                link_only: np.ndarray | None = None) -> TrainedModel:
+                link_only: np.ndarray | None = None,
+                labelled: LabelledLevels | None = None) -> TrainedModel:
     """m by EM sessions over the blocked pairs, lambda over the population, as a model.
 
     `link_only`: each record's file when pairs within a file are never candidates: the
-    population is then the pairs across files only."""
+    population is then the pairs across files only. `labelled`: pairs a person judged; the
+    matches among them refine m (matching/labels.py) before lambda is found."""
     prepared = cols.records
     n = len(prepared)
     n_levels = [c.n_levels for c in comparisons]
@@ -102,6 +105,10 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
         stacked = np.average(np.stack([v for v, _ in found]), axis=0,
                              weights=[max(w, 1e-12) for _, w in found])
         m.append(stacked / stacked.sum())
+    if labelled is not None and labelled.matches:
+        m = supervised_m(m, labelled, comparisons, settings.em.label_strength)
+        progress(f"labels: m refined by {labelled.matches:,} labelled matches (against a "
+                 f"prior worth {settings.em.label_strength:g} pairs)")
     floor = _population_lambda(cols, comparisons, matrix, m, u, pair_weight, same_matrix,
                                same_weight, link_only)
     lam = floor.value
@@ -122,6 +129,8 @@ def train_model(settings: MatchSettings, comparisons: list[Comparison], cols: Re
         lambda_source="exact_agreement" if floor.binds else "em", lambda_em=floor.em_lambda,
         exact_agreement_pairs=floor.exact_pairs,
         exact_agreement_recall=round(floor.recall, 4) if floor.binds else None,
+        labels={"pairs": len(labelled.is_match), "matches": labelled.matches,
+                "label_strength": settings.em.label_strength} if labelled is not None else {},
         tf_summary={c.name: tf_summary(tf_table(prepared, c.settings.columns), n,
                                        hashed=not set(c.settings.columns) <= PUBLIC_COLUMNS)
                     for c in tf_names},

@@ -50,11 +50,12 @@ def record_matches(
     from matching.model import load_settings
     from model_report.link_result import write_run_report
     from registry.golden_store import GoldenStore
+    from registry.steward_desk import StewardDesk
 
     keyed = with_record_keys(records)  # record_key = "source:source_record_id", stable
     settings = load_settings()
-    previous, why_full = current_state(store.home(), GoldenStore(store.open())
-                                       .latest_golden_run())
+    golden = GoldenStore(store.open())
+    previous, why_full = current_state(store.home(), golden.latest_golden_run())
     changes = None
     if config.full:
         why_full = "a full run was asked for"
@@ -72,8 +73,13 @@ def record_matches(
                           config.workers or None) as executor:
             if executor.distributed:
                 stage(context, f"engine: Dask, {executor.workers} worker(s)")
+            # the stewards' same/different decisions in force teach the model as labels
+            labels = StewardDesk(golden).labels()
+            if len(labels):
+                stage(context, f"steward decisions as labels: {len(labels):,} pairs")
             result = link_records(keyed, settings, progress=progress, non_matches=False,
-                                  workers=config.workers or None, executor=executor)
+                                  workers=config.workers or None, executor=executor,
+                                  labels=labels)
     del previous
     model_path = store.home() / "runs" / context.run_id / "model.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)

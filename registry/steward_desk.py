@@ -96,6 +96,15 @@ class StewardDesk:
                 table.c.decision_id.in_(latest.scalar_subquery()))).all()
         return pd.DataFrame(rows, columns=[c.name for c in table.c])
 
+    def labels(self) -> pd.DataFrame:
+        """The pairs a steward settled (same or different, in force) as labelled pairs for
+        training: record_key_l, record_key_r, match."""
+        settled = self.decisions_in_force()
+        settled = settled[settled["judgement"].isin(["same", "different"])]
+        return pd.DataFrame({"record_key_l": settled["record_key_l"].to_numpy(object),
+                             "record_key_r": settled["record_key_r"].to_numpy(object),
+                             "match": (settled["judgement"] == "same").to_numpy(bool)})
+
     def queue(self, wanted: QueueFilter = QueueFilter()) -> pd.DataFrame:
         """The latest review queue with the judgement in force on each pair, by priority."""
         queue = self.golden.review_queue()

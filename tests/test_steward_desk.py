@@ -74,6 +74,11 @@ def test_decide_filters_and_undo_hand_the_pair_back(golden, desk):
     desk.undo(undone.decision_ids[0], "ana", "restore bo's")  # an undo is undone like any
     assert desk.decisions_in_force().set_index("record_key_l").loc[
         min(k[0], k[4]), "judgement"] == "same"
+    other = desk.queue(QueueFilter(max_probability=0.6))["pair_id"].iloc[0]
+    desk.decide(other, "unsure", "ana", "cannot tell")
+    labels = desk.labels()  # what the next training learns from: settled pairs only
+    assert labels.to_dict("records") == [{"record_key_l": min(k[0], k[4]),
+                                          "record_key_r": max(k[0], k[4]), "match": True}]
     assert len(desk.queue(QueueFilter(status=EVERY))) == 2
 
 

@@ -190,6 +190,14 @@ def dedupe(
     one_to_one: Annotated[bool, typer.Option(
         "--one-to-one", help="With --link-only: a cluster holds at most one record of each "
         "file (each record matches at most one record of every other file).")] = False,
+    labels_file: Annotated[Path | None, typer.Option(
+        "--labels", help="Pairs a person checked (file_l, record_id_l, file_r, record_id_r, "
+        "match: 1/0, yes/no): their matches refine the model and they choose the auto-match "
+        "threshold. Fill in to_label.csv (--propose) and pass it here.",
+        show_default=False)] = None,
+    propose: Annotated[int, typer.Option(
+        "--propose", min=0, help="Write DIR/to_label.csv: the N pairs the model is least "
+        "sure of, none labelled yet, for a person to label (active learning).")] = 0,
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
 ) -> None:
@@ -245,6 +253,15 @@ def dedupe(
     if records.empty:
         raise fail(f"no record to link: all {intake.rows_read:,} rows read were quarantined; "
                    f"see {out}/quarantine.csv")
+    labelled = None
+    if labels_file is not None:
+        from matching.labels import LabelError
+        from ubr_cli.dedupe_labels import read_labels
+
+        try:
+            labelled = read_labels(labels_file, KEY_SEP)
+        except LabelError as exc:
+            raise fail(str(exc)) from None
 
     try:
         with (progress_bar(f"matching {len(records):,} records") as steps,
@@ -257,7 +274,7 @@ def dedupe(
                                   min_probability=None if all_pairs else min_probability,
                                   workers=workers, executor=executor,
                                   link_only=records["file"].to_numpy() if link_only else None,
-                                  one_to_one=one_to_one)
+                                  one_to_one=one_to_one, labels=labelled)
     except (ConnectionError, ClusterError) as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:
@@ -283,6 +300,13 @@ def dedupe(
     evidence = pairs.drop(columns=["record_key_l", "record_key_r", "match_probability",
                                    "decision"]).reset_index(drop=True)
     _write_csv(pd.concat([head, evidence.round(4)], axis=1), out / "pairs.csv")
+    if propose:
+        from ubr_cli.dedupe_labels import write_proposals
+
+        proposed = write_proposals(head, pairs[["record_key_l", "record_key_r"]], propose,
+                                   labelled, out / "to_label.csv")
+        console.print(f"proposed {proposed:,} pairs to label in {out}/to_label.csv: fill in "
+                      "the match column and run again with --labels")
     if not link_only:
         advice = link_only_advice(head["file_l"].to_numpy(object),
                                   head["file_r"].to_numpy(object),
