@@ -9,6 +9,7 @@ to the access log. Forms post back to the server and are answered with a redirec
 JavaScript needed).
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from registry.golden_store import GoldenStore
 from registry.lineage_common import evidence_items
 from registry.steward_desk import (
     PENDING,
+    Outcome,
     QueueFilter,
     StewardDesk,
     StewardError,
@@ -44,6 +46,17 @@ class SignInRequired(Exception):
 
 def _redirect(path: str, **query: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
+
+
+def _acted(action: Callable[[], Outcome], failed_at: str,
+           done_at: str = "/review/decisions") -> RedirectResponse:
+    """Run a desk action; back to `done_at` saying what it did, or to `failed_at` saying
+    why it could not be done."""
+    try:
+        outcome = action()
+    except StewardError as exc:
+        return _redirect(failed_at, problem=str(exc))
+    return _redirect(done_at, done=outcome.message)
 
 
 def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
@@ -138,11 +151,8 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     def decide(request: Request, pair_id: str, token: Annotated[str, Form()],
                judgement: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> Response:
         who = checked(request, token)
-        try:
-            outcome = desk.decide(pair_id, judgement, who.steward, reason)
-        except StewardError as exc:
-            return _redirect(f"/review/pairs/{pair_id}", problem=str(exc))
-        return _redirect("/review", done=outcome.message)
+        return _acted(lambda: desk.decide(pair_id, judgement, who.steward, reason),
+                      f"/review/pairs/{pair_id}", done_at="/review")
 
     @router.get("/businesses/{registry_id}", response_class=HTMLResponse)
     def business(request: Request, registry_id: str, who: Steward) -> HTMLResponse:
@@ -156,11 +166,8 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     def unmerge(request: Request, registry_id: str, token: Annotated[str, Form()],
                 reason: Annotated[str, Form()] = "") -> Response:
         who = checked(request, token)
-        try:
-            outcome = desk.unmerge(registry_id, who.steward, reason)
-        except StewardError as exc:
-            return _redirect(f"/review/businesses/{registry_id}", problem=str(exc))
-        return _redirect("/review/decisions", done=outcome.message)
+        return _acted(lambda: desk.unmerge(registry_id, who.steward, reason),
+                      f"/review/businesses/{registry_id}")
 
     @router.post("/records/assign")
     def assign(request: Request, token: Annotated[str, Form()],
@@ -171,11 +178,8 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
         who = checked(request, token)
         back = back if back.startswith("/review") else "/review"
         action = desk.move if how == "move" else desk.link
-        try:
-            outcome = action(record_key.strip(), registry_id.strip(), who.steward, reason)
-        except StewardError as exc:
-            return _redirect(back, problem=str(exc))
-        return _redirect("/review/decisions", done=outcome.message)
+        return _acted(lambda: action(record_key.strip(), registry_id.strip(), who.steward,
+                                     reason), back)
 
     @router.get("/decisions", response_class=HTMLResponse)
     def decisions(request: Request, who: Steward) -> HTMLResponse:
@@ -186,11 +190,7 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     def undo(request: Request, decision_id: int, token: Annotated[str, Form()],
              reason: Annotated[str, Form()] = "") -> Response:
         who = checked(request, token)
-        try:
-            outcome = desk.undo(decision_id, who.steward, reason)
-        except StewardError as exc:
-            return _redirect("/review/decisions", problem=str(exc))
-        return _redirect("/review/decisions", done=outcome.message)
+        return _acted(lambda: desk.undo(decision_id, who.steward, reason), "/review/decisions")
 
     return router
 
