@@ -21,11 +21,12 @@ from matching.labels import LabelledLevels, labelled_threshold
 from matching.levels import CHUNK, gamma_matrix
 from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
 from matching.model import MatchSettings, TrainedModel
+from matching.one_to_one import one_to_one_probabilities
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
 from matching.record_changes import input_hashes
 from matching.rules import constraint_values, one_record_per_label
 from matching.score_summary import score_summary
-from matching.scoring import MATCH, NON_MATCH, REVIEW
+from matching.scoring import MATCH, NON_MATCH, REVIEW, decide_codes
 from matching.state import MatchState
 
 
@@ -104,6 +105,8 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     if labelled:
         model, scored = _threshold_from_labels(model, scored, labelled, pairs, reps, levels,
                                                linker, chunk)
+    if one_to_one:
+        scored = _one_to_one(scored, link_only, model)
     linker.timings["score"] = time.perf_counter() - start
     decision_counts = record_pair_counts(scored, linker.weights)
     say(f"scored {len(scored):,} candidate pairs in {linker.timings['score']:.2f}s; record "
@@ -131,6 +134,9 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     elif non_matches:
         keep[:] = True
     evidence = linker.evidence(pairs, reps, model, levels, np.flatnonzero(keep), chunk)
+    if one_to_one:  # the pairs' own evidence, with the probability the competition gave
+        evidence["match_probability"] = scored["match_probability"].to_numpy()[keep]
+        evidence["decision"] = scored["decision"].to_numpy()[keep]
     evidence = evidence.drop(columns=["i", "j"])
     if min_probability is None:
         if groups.collapsed:
@@ -157,6 +163,20 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
                       candidates=(groups.reps[pairs["i"].to_numpy()],
                                   groups.reps[pairs["j"].to_numpy()]),
                       collapse=groups, decision_counts=decision_counts, state=state)
+
+
+def _one_to_one(scored: pd.DataFrame, file_of: np.ndarray,
+                model: TrainedModel) -> pd.DataFrame:
+    """Probabilities and decisions of a one-to-one linkage (matching/one_to_one.py); pairs a
+    deterministic rule decided keep their decision."""
+    i, j = scored["i"].to_numpy(), scored["j"].to_numpy()
+    probability = one_to_one_probabilities(i, j, scored["match_probability"].to_numpy(),
+                                           file_of, model.probability_two_random_records_match)
+    ruled = scored["rule"].to_numpy(object) != ""
+    probability = np.where(ruled, scored["match_probability"].to_numpy(), probability)
+    codes = decide_codes(probability, scored["rule"].to_numpy(object), model.thresholds)
+    return scored.assign(match_probability=probability, decision=pd.Categorical.from_codes(
+        codes, categories=DECISIONS))
 
 
 def _labelled_pairs(labels: pd.DataFrame | None, keys: np.ndarray, groups: Collapse,

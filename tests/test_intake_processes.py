@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from served_registry import KEYS, UBR, batch_run, environment, free_port
 from stdnum import luhn
-from test_intake_api import KEYS, UBR, _batch_run, _environment, _free_port
 
 from sources.demo import generate_demo_registers
 
@@ -27,13 +27,13 @@ def registry(tmp_path_factory) -> dict:
     data = tmp_path_factory.mktemp("registers")
     generate_demo_registers(data, businesses=200, seed=31)
     home = tmp_path_factory.mktemp("home")
-    env = _environment(data, f"sqlite:///{home / 'registry.sqlite'}", home)
-    _batch_run(env)
+    env = environment(data, f"sqlite:///{home / 'registry.sqlite'}", home)
+    batch_run(env)
     return {"home": home, "env": env}
 
 
 def _start(registry: dict, processes: int, name: str) -> tuple[subprocess.Popen, str, Path]:
-    port = _free_port()
+    port = free_port()
     log = registry["home"] / f"{name}.log"
     with log.open("w") as out:
         process = subprocess.Popen([UBR, "serve", "--port", str(port), "--processes",
