@@ -128,10 +128,10 @@ def test_move_and_link_a_record_by_hand(golden, desk):
         desk.unmerge(ids_by_record(golden)[k[0]], "ana", " ")
 
 
-def test_migration_0010_gives_queued_pairs_their_stable_ids(tmp_path):
+def test_migration_0010_gives_queued_pairs_their_stable_ids(database_url):
     from alembic import command
 
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    url = database_url
     command.upgrade(alembic_config(url), "0009")
     engine = sa.create_engine(url)
     with engine.begin() as connection:
@@ -142,8 +142,8 @@ def test_migration_0010_gives_queued_pairs_their_stable_ids(tmp_path):
             connection.execute(sa.text(
                 "INSERT INTO review_queue (pair_id, run_id, record_key_l, record_key_r, "
                 "priority, match_probability, match_weight, business_size, evidence) VALUES "
-                "(:n, 'r1', :l, :r, :n, 0.7, 1.0, 2, '{}')"), {"n": number + 7, "l": left,
-                                                               "r": right})
+                "(:n, 'r1', :l, :r, :n, 0.7, 1.0, 2, :e)"), {"n": number + 7, "l": left,
+                                                             "r": right, "e": "{}"})
     command.upgrade(alembic_config(url), "head")
     with engine.connect() as connection:
         rows = connection.execute(sa.text(
@@ -155,3 +155,4 @@ def test_migration_0010_gives_queued_pairs_their_stable_ids(tmp_path):
     command.downgrade(alembic_config(url), "0009")  # and back, the rows kept
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM review_queue")).scalar() == 2
+    engine.dispose()
