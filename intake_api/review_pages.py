@@ -128,8 +128,10 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
         low, high = BANDS[band]
         shown = desk.queue(QueueFilter(low, high, source or None, status))
         start = (page_number - 1) * PAGE_SIZE
-        return page(request, "review/queue.html", who, pairs=shown.iloc[
-            start:start + PAGE_SIZE].to_dict("records"), total=len(shown), band=band,
+        rows = shown.iloc[start:start + PAGE_SIZE]
+        names = desk.names([*rows["record_key_l"], *rows["record_key_r"]])
+        return page(request, "review/queue.html", who, pairs=rows.to_dict("records"),
+                    names=names, total=len(shown), band=band,
             source=source, status=status, sources=desk.sources(), bands=list(BANDS),
             page_number=page_number, pages=max(1, -(-len(shown) // PAGE_SIZE)))
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from canonical.pair_ids import ordered_pair, unmerge_pairs
 from registry.golden_schema import JUDGEMENTS, steward_decisions
 from registry.golden_store import GoldenStore
+from registry.schema import source_records
 
 PENDING, DECIDED, EVERY = "pending", "decided", "all"
 UNDO_SCOPE = "undo"
@@ -126,6 +127,23 @@ class StewardDesk:
             keep &= (_source_of(queue["record_key_l"]).eq(wanted.source)
                      | _source_of(queue["record_key_r"]).eq(wanted.source))
         return queue[keep].reset_index(drop=True)
+
+    def names(self, record_keys: Sequence[str]) -> dict[str, str]:
+        """Legal (else operating) name of each record, for the queue: read per source."""
+        wanted: dict[str, list[str]] = {}
+        for key in set(record_keys):
+            source, _, record_id = key.partition(":")
+            wanted.setdefault(source, []).append(record_id)
+        found: dict[str, str] = {}
+        table = source_records
+        with self.golden.engine.connect() as connection:
+            for source, ids in wanted.items():
+                rows = connection.execute(sa.select(
+                    table.c.source_record_id, table.c.legal_name, table.c.operating_name).where(
+                    table.c.source == source, table.c.source_record_id.in_(ids))).all()
+                found.update({f"{source}:{rid}": legal or operating or ""
+                              for rid, legal, operating in rows})
+        return found
 
     def sources(self) -> list[str]:
         """The sources that appear in the review queue, for the page's filter."""

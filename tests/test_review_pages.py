@@ -7,6 +7,7 @@ applies what is still in force, and the pair ids the steward saw are the same af
 Screenshots go to UBR_SCREENSHOT_DIR (docs/images with `make screenshots`), else tmp_path.
 """
 
+import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +78,10 @@ def test_pages_need_a_steward_and_refuse_ministry_keys(registry, server):
         assert session.path == "/review" and session.has_nonstandard_attr("HttpOnly")
         page = ana.get("/review")
         assert page.status_code == 200 and 'data-testid="steward">ana<' in page.text
+        first = desk(registry).queue().iloc[0]
+        names = desk(registry).names([first["record_key_l"], first["record_key_r"]])
+        assert all(names.values()) and len(names) == 2  # each record by its name in the queue
+        assert all(html.escape(name) in page.text for name in names.values())
         # a decision posted without this session's form token (another site's form) is refused
         chosen = desk(registry).queue()["pair_id"].iloc[0]
         stale = ana.post(f"/review/pairs/{chosen}/decide",
