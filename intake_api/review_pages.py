@@ -9,6 +9,8 @@ to the access log. Forms post back to the server and are answered with a redirec
 JavaScript needed).
 """
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,15 +50,26 @@ def _redirect(path: str, **query: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
 
 
-def _acted(action: Callable[[], Outcome], failed_at: str,
+def _signed(who: Session, kind: str, message: str) -> dict[str, str]:
+    """A message for the next page with its signature under the steward's session, so that
+    only what this server said is shown (a crafted link cannot put words on the page)."""
+    return {kind: message, "sig": _signature(who, kind, message)}
+
+
+def _signature(who: Session, kind: str, message: str) -> str:
+    return hmac.new(who.form_token.encode(), f"{kind}|{message}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def _acted(who: Session, action: Callable[[], Outcome], failed_at: str,
            done_at: str = "/review/decisions") -> RedirectResponse:
     """Run a desk action; back to `done_at` saying what it did, or to `failed_at` saying
     why it could not be done."""
     try:
         outcome = action()
     except StewardError as exc:
-        return _redirect(failed_at, problem=str(exc))
-    return _redirect(done_at, done=outcome.message)
+        return _redirect(failed_at, **_signed(who, "problem", str(exc)))
+    return _redirect(done_at, **_signed(who, "done", outcome.message))
 
 
 def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
@@ -86,11 +99,17 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
 
     def page(request: Request, name: str, who: Session | None, http_status: int = 200,
              **context: Any) -> HTMLResponse:
+        notices = {}
+        for kind in ("done", "problem"):  # shown only when this server signed it
+            message, signature = (request.query_params.get(kind),
+                                  request.query_params.get("sig", ""))
+            if who and message and hmac.compare_digest(
+                    signature, _signature(who, kind, message)):
+                notices[kind] = message
         return TEMPLATES.TemplateResponse(request, name, {
             "steward": who.steward if who else None,
-            "form_token": who.form_token if who else "",
-            "done": request.query_params.get("done"),
-            "problem": request.query_params.get("problem"), **context}, status_code=http_status)
+            "form_token": who.form_token if who else "", "done": notices.get("done"),
+            "problem": notices.get("problem"), **context}, status_code=http_status)
 
     @router.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next_page: Annotated[str, Query(alias="next")] = "/review",
@@ -115,7 +134,7 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     @router.post("/logout")
     def logout(request: Request, token: Annotated[str, Form()]) -> Response:
         checked(request, token)
-        response = _redirect("/review/login", done="signed out")
+        response = _redirect("/review/login")
         response.delete_cookie(SESSION_COOKIE, path="/review")
         return response
 
@@ -153,7 +172,7 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     def decide(request: Request, pair_id: str, token: Annotated[str, Form()],
                judgement: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> Response:
         who = checked(request, token)
-        return _acted(lambda: desk.decide(pair_id, judgement, who.steward, reason),
+        return _acted(who, lambda: desk.decide(pair_id, judgement, who.steward, reason),
                       f"/review/pairs/{pair_id}", done_at="/review")
 
     @router.get("/businesses/{registry_id}", response_class=HTMLResponse)
@@ -168,7 +187,7 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     def unmerge(request: Request, registry_id: str, token: Annotated[str, Form()],
                 reason: Annotated[str, Form()] = "") -> Response:
         who = checked(request, token)
-        return _acted(lambda: desk.unmerge(registry_id, who.steward, reason),
+        return _acted(who, lambda: desk.unmerge(registry_id, who.steward, reason),
                       f"/review/businesses/{registry_id}")
 
     @router.post("/records/assign")
@@ -180,8 +199,8 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
         who = checked(request, token)
         back = back if back.startswith("/review") else "/review"
         action = desk.move if how == "move" else desk.link
-        return _acted(lambda: action(record_key.strip(), registry_id.strip(), who.steward,
-                                     reason), back)
+        return _acted(who, lambda: action(record_key.strip(), registry_id.strip(),
+                                          who.steward, reason), back)
 
     @router.get("/decisions", response_class=HTMLResponse)
     def decisions(request: Request, who: Steward) -> HTMLResponse:
@@ -192,7 +211,7 @@ def review_router(store: RegistryStore, stewards: StewardKeys) -> APIRouter:
     def undo(request: Request, decision_id: int, token: Annotated[str, Form()],
              reason: Annotated[str, Form()] = "") -> Response:
         who = checked(request, token)
-        return _acted(lambda: desk.undo(decision_id, who.steward, reason), "/review/decisions")
+        return _acted(who, lambda: desk.undo(decision_id, who.steward, reason), "/review/decisions")
 
     return router
 

@@ -78,6 +78,9 @@ def test_pages_need_a_steward_and_refuse_ministry_keys(registry, server):
         assert session.path == "/review" and session.has_nonstandard_attr("HttpOnly")
         page = ana.get("/review")
         assert page.status_code == 200 and 'data-testid="steward">ana<' in page.text
+        # a crafted link cannot put words on the page: only messages this server signed show
+        crafted = ana.get("/review", params={"done": "Your key expired: call 555-0100"})
+        assert "Your key expired" not in crafted.text
         first = desk(registry).queue().iloc[0]
         names = desk(registry).names([first["record_key_l"], first["record_key_r"]])
         assert all(names.values()) and len(names) == 2  # each record by its name in the queue
