@@ -5,10 +5,17 @@ draw its charts or its styled layout, and log no error. Screenshots go to docs/i
 `make screenshots` (shown in the README).
 """
 
+import os
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pandas as pd
 from browser import chromium_page, offline, screenshot_dir
+from served_registry import free_port
 from test_expectations_validate import BASE, TODAY
 from typer.testing import CliRunner
 
@@ -17,7 +24,9 @@ from expectations.synthetic import synthetic_config
 from expectations.validate import validate_source
 from ubr_cli.main import app
 
-SITES = Path(__file__).resolve().parents[1] / "examples" / "sites"
+REPO = Path(__file__).resolve().parents[1]
+SITES = REPO / "examples" / "sites"
+STAGES = ["ingestion", "validation", "canonical", "matching", "golden", "publication"]
 
 
 def _invoke(*args: str) -> None:
@@ -76,3 +85,45 @@ def test_data_docs_open_styled_offline_with_ubrs_verdict(tmp_path):
         page.screenshot(path=str(screenshot_dir(tmp_path) / "data-docs.png"))
     assert refused == []
     assert [url for url in failed if url.startswith("file:")] == []
+
+
+def test_the_dagster_ui_opens_with_no_pop_up_and_its_groups_in_data_flow_order(tmp_path):
+    """The webserver as `make ui` starts it, on the instance template: no community pop-up
+    over the page, and the lineage graph draws the groups left to right as data flows."""
+    home = tmp_path / "dagster_home"
+    home.mkdir(mode=0o700)
+    shutil.copy(REPO / "dagster_home_template" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UBR_")}
+    env.update(DAGSTER_HOME=str(home), UBR_HOME=str(tmp_path / "ubr"))
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml",
+         "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, "dagster-webserver stopped"
+            assert time.monotonic() < deadline, "the Dagster UI did not start in 180 s"
+            time.sleep(1)
+        with chromium_page(1400, 900) as page:
+            page.goto(f"{base}/asset-groups", wait_until="networkidle")
+            page.wait_for_selector("text=publication", timeout=60_000)
+            page.wait_for_timeout(2_000)  # a pop-up would have opened by now
+            assert page.locator("[role=dialog]").count() == 0
+            right = []  # each group's node in the graph: the rightmost of its labels
+            for stage in STAGES:
+                boxes = [page.locator(f"text='{stage}'").nth(k).bounding_box()
+                         for k in range(page.locator(f"text='{stage}'").count())]
+                right.append(max(box["x"] for box in boxes if box))
+            assert right == sorted(right), dict(zip(STAGES, right, strict=True))
+            page.screenshot(path=str(screenshot_dir(tmp_path) / "dagster-lineage.png"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
