@@ -47,6 +47,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_answers(url: str, process: subprocess.Popen, what: str,
+                       log_path: Path | None = None, seconds: float = 180) -> None:
+    """Poll `url` until it answers 200; fail if `process` stops or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, log_path.read_text() if log_path else f"{what} stopped"
+        assert time.monotonic() < deadline, f"{what} did not start in {seconds:.0f} s"
+        time.sleep(0.5)
+
+
 @contextmanager
 def served(env: dict[str, str], log_path: Path, *options: str) -> Iterator[dict]:
     """`ubr serve` on a free port until the block ends; yields its base URL, log, process."""
@@ -55,16 +70,7 @@ def served(env: dict[str, str], log_path: Path, *options: str) -> Iterator[dict]
         process = subprocess.Popen([UBR, "serve", "--port", str(port), *options], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, "the server did not start in 180 s"
-        time.sleep(0.5)
+    wait_until_answers(f"{base}/v1/health", process, "the server", log_path)
     try:
         yield {"base": base, "log": log_path, "process": process}
     finally:

@@ -9,13 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pandas as pd
 from browser import chromium_page, offline, screenshot_dir
-from served_registry import free_port
+from served_registry import free_port, wait_until_answers
 from test_expectations_validate import BASE, TODAY
 from typer.testing import CliRunner
 
@@ -102,16 +100,7 @@ def test_the_dagster_ui_opens_with_no_pop_up_and_its_groups_in_data_flow_order(t
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, "dagster-webserver stopped"
-            assert time.monotonic() < deadline, "the Dagster UI did not start in 180 s"
-            time.sleep(1)
+        wait_until_answers(f"{base}/server_info", server, "the Dagster UI")
         with chromium_page(1400, 900) as page:
             page.goto(f"{base}/asset-groups", wait_until="networkidle")
             page.wait_for_selector("text=publication", timeout=60_000)
