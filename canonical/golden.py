@@ -38,4 +38,5 @@ class GoldenChanges:
     events: pd.DataFrame  # registry_id, kind, other_registry_id, source, source_record_id, reason
     review_queue: pd.DataFrame  # review_queue columns but pair_id/run_id
     match_evidence: pd.DataFrame  # match_evidence columns but run_id
+    evidence_profiles: pd.DataFrame  # profile_id, evidence (JSON text) of match_evidence rows
     summary: dict[str, Any] = field(default_factory=dict)

@@ -7,8 +7,11 @@ lives in the append-only `events` and `steward_decisions`, and per run in `match
 and `review_queue`. Golden values are text (dates ISO YYYY-MM-DD).
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 
+from canonical.evidence_profiles import PROFILE_ID_LENGTH
 from canonical.golden import CANONICAL_COLUMN_OF, GOLDEN_COLUMNS  # noqa: F401 - shared names
 from canonical.pair_ids import PAIR_ID_LENGTH
 from registry.schema import JSONType, RunId, UTCDateTime, _status_check, metadata
@@ -128,6 +131,14 @@ review_queue = sa.Table(
     sa.Index(None, "record_key_r"),
 )
 
+# (0011) each distinct evidence set once (canonical/evidence_profiles.py); pairs name it
+evidence_profiles = sa.Table(
+    "evidence_profiles",
+    metadata,
+    sa.Column("profile_id", sa.String(PROFILE_ID_LENGTH), primary_key=True),
+    sa.Column("evidence", JSONType, nullable=False),
+)
+
 match_evidence = sa.Table(
     "match_evidence",
     metadata,
@@ -138,7 +149,8 @@ match_evidence = sa.Table(
     sa.Column("rule", sa.String(64), nullable=True),
     sa.Column("match_probability", sa.Float, nullable=False),
     sa.Column("match_weight", sa.Float, nullable=True),  # null for identical records (0003)
-    sa.Column("evidence", JSONType, nullable=False),
+    sa.Column("profile_id", sa.String(PROFILE_ID_LENGTH),
+              sa.ForeignKey("evidence_profiles.profile_id"), nullable=False),
     sa.Index(None, "record_key_l"),  # (0005) a record's pairs across runs, for `ubr trace`
     sa.Index(None, "record_key_r"),
 )
@@ -150,3 +162,10 @@ golden_runs = sa.Table(
     sa.Column("published_at", UTCDateTime(), nullable=False, index=True),
     sa.Column("summary", JSONType, nullable=False),
 )
+
+
+def match_evidence_rows() -> sa.Select[Any]:
+    """match_evidence with each pair's evidence (its profile's) as the column `evidence`:
+    what readers see, as if the evidence were stored on every row."""
+    return sa.select(*(column for column in match_evidence.c if column.name != "profile_id"),
+                     evidence_profiles.c.evidence).join_from(match_evidence, evidence_profiles)

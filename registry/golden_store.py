@@ -21,6 +21,7 @@ from canonical.membership import member_of
 from canonical.pair_ids import pair_ids
 from registry import bulk
 from registry.database import write_transaction
+from registry.evidence_writes import write_missing_profiles
 from registry.golden_schema import (
     JUDGEMENTS,
     business_values,
@@ -30,6 +31,7 @@ from registry.golden_schema import (
     field_provenance,
     golden_runs,
     match_evidence,
+    match_evidence_rows,
     review_queue,
     steward_decisions,
 )
@@ -208,6 +210,7 @@ class GoldenStore:
             bulk.insert_frame(connection, events, changes.events, {"run_id": run_id, "at": now})
             bulk.insert_frame(connection, review_queue, with_pair_ids(changes.review_queue),
                               {"run_id": run_id})
+            write_missing_profiles(connection, changes.evidence_profiles)
             bulk.insert_frame(connection, match_evidence, changes.match_evidence,
                               {"run_id": run_id})
             connection.execute(golden_runs.insert().values(
@@ -325,7 +328,8 @@ class GoldenStore:
         tables = {t.name: t for t in (businesses, cross_reference, field_provenance,
                                       business_values, events, steward_decisions,
                                       review_queue, match_evidence, golden_runs)}
-        chosen = tables[name]
+        # match_evidence is read with each pair's evidence, as if stored on the row
+        chosen = match_evidence_rows().subquery() if name == "match_evidence" else tables[name]
         statement = sa.select(*(chosen.c[c] for c in columns)) if columns else sa.select(chosen)
         for column, value in where.items():
             statement = statement.where(chosen.c[column] == value)

@@ -19,11 +19,13 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from canonical.evidence_profiles import canonical_evidence, profile_id
 from canonical.golden import GOLDEN_COLUMNS
 from canonical.pair_ids import pair_id
 from canonical.schema import CANONICAL_COLUMNS, conform, empty_canonical_frame
 from registry import bulk
 from registry.database import write_transaction
+from registry.evidence_writes import write_missing_profiles
 from registry.golden_schema import (
     businesses,
     cross_reference,
@@ -295,11 +297,16 @@ class IntakeStore:
         """Match evidence of every match and review pair; review pairs to the stewards."""
         if not pairs:
             return 0
+        ids = [profile_id(p["evidence"]) for p in pairs]
+        write_missing_profiles(connection, pd.DataFrame({
+            "profile_id": ids, "evidence": [canonical_evidence(p["evidence"]) for p in pairs],
+        }).drop_duplicates("profile_id"))
         connection.execute(match_evidence.insert(), [{
             "run_id": run_id, "record_key_l": p["record_key_l"], "record_key_r": key,
             "decision": p["decision"], "rule": p.get("rule"),
             "match_probability": float(p["match_probability"]),
-            "match_weight": p.get("match_weight"), "evidence": p["evidence"]} for p in pairs])
+            "match_weight": p.get("match_weight"), "profile_id": profile}
+            for p, profile in zip(pairs, ids, strict=True)])
         reviews = sorted((p for p in pairs if p["decision"] == "review"),
                          key=lambda p: abs(float(p["match_probability"]) - 0.5))
         if reviews:

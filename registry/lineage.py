@@ -22,6 +22,7 @@ from registry.golden_schema import (
     events,
     field_provenance,
     match_evidence,
+    match_evidence_rows,
     steward_decisions,
 )
 from registry.lineage_common import (
@@ -106,7 +107,7 @@ def _member_matches(connection: sa.Connection, keys: Sequence[str],
     rows = []
     for run_id, pairs in sorted(by_run.items()):  # (run_id, record_key_l) through the key
         for chunk in chunks(sorted({left for left, _ in pairs})):
-            rows += [r for r in connection.execute(sa.select(match_evidence).where(
+            rows += [r for r in connection.execute(match_evidence_rows().where(
                 me.run_id == run_id, me.record_key_l.in_(chunk))).mappings()
                 if (r["record_key_l"], r["record_key_r"]) in pairs]
     return sorted((match_row(r) for r in rows),

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from canonical.evidence_profiles import profiles_of
 from canonical.golden import GOLDEN_COLUMNS, GoldenChanges
 from matching.golden.keys import (
     codes_of,
@@ -34,7 +35,7 @@ from matching.golden.steward import (
     DIFFERENT,
     SAME,
     apply_steward_constraints,
-    evidence_json,
+    evidence_sets,
     judgements_in_force,
     review_pairs,
 )
@@ -144,21 +145,28 @@ def _lookup(keys: pd.Series, index: pd.Series, values: pd.Series) -> pd.Series:
     return out.mask(at < 0)
 
 
-def _match_evidence(pairs: pd.DataFrame) -> pd.DataFrame:
-    """The match and review pairs with their evidence as JSON, for the match_evidence table."""
-    rows = pairs[pairs["decision"].isin(["match", "review"])]
+def _match_evidence(pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The match and review pairs for the match_evidence table, each naming its evidence
+    profile, and those profiles (profile_id, canonical JSON text)."""
+    rows = pairs[pairs["decision"].isin(["match", "review"])].reset_index(drop=True)
     rule = rows["rule"].astype("string") if "rule" in rows.columns else pd.Series(
         pd.NA, index=rows.index, dtype="string")
-    return pd.DataFrame({
-        "record_key_l": rows["record_key_l"].astype("string").to_numpy(object),
-        "record_key_r": rows["record_key_r"].astype("string").to_numpy(object),
-        "decision": rows["decision"].to_numpy(object),
-        "rule": rule.mask(rule == "").to_numpy(object, na_value=None),
+    group, texts = evidence_sets(rows)
+    ids, canonical = profiles_of(texts)
+    evidence = pd.DataFrame({
+        "record_key_l": rows["record_key_l"].astype("string"),
+        "record_key_r": rows["record_key_r"].astype("string"),
+        "decision": rows["decision"].astype("string"),
+        "rule": rule.mask(rule == ""),
         "match_probability": rows["match_probability"].to_numpy(float),
         # null for pairs matched without a score (records identical on every field)
         "match_weight": pd.array(rows["match_weight"].to_numpy(float), dtype="Float64"),
-        "evidence": evidence_json(rows),
+        "profile_id": pd.Series(np.array(ids, dtype=object)[group] if len(group) else [],
+                                dtype="string"),
     })
+    profiles = pd.DataFrame({"profile_id": pd.Series(ids, dtype="string"),
+                             "evidence": pd.Series(canonical, dtype="string")})
+    return evidence, profiles.drop_duplicates("profile_id")
 
 
 def awaiting_judgement(queue: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray:
@@ -302,7 +310,7 @@ def plan_golden_run(run_id: str, records: pd.DataFrame, link: LinkLike, state: A
     return _changes(
         business_rows[columns], replaced, ids.retired, xref_changed,
         stale, provenance[write[in_prov]], values[write[in_values]], all_events, queue,
-        _match_evidence(link.pairs), summary)
+        *_match_evidence(link.pairs), summary)
 
 
 def no_changes(summary: dict[str, Any]) -> GoldenChanges:
@@ -319,7 +327,7 @@ def no_changes(summary: dict[str, Any]) -> GoldenChanges:
         empty("record_key_l", "record_key_r", "registry_id_l", "registry_id_r", "priority",
               "match_probability", "match_weight", "business_size", "evidence"),
         empty("record_key_l", "record_key_r", "decision", "rule", "match_probability",
-              "match_weight", "evidence"), summary)
+              "match_weight", "profile_id"), empty("profile_id", "evidence"), summary)
 
 
 def pair_summary(summary: dict[str, Any]) -> str:
@@ -332,7 +340,8 @@ def pair_summary(summary: dict[str, Any]) -> str:
 def _changes(business_rows: pd.DataFrame, replaced: list[str], retired: pd.DataFrame,
              xref: pd.DataFrame, stale: pd.DataFrame, provenance: pd.DataFrame,
              values: pd.DataFrame, events: pd.DataFrame, queue: pd.DataFrame,
-             evidence: pd.DataFrame, summary: dict[str, Any]) -> GoldenChanges:
+             evidence: pd.DataFrame, profiles: pd.DataFrame,
+             summary: dict[str, Any]) -> GoldenChanges:
     return GoldenChanges(
         businesses=business_rows, replaced_ids=replaced, retired=retired,
         cross_reference=xref[["source", "source_record_id", "registry_id"]],
@@ -344,4 +353,4 @@ def _changes(business_rows: pd.DataFrame, replaced: list[str], retired: pd.DataF
         review_queue=queue[["record_key_l", "record_key_r", "registry_id_l", "registry_id_r",
                             "priority", "match_probability", "match_weight", "business_size",
                             "evidence"]],
-        match_evidence=evidence, summary=summary)
+        match_evidence=evidence, evidence_profiles=profiles, summary=summary)
