@@ -5,6 +5,11 @@ model); built by migration 0002. Current-state tables (businesses, cross_referen
 field_provenance, business_values) are rewritten only where a run changed something; history
 lives in the append-only `events` and `steward_decisions`, and per run in `match_evidence`
 and `review_queue`. Golden values are text (dates ISO YYYY-MM-DD).
+
+The tables written by the hundred thousand (cross_reference, field_provenance,
+business_values, match_evidence, and cross_reference_history and source_records beside them)
+have no per-row foreign key to `runs` (migration 0012): the transaction that writes them
+checks the run is running and writes one row whose key does refer to it (`golden_runs`).
 """
 
 from typing import Any
@@ -45,7 +50,7 @@ cross_reference = sa.Table(
     sa.Column("source", sa.String(100), primary_key=True),
     sa.Column("source_record_id", sa.Text, primary_key=True),
     sa.Column("registry_id", RegistryId, nullable=False, index=True),
-    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("run_id", RunId, nullable=False),  # no per-row FK (0012)
 )
 
 field_provenance = sa.Table(
@@ -57,7 +62,7 @@ field_provenance = sa.Table(
     sa.Column("source", sa.String(100), nullable=False),
     sa.Column("source_record_id", sa.Text, nullable=False),
     sa.Column("rule", sa.String(32), nullable=False),
-    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("run_id", RunId, nullable=False),  # no per-row FK (0012)
 )
 
 business_values = sa.Table(
@@ -70,7 +75,7 @@ business_values = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Column("source", sa.String(100), nullable=False),
     sa.Column("source_record_id", sa.Text, nullable=False),
-    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("run_id", RunId, nullable=False),  # no per-row FK (0012)
 )
 
 events = sa.Table(
@@ -142,7 +147,7 @@ evidence_profiles = sa.Table(
 match_evidence = sa.Table(
     "match_evidence",
     metadata,
-    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("run_id", RunId, primary_key=True),  # no per-row FK (0012)
     sa.Column("record_key_l", RecordKey, primary_key=True),
     sa.Column("record_key_r", RecordKey, primary_key=True),
     sa.Column("decision", sa.String(16), nullable=False),

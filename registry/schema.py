@@ -136,7 +136,7 @@ source_records = sa.Table(
     "source_records",
     metadata,
     *_canonical_columns(),
-    sa.Column("run_id", RunId, sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("run_id", RunId, nullable=False),  # no per-row FK (0012)
 )
 
 quarantine = sa.Table(
