@@ -70,14 +70,15 @@ def _child(data: Path, url: str, home: Path, dagster_home: Path,
 
     from canonical.paths import DEFAULT_SOURCES_CONFIG
     from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.execution import execute_without_capture
     from ubr_cli.run import QUIET_DAGSTER, ensure_dagster_home, read_everything_config
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
         ops = read_everything_config(DEFAULT_SOURCES_CONFIG) if full else {}
         config = {**QUIET_DAGSTER, "ops": {**ops, "record_matches": {"config": {"full": full}}}}
-        result = build_definitions().resolve_job_def(JOB_NAME).execute_in_process(
-            instance=instance, run_config=config, raise_on_error=False)
+        result = execute_without_capture(build_definitions().resolve_job_def(JOB_NAME),
+                                         instance, config)  # as `ubr run` runs it
         steps = instance.get_run_step_stats(result.run_id)
         matching = [e.materialization.metadata for e in result.get_asset_materialization_events()
                     if e.asset_key == dg.AssetKey("record_matches")]

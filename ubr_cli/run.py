@@ -110,6 +110,7 @@ def run(
     from dagster import DagsterInstance
 
     from pipelines.definitions import JOB_NAME, build_definitions
+    from pipelines.execution import execute_without_capture
     from pipelines.lineage import close_failed_run
     from sources.config import ConfigError
 
@@ -132,8 +133,7 @@ def run(
           progress_bar("starting the job", total=len(job.graph.nodes)) as steps,
           stage_lines(write=steps.say)):
         instance.add_event_listener(run_id, _follow_steps(steps))
-        result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False, run_id=run_id)
+        result = execute_without_capture(job, instance, run_config, run_id=run_id)
     seconds = time.perf_counter() - started
     if not result.success:
         failed = sorted({e.step_key for e in result.all_events if e.is_step_failure and e.step_key})
