@@ -21,14 +21,16 @@ def canonical_evidence(evidence: Mapping[str, Any] | str) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+def _digest(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode()).hexdigest()[:PROFILE_ID_LENGTH]
+
+
 def profile_id(evidence: Mapping[str, Any] | str) -> str:
     """The first 16 hex digits of SHA-256 over the evidence's canonical text."""
-    digest = hashlib.sha256(canonical_evidence(evidence).encode()).hexdigest()
-    return digest[:PROFILE_ID_LENGTH]
+    return _digest(canonical_evidence(evidence))
 
 
-def profiles_of(texts: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(profile ids, canonical texts) of distinct evidence texts, in their order."""
-    canonical = [canonical_evidence(text) for text in texts]
-    ids = [hashlib.sha256(text.encode()).hexdigest()[:PROFILE_ID_LENGTH] for text in canonical]
-    return ids, canonical
+def profiles_of(evidence: Iterable[Mapping[str, Any] | str]) -> tuple[list[str], list[str]]:
+    """(profile ids, canonical texts) of evidence sets, in their order."""
+    canonical = [canonical_evidence(item) for item in evidence]
+    return [_digest(text) for text in canonical], canonical

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from canonical.evidence_profiles import canonical_evidence, profile_id
+from canonical.evidence_profiles import profiles_of
 from canonical.golden import GOLDEN_COLUMNS
 from canonical.pair_ids import pair_id
 from canonical.schema import CANONICAL_COLUMNS, conform, empty_canonical_frame
@@ -297,10 +297,9 @@ class IntakeStore:
         """Match evidence of every match and review pair; review pairs to the stewards."""
         if not pairs:
             return 0
-        ids = [profile_id(p["evidence"]) for p in pairs]
-        write_missing_profiles(connection, pd.DataFrame({
-            "profile_id": ids, "evidence": [canonical_evidence(p["evidence"]) for p in pairs],
-        }).drop_duplicates("profile_id"))
+        ids, texts = profiles_of(p["evidence"] for p in pairs)
+        write_missing_profiles(connection, pd.DataFrame(
+            {"profile_id": ids, "evidence": texts}).drop_duplicates("profile_id"))
         connection.execute(match_evidence.insert(), [{
             "run_id": run_id, "record_key_l": p["record_key_l"], "record_key_r": key,
             "decision": p["decision"], "rule": p.get("rule"),
