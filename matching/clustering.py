@@ -120,6 +120,15 @@ def match_components(n: int, pairs: pd.DataFrame) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
+def incomplete_components(comp: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
+    """Components (numbers into `comp`) of three or more records not all auto-linked to each
+    other: the ones the chain guard rebuilds."""
+    auto = _isin(pairs["decision"], (MATCH,))
+    size = np.bincount(comp)
+    n_auto = np.bincount(comp[pairs["i"].to_numpy(np.int64)[auto]], minlength=len(size))
+    return np.flatnonzero((size >= 3) & (n_auto < size * (size - 1) // 2))
+
+
 def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray],
                       settings: ClusterSettings) -> np.ndarray:
     """Cluster number per record position (0..n-1), from scored pairs with decisions."""

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking import BlockingReport, RuleReport, block_against
-from matching.clustering import cluster_positions, clusters_frame, match_components
+from matching.clustering import clusters_frame
 from matching.collapse import Collapse, identical_groups
 from matching.compare import PREPARED, RecordColumns, standard_columns
 from matching.comparisons import compile_comparisons
+from matching.component_pairs import PairScorer, cluster_completed
 from matching.levels import CHUNK, levels_of
 from matching.linker import Linker, LinkResult, Progress
 from matching.model import MatchSettings
@@ -127,11 +128,12 @@ def _report(pairs: pd.DataFrame, n: int, settings: MatchSettings) -> BlockingRep
     return BlockingReport(n_records=n, total_pairs=len(pairs), rules=rules)
 
 
-def _cluster_touched(part: pd.DataFrame, pairs: pd.DataFrame,
-                     state: MatchState) -> tuple[np.ndarray, np.ndarray]:
+def _cluster_touched(part: pd.DataFrame, pairs: pd.DataFrame, state: MatchState,
+                     score: PairScorer) -> tuple[np.ndarray, np.ndarray]:
     """Cluster and auto-match component per touched record. Records identical on every field
     the engine reads are clustered as one, as the full run that trained the model did
-    (matching/collapse.py): the chain guard weighs a group of copies once."""
+    (matching/collapse.py): the chain guard weighs a group of copies once. `score` scores
+    pairs of positions into `part` (the pairs inside components blocking did not propose)."""
     if state.training.get("collapsed"):
         groups = identical_groups(part, Linker(state.settings).collapse_columns())
     else:
@@ -141,11 +143,17 @@ def _cluster_touched(part: pd.DataFrame, pairs: pd.DataFrame,
     i, j = rep_position[pairs["i"].to_numpy()], rep_position[pairs["j"].to_numpy()]
     between = (i >= 0) & (j >= 0)
     reps = pairs[between].assign(i=i[between], j=j[between])
-    labels = cluster_positions(len(groups.reps), reps, constraint_values(
-        part.iloc[groups.reps].reset_index(drop=True), state.settings.rules),
-        state.settings.clustering)
-    return (labels[groups.rep_of],
-            match_components(len(groups.reps), reps)[groups.rep_of])
+
+    def score_reps(extra: pd.DataFrame) -> pd.DataFrame:
+        found = score(extra.assign(i=groups.reps[extra["i"].to_numpy()],
+                                   j=groups.reps[extra["j"].to_numpy()]))
+        return found.assign(i=extra["i"].to_numpy(), j=extra["j"].to_numpy())
+
+    labels, components, _ = cluster_completed(
+        len(groups.reps), reps, constraint_values(
+            part.iloc[groups.reps].reset_index(drop=True), state.settings.rules),
+        state.settings.clustering, score_reps)
+    return labels[groups.rep_of], components[groups.rep_of]
 
 
 def _regrouped(new: pd.DataFrame, old: pd.DataFrame, arriving: np.ndarray) -> np.ndarray:
@@ -250,7 +258,14 @@ def link_changes(records: pd.DataFrame, state: MatchState, changes: RecordChange
     cluster_pairs["i"] = local[cluster_pairs["i"].to_numpy()]
     cluster_pairs["j"] = local[cluster_pairs["j"].to_numpy()]
     part = frame.iloc[touched].reset_index(drop=True)
-    labels, components = _cluster_touched(part, cluster_pairs, state)
+
+    def score_touched(extra: pd.DataFrame) -> pd.DataFrame:  # positions into `part`
+        found, _ = _scored(extra.assign(i=touched[extra["i"].to_numpy()],
+                                        j=touched[extra["j"].to_numpy()]),
+                           cols, comparisons, state, workers, chunk)
+        return found.assign(i=extra["i"].to_numpy(), j=extra["j"].to_numpy())
+
+    labels, components = _cluster_touched(part, cluster_pairs, state, score_touched)
     new_clusters = clusters_frame(part["record_key"], labels)
     new_component = components + int(component.max()) + 1
     timings["cluster"] = time.perf_counter() - start

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from matching.clustering import cluster_positions, clusters_frame, match_components
+from matching.clustering import clusters_frame
 from matching.collapse import Collapse, expand_pairs, identical_groups
 from matching.compare import PREPARED
+from matching.component_pairs import cluster_completed
 from matching.estimated_quality import (
     estimate_quality,
     unmapped_comparisons,
@@ -120,13 +121,16 @@ def link_records(records: pd.DataFrame, settings: MatchSettings | None = None,
     constraints = constraint_values(reps, linker.settings.rules)
     if one_to_one:
         constraints += one_record_per_label(link_only)
-    labels = cluster_positions(len(reps), scored, constraints,
-                               linker.settings.clustering)
+    labels, rep_components, completed = cluster_completed(
+        len(reps), scored, constraints, linker.settings.clustering,
+        lambda extra: linker.score_stream(extra, reps, model, linker.levels(extra, reps, chunk),
+                                          chunk), link_only)
     clusters = clusters_frame(pd.Series(keys, dtype=object), labels[groups.rep_of])
-    components = match_components(len(reps), scored)[groups.rep_of]
+    components = rep_components[groups.rep_of]
     linker.timings["cluster"] = time.perf_counter() - start
     say(f"clustered {len(clusters):,} records into {clusters['cluster_id'].nunique():,} "
-        f"clusters in {linker.timings['cluster']:.2f}s")
+        f"clusters in {linker.timings['cluster']:.2f}s ({completed:,} pairs blocking did not "
+        "propose scored inside components)")
     start = time.perf_counter()
     keep = (scored["decision"].cat.codes.to_numpy() != DECISIONS.index(NON_MATCH))
     if non_matches and min_probability is not None:

@@ -101,7 +101,7 @@ class RuleSettings(_Strict):
 
 
 class ThresholdSettings(_Strict):
-    auto_match: float = Field(0.95, gt=0, lt=1)
+    auto_match: float = Field(0.8, gt=0, lt=1)
     review: float = Field(0.5, gt=0, lt=1)
 
     @model_validator(mode="after")
@@ -114,6 +114,9 @@ class ThresholdSettings(_Strict):
 class ClusterSettings(_Strict):
     min_average_probability: float = Field(0.5, ge=0, le=1)
     max_dense_component: int = Field(500, ge=3)
+    # components up to this size have the pairs blocking did not propose scored before the
+    # chain guard weighs them (matching/component_pairs.py); below 3: never
+    complete_components_up_to: int = Field(50, ge=0)
 
 
 class CollapseSettings(_Strict):
