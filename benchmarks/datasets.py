@@ -53,6 +53,14 @@ class Dataset:
         """Number of input records over all files."""
         return sum(len(frame) for frame in self.files.values())
 
+    def addresses(self) -> pd.Series | None:
+        """Record key -> address, where the files carry one (shared offices are found on it)."""
+        parts = [pd.Series(frame["address"].to_numpy(object),
+                           index=record_keys(pd.Series(name, index=frame.index),
+                                             frame["record_id"]))
+                 for name, frame in self.files.items() if "address" in frame.columns]
+        return pd.concat(parts) if parts else None
+
     def truth_series(self) -> pd.Series:
         """Record key ("file/record_id") -> entity label, the metrics' input shape."""
         keys = record_keys(self.truth["file"], self.truth["record_id"])

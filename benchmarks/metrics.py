@@ -105,6 +105,35 @@ def bcubed(predicted: pd.Series, truth: pd.Series) -> Scores:
     return Scores(float(precision), float(recall))
 
 
+@dataclass(frozen=True)
+class MixedClusters:
+    """Clusters holding records of more than one true entity; of them, those where two
+    entities meet at a shared office (an address many records hold: a law firm's registered
+    office, an accountant's suite), the false merges a registry must not make."""
+
+    clusters: int
+    at_shared_office: int
+
+
+def mixed_clusters(predicted: pd.Series, truth: pd.Series, address: pd.Series | None = None,
+                   shared_min_records: int = 10) -> MixedClusters:
+    """Count the mixed clusters. `address`: record key -> address, compared on its letters
+    and digits only; one held by at least `shared_min_records` records is a shared office."""
+    labels = _aligned(predicted, truth)
+    entities = labels.groupby("pred")["true"].nunique()
+    mixed = entities.index[entities > 1]
+    if address is None or not len(mixed):
+        return MixedClusters(len(mixed), 0)
+    place = (address.reindex(truth.index).astype("string").str.upper()
+             .str.replace(r"[^0-9A-Z]", "", regex=True).replace("", pd.NA))
+    labels["place"] = place.to_numpy()
+    held = labels["place"].map(labels["place"].value_counts())
+    shared = labels[labels["pred"].isin(mixed) & (held >= shared_min_records).to_numpy()]
+    meeting = shared.groupby(["pred", "place"])["true"].nunique()
+    return MixedClusters(len(mixed), int(meeting[meeting > 1].index
+                                         .get_level_values("pred").nunique()))
+
+
 def blocking(key_l: pd.Series, key_r: pd.Series, truth: pd.Series) -> BlockingScores:
     """Blocking recall: the share of true pairs found among the candidate pairs.
 

@@ -123,10 +123,12 @@ def evaluate(dataset: Dataset, out_dir: Path, clusters_name: str = "clusters.csv
     )
     pairwise = metrics.pairwise(predicted, truth)
     bcubed = metrics.bcubed(predicted, truth)
+    mixed = metrics.mixed_clusters(predicted, truth, dataset.addresses())
     row = {
         "pairwise_p": pairwise.precision, "pairwise_r": pairwise.recall, "pairwise_f1": pairwise.f1,
         "bcubed_p": bcubed.precision, "bcubed_r": bcubed.recall, "bcubed_f1": bcubed.f1,
         "records_missing": int((~truth.index.isin(predicted.index)).sum()),
+        "mixed_clusters": mixed.clusters, "mixed_at_shared_office": mixed.at_shared_office,
     }
     pairs_path = out_dir / "pairs.csv"
     candidates_path = out_dir / "candidate_pairs.parquet"
@@ -217,21 +219,28 @@ def _fmt(value: object, digits: int = 3) -> str:
     return str(value)
 
 
+def _mixed(row: dict) -> str:
+    if row.get("mixed_clusters") is None:
+        return "–"
+    return f"{row['mixed_clusters']:,} ({row['mixed_at_shared_office']:,})"
+
+
 def table(rows: list[dict]) -> str:
     """Markdown table: dataset, tool, pairwise and B-cubed P/R/F1, blocking, seconds, memory."""
     head = ("| data set | tool | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 "
-            "| candidate pairs | blocking recall | seconds | peak MB |")
-    lines = [head, "|" + "---|" * 12]
+            "| candidate pairs | blocking recall | mixed clusters (at a shared office) "
+            "| seconds | peak MB |")
+    lines = [head, "|" + "---|" * 13]
     for r in rows:
         if "error" in r:
             lines.append(f"| {r['dataset']} | {r['tool']} | not run: {r['error']} "
-                         "|  |  |  |  |  |  |  |  |  |")
+                         "|  |  |  |  |  |  |  |  |  |  |")
             continue
         cells = [r["dataset"], r["tool"]] + [
             _fmt(r.get(k)) for k in ("pairwise_p", "pairwise_r", "pairwise_f1",
                                      "bcubed_p", "bcubed_r", "bcubed_f1")
         ] + [_fmt(r.get("candidate_pairs")), _fmt(r.get("blocking_recall")),
-             _fmt(r.get("seconds"), 1), _fmt(r.get("peak_mb"), 0)]
+             _mixed(r), _fmt(r.get("seconds"), 1), _fmt(r.get("peak_mb"), 0)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import metrics  # noqa: E402
 from benchmarks.metrics import bcubed, blocking, pairwise  # noqa: E402
 
 # Truth: {a,b,c} {d,e} {f}. True pairs: ab ac bc de = 4.
@@ -108,3 +109,19 @@ def test_blocking_from_csv_agrees_with_the_in_memory_measure(tmp_path):
     assert from_file == in_memory
     # distinct non-self pairs: ab, ac, de, yz; true: ab, ac, de; true pairs: ab ac bc de = 4
     assert (from_file.candidate_pairs, from_file.true_pairs_kept, from_file.true_pairs) == (4, 3, 4)
+
+
+def test_mixed_clusters_and_those_meeting_at_a_shared_office() -> None:
+    # entities A, B, C; the office "1 Main St" holds 3 records (shared at 3), "9 Elm" one
+    truth = pd.Series({"a1": "A", "a2": "A", "b1": "B", "c1": "C", "c2": "C"})
+    address = pd.Series({"a1": "1 Main St.", "a2": "9 Elm", "b1": "1 MAIN ST", "c1": "1 main st",
+                         "c2": "5 Oak"})
+    # A and B joined at the office; C is right
+    predicted = pd.Series({"a1": 1, "a2": 1, "b1": 1, "c1": 2, "c2": 2})
+    mixed = metrics.mixed_clusters(predicted, truth, address, shared_min_records=3)
+    assert (mixed.clusters, mixed.at_shared_office) == (1, 1)
+    # the same merge made through the other address is mixed, not at the shared office
+    address["a1"] = "9 Elm"
+    mixed = metrics.mixed_clusters(predicted, truth, address, shared_min_records=3)
+    assert (mixed.clusters, mixed.at_shared_office) == (1, 0)
+    assert metrics.mixed_clusters(truth, truth, address).clusters == 0
