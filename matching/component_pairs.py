@@ -53,15 +53,16 @@ def unscored_component_pairs(n: int, scored: pd.DataFrame, max_size: int,
 
 
 def cluster_completed(n: int, scored: pd.DataFrame, constraints: list[np.ndarray],
-                      settings: ClusterSettings, score: PairScorer,
+                      settings: ClusterSettings, score: PairScorer | None,
                       link_only: np.ndarray | None = None,
                       ) -> tuple[np.ndarray, np.ndarray, int]:
     """Cluster and auto-match component per record position, with the unproposed pairs
-    inside the components the guard rebuilds scored first; and how many were scored."""
-    extra = unscored_component_pairs(n, scored, settings.complete_components_up_to,
-                                     link_only)
+    inside the components the guard rebuilds scored first (none without a `score`); and how
+    many were scored."""
+    size = settings.complete_components_up_to if score is not None else 0
+    extra = unscored_component_pairs(n, scored, size, link_only)
     pairs = scored
-    if len(extra):
+    if len(extra) and score is not None:
         found = score(extra)
         pairs = pd.concat([scored[list(found.columns)], found], ignore_index=True)
     return (cluster_positions(n, pairs, constraints, settings), match_components(n, scored),

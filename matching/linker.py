@@ -3,7 +3,7 @@
     linker = Linker(load_settings())
     model = linker.train(records)            # unsupervised: no labels
     pairs = linker.predict(records, model)   # one row of evidence per candidate pair
-    clusters = linker.cluster(records, pairs)
+    clusters = linker.cluster(records, pairs, model)
 or all at once: `matching.linking.link_records(records) -> LinkResult`, whose `state` keeps
 what a later step needs to match one more record (matching/state.py).
 Input records: a unique string `record_key` plus canonical fields; standardisation is done here.
@@ -21,10 +21,11 @@ import pandas as pd
 
 from matching import blocking as blocking_mod
 from matching import pair_evidence
-from matching.clustering import cluster_positions, clusters_frame
+from matching.clustering import clusters_frame
 from matching.collapse import Collapse
 from matching.compare import PREPARED, RecordColumns, comparison_columns, standard_columns
 from matching.comparisons import Comparison, compile_comparisons
+from matching.component_pairs import cluster_completed
 from matching.executors import Executor, LocalExecutor
 from matching.labels import LabelledLevels
 from matching.levels import CHUNK, Levels, levels_of
@@ -218,17 +219,20 @@ class Linker:
         self.timings["score"] = time.perf_counter() - start
         return scored
 
-    def cluster(self, records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-        """One row per record: record_key, cluster_id, cluster_size."""
+    def cluster(self, records: pd.DataFrame, pairs: pd.DataFrame,
+                model: TrainedModel | None = None) -> pd.DataFrame:
+        """One row per record: record_key, cluster_id, cluster_size. With the `model`, pairs
+        inside a component that blocking did not propose are scored first, as in a run."""
         prepared = self.prepare(records)
         start = time.perf_counter()
         if "i" not in pairs.columns:
             position = pd.Series(np.arange(len(prepared)), index=prepared["record_key"])
             pairs = pairs.assign(i=position[pairs["record_key_l"]].to_numpy(),
                                  j=position[pairs["record_key_r"]].to_numpy())
-        labels = cluster_positions(len(prepared), pairs,
-                                   constraint_values(prepared, self.settings.rules),
-                                   self.settings.clustering)
+        score = None if model is None else (lambda extra: self.score_stream(
+            extra, prepared, model, self.levels(extra, prepared)))
+        labels, _, _ = cluster_completed(len(prepared), pairs, constraint_values(
+            prepared, self.settings.rules), self.settings.clustering, score)
         self.timings["cluster"] = time.perf_counter() - start
         return clusters_frame(prepared["record_key"], labels)
 
@@ -239,20 +243,3 @@ class Linker:
         for rule in self.settings.blocking.rules:
             cols |= set(rule.keys)
         return sorted(cols - set(KEY_ALIASES))
-
-
-def shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object string columns with one Python object per distinct value (cities, postal codes
-    and street names repeat across millions of records: gigabytes of copies otherwise)."""
-    for col in frame.columns:
-        values = frame[col]
-        first = values.dropna()
-        if values.dtype != object or (len(first) and isinstance(first.iloc[0], list)):
-            continue
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-        if len(uniques) == 0:
-            continue
-        shared = np.asarray(uniques, dtype=object)[np.maximum(codes, 0)]
-        shared[codes < 0] = None
-        frame[col] = pd.Series(shared, index=frame.index, dtype=object)  # None stays None
-    return frame

@@ -20,7 +20,7 @@ from matching.estimated_quality import (
 from matching.executors import Executor
 from matching.labels import LabelledLevels, labelled_threshold
 from matching.levels import CHUNK, gamma_matrix
-from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress, shared_strings
+from matching.linker import LINK_COLUMNS, Linker, LinkResult, Progress
 from matching.model import MatchSettings, TrainedModel
 from matching.one_to_one import one_to_one_probabilities
 from matching.pair_evidence import DECISIONS, RULES_ALL, identical_evidence, record_pair_counts
@@ -28,6 +28,7 @@ from matching.record_changes import input_hashes
 from matching.rules import constraint_values, one_record_per_label
 from matching.score_summary import score_summary
 from matching.scoring import MATCH, NON_MATCH, REVIEW, decide_codes
+from matching.shared_strings import shared_strings
 from matching.state import MatchState
 
 

@@ -147,10 +147,11 @@ def test_settings_errors_name_file_and_key(tmp_path) -> None:
 def test_cluster_accepts_evidence_keyed_by_record_key() -> None:
     records, _ = synthetic_registry(40, seed=5)
     linker = Linker(load_settings())
-    pairs = linker.predict(records, linker.train(records)).drop(columns=["i", "j"])
-    clusters = linker.cluster(records, pairs)
-    assert len(clusters) == len(records)
-    assert set(clusters["record_key"]) == set(records["record_key"])
+    model = linker.train(records)
+    pairs = linker.predict(records, model).drop(columns=["i", "j"])
+    for clusters in (linker.cluster(records, pairs), linker.cluster(records, pairs, model)):
+        assert len(clusters) == len(records)
+        assert set(clusters["record_key"]) == set(records["record_key"])
 
 
 def test_unlike_names_at_a_shared_office_are_not_linked() -> None:
