@@ -175,9 +175,12 @@ class _Candidates:
         return None
 
 
-def _rules(pairs: _Candidates, levels: Mapping[str, list[str]], rules: RuleSettings) -> list[str]:
+def _rules(pairs: _Candidates, levels: Mapping[str, list[str]],
+           held: Mapping[str, np.ndarray], rules: RuleSettings) -> list[str]:
     """`rules.apply_rules` for the candidates: the rule that decides each ('' : the score),
-    set in the same order, so that the same rule wins."""
+    set in the same order, so that the same rule wins. `held`: per term-frequency
+    comparison, the records holding the value a candidate shares (an identifier held by a
+    shared office's every firm identifies none of them)."""
     n, right, column = pairs.n, pairs.right, pairs.column
     rule = [""] * n
     if "name" in levels and "address" in levels and right["chain_name"]:
@@ -193,11 +196,14 @@ def _rules(pairs: _Candidates, levels: Mapping[str, list[str]], rules: RuleSetti
                 rule[k] = "franchise"
     if rules.different_names_need_identifier and "name" in levels and right["shared_office"]:
         office, name = column("shared_office"), levels["name"]
-        identifiers = [levels[c] for c in rules.identifier_comparisons if c in levels]
+        shared = rules.shared_office_min_records
+        identifiers = [(levels[c], held.get(c)) for c in rules.identifier_comparisons
+                       if c in levels]
         unlike = set(rules.unlike_name_levels)
         for k in range(n):
             if name[k] in unlike and office[k] and not any(
-                    found[k] == "exact" for found in identifiers):
+                    found[k] == "exact" and not (count is not None and count[k] >= shared)
+                    for found, count in identifiers):
                 rule[k] = "different_names"
     bn_y, nc_y = right["bn_root_valid"], right["numbered_company"]
     bn, nc = column("bn_root_valid"), column("numbered_company")
@@ -234,6 +240,7 @@ class ArrivalScorer:
         pairs = _Candidates(column, n, arriving)
         out: dict[str, list | np.ndarray] = {}
         levels: dict[str, list[str]] = {}
+        held: dict[str, np.ndarray] = {}  # records holding the shared value, tf comparisons
         total = [self.prior] * n
         for plan in self.plans:
             gamma = pairs.gammas(plan)
@@ -245,6 +252,7 @@ class ArrivalScorer:
                     value = pairs.shared_value(plan, k) if g in plan.exact_gammas else None
                     if value is not None:
                         counts[k] = value_count(plan.tf_group, value) + 1
+                held[plan.name] = counts
                 adjustment = tf_adjustment(counts, plan.u[np.maximum(gamma, 0)], population)
                 out[f"{plan.name}_tf_adjustment"] = adjustment
                 weight = [w + a for w, a in zip(weight, adjustment.tolist(), strict=True)]
@@ -254,7 +262,7 @@ class ArrivalScorer:
         match_weight = np.array(total)
         probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
         out["match_weight"], out["match_probability"] = match_weight, probability
-        out["rule"] = rules = _rules(pairs, levels, self.rules)
+        out["rule"] = rules = _rules(pairs, levels, held, self.rules)
         out["decision"] = [DECISIONS[self._decision(p, rule)]
                            for p, rule in zip(probability.tolist(), rules, strict=True)]
         return out

@@ -48,6 +48,18 @@ def _level(scored: Mapping[str, object], name: str, label: str) -> np.ndarray:
     return np.asarray(values, dtype=object) == label
 
 
+def _identifies(scored: Mapping[str, object], name: str, shared_min: int) -> np.ndarray:
+    """Where comparison `name` agrees exactly on a value held by fewer than `shared_min`
+    records: an office's switchboard number, held by every firm at a shared office, says
+    nothing about which firm a record is."""
+    exact = _level(scored, name, "exact")
+    count = scored.get(f"{name}_tf_count")
+    if count is None:
+        return exact
+    held = np.asarray(count, float)
+    return exact & ~(held >= shared_min)  # NaN (no count kept) stays an identifier
+
+
 def apply_rules(attached: Mapping[str, np.ndarray], scored: Mapping[str, object],
                 settings: RuleSettings) -> np.ndarray:
     """Name of the rule that decides each pair ('' where the score decides).
@@ -77,7 +89,7 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: Mapping[str, object]
             attached["shared_office_l"], bool) & np.asarray(attached["shared_office_r"], bool)
         for name in settings.identifier_comparisons:
             if f"{name}_level" in scored:
-                unlike &= ~_level(scored, name, "exact")
+                unlike &= ~_identifies(scored, name, settings.shared_office_min_records)
         rule[unlike] = "different_names"
     if settings.same_bn_is_match:
         rule[bn_both & (bn_a == bn_b)] = "same_bn"

@@ -119,3 +119,27 @@ def test_no_candidate_gives_empty_columns(population):
     fast = resolver.resolve_columns({"legal_name": "Zzyzx Qwv Holdings"})
     assert all(len(v) == 0 for v in fast.values())
     assert set(fast) == set(resolver.score_as_batch({"legal_name": "Zzyzx Qwv Holdings"}))
+
+
+def test_a_phone_every_firm_at_a_shared_office_holds_identifies_none_of_them(population):
+    """Firms registered online at the demo's busiest registered office, all giving the
+    office's one phone: a firm of another name there is not linked through that phone,
+    pair by pair as in the batch."""
+    inputs, state = population
+    resolver = Resolver(state)
+    office = pd.Series([r["address_line"] for r in inputs]).value_counts().index[0]
+    at_office = next(r for r in inputs if r["address_line"] == office)
+    words = ["Amber", "Birch", "Cobalt", "Drift", "Ember", "Fjord", "Garnet", "Harbour",
+             "Indigo", "Juniper", "Kestrel", "Lupin"]
+    for k, word in enumerate(words):
+        resolver.add(f"online:office{k}", resolver.prepare(
+            {**at_office, "legal_name": f"{word} Quarry Works Limited", "operating_name": None,
+             "business_number": None, "phone": "902-555-0142"}))
+    arriving = {**at_office, "legal_name": "Zephyr Textiles Limited", "operating_name": None,
+                "business_number": None, "phone": "902-555-0142"}
+    fast = _assert_same(resolver, arriving)
+    online = [k for k, key in enumerate(fast["record_key_l"])
+              if str(key).startswith("online:office")]
+    assert len(online) == len(words)
+    assert {str(fast["phone_level"][k]) for k in online} == {"exact"}
+    assert {str(fast["rule"][k]) for k in online} == {"different_names"}

@@ -42,3 +42,12 @@ def test_an_unknown_unlike_level_is_refused_with_the_allowed_labels() -> None:
     data["rules"]["unlike_name_levels"] = ["else", "token_set_66"]
     with pytest.raises(ValueError, match="token_set_66.*allowed"):
         MatchSettings.model_validate(data)
+
+
+def test_a_phone_the_whole_office_shares_is_no_identifier() -> None:
+    rules = RuleSettings(unlike_name_levels=["else"], shared_office_min_records=10)
+    attached, scored = _pair_frames(["else", "else", "else"],
+                                    phone_levels=["exact", "exact", "exact"])
+    # records holding the phone: the switchboard's 12, a firm's own 2, and no count kept
+    scored["phone_tf_count"] = np.array([12.0, 2.0, np.nan])
+    assert apply_rules(attached, scored, rules).tolist() == ["different_names", "", ""]
