@@ -70,13 +70,15 @@ def test_the_waterfall_adds_up_to_the_pairs_match_weight(dedupe_out, report) -> 
     assert parsed.totals[0] == pytest.approx(weight, abs=2e-3)  # pairs.csv rounds to 4 places
     # the representative pair is the one nearest the auto-match threshold
     scored = pairs[(pairs["match_weight"] != "") & (pairs["rule"] == "")]
-    nearest = np.abs(scored["match_weight"].astype(float) - weight_of(0.95)).min()
-    assert abs(weight - weight_of(0.95)) == pytest.approx(nearest, abs=1e-3)
+    threshold = weight_of(model["thresholds"]["auto_match"])
+    nearest = np.abs(scored["match_weight"].astype(float) - threshold).min()
+    assert abs(weight - threshold) == pytest.approx(nearest, abs=1e-3)
 
 
 def test_pair_option_explains_the_pair_asked_for(dedupe_out, tmp_path) -> None:
     pairs = pd.read_csv(dedupe_out / "pairs.csv", dtype=str, keep_default_na=False)
-    row = pairs[pairs["decision"] == "review"].iloc[0]
+    scored = pairs[pairs["match_weight"] != ""]
+    row = scored.loc[scored["match_weight"].astype(float).idxmax()]  # not the one shown first
     wanted = f"{row['file_r']}:{row['record_id_r']},{row['file_l']}:{row['record_id_l']}"
     _invoke("report", "model", "--from-dedupe", str(dedupe_out), "--out", str(tmp_path),
             "--pair", wanted)  # either order
@@ -132,7 +134,8 @@ def test_the_threshold_curve_gives_the_runs_own_estimate_at_the_threshold(dedupe
     assert sum(summary["record_pairs"]) + summary["identical_pairs"] == pytest.approx(
         sum(summary["decisions"].values()))
     curve = threshold_curve(summary)
-    at = curve[np.isclose(curve["match_weight"], weight_of(0.95), atol=1e-5)].iloc[0]
+    threshold = weight_of(model["thresholds"]["auto_match"])
+    at = curve[np.isclose(curve["match_weight"], threshold, atol=1e-5)].iloc[0]
     assert at["precision"] == pytest.approx(model["estimated_quality"]["precision"], abs=1e-4)
     assert at["recall"] == pytest.approx(model["estimated_quality"]["recall"], abs=1e-4)
     assert curve["recall"].is_monotonic_decreasing
