@@ -186,13 +186,13 @@ def _rules(pairs: _Candidates, levels: Mapping[str, list[str]],
     if "name" in levels and "address" in levels and right["chain_name"]:
         chain, name, address = column("chain_name"), levels["name"], levels["address"]
         number, y = column("street_number"), right["street_number"]
-        phone = levels.get("phone")
+        same_place = [levels[c] for c in ("phone", "postal_code") if c in levels]
         for k in range(n):
             if not (chain[k] and name[k] == "exact"):
                 continue
             different_place = address[k] == "else" or (
                 not _missing(number[k]) and not _missing(y) and number[k] != y)
-            if different_place and (phone is None or phone[k] != "exact"):
+            if different_place and not any(found[k] == "exact" for found in same_place):
                 rule[k] = "franchise"
     if rules.different_names_need_identifier and "name" in levels and right["shared_office"]:
         office, name = column("shared_office"), levels["name"]

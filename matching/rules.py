@@ -80,8 +80,11 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: Mapping[str, object]
         num_a, num_b, num_both = _both(attached, "street_number")
         different_place = _level(scored, "address", "else") | (
             num_both & (num_a != num_b))
-        if "phone_level" in scored:
-            different_place &= ~_level(scored, "phone", "exact")
+        # the same phone, or the same postal code (a block face: a chain's two sites seldom
+        # share one; a typo in a street number often does), is the same place
+        for same_place in ("phone", "postal_code"):
+            if f"{same_place}_level" in scored:
+                different_place &= ~_level(scored, same_place, "exact")
         rule[chain & same_name & different_place] = "franchise"
     if settings.different_names_need_identifier and "name_level" in scored:
         unlike = np.logical_or.reduce(
