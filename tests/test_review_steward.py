@@ -84,7 +84,7 @@ def two_bakeries():
 def test_review_queue_is_persisted_in_priority_order(golden):
     records, k = two_bakeries()
     link = fake_link(records, [k[0:4], k[4:8]],
-                     review=[(k[0], k[4], 0.6), (k[1], k[5], 0.94), (k[3], k[7], 0.9)])
+                     review=[(k[0], k[4], 0.6), (k[1], k[5], 0.78), (k[3], k[7], 0.75)])
     unordered = link.pairs["decision"] == "review"  # the linker does not order the keys
     link.pairs.loc[unordered, ["record_key_l", "record_key_r"]] = link.pairs.loc[
         unordered, ["record_key_r", "record_key_l"]].to_numpy()
@@ -93,7 +93,8 @@ def test_review_queue_is_persisted_in_priority_order(golden):
     assert summary["review_pairs"] == 3 and summary["pending_reviews"] == 3
     queue = golden.review_queue()
     assert (queue["run_id"] == run_id).all()
-    assert queue["match_probability"].tolist() == [0.94, 0.9, 0.6]  # nearest the threshold
+    # nearest the auto-match threshold (0.8) first
+    assert queue["match_probability"].tolist() == [0.78, 0.75, 0.6]
     assert queue["priority"].tolist() == [1, 2, 3]
     assert queue["evidence"].iloc[0]["name_level"] == "jw_0.95"
     assert set(queue["registry_id_l"]) | set(queue["registry_id_r"]) == set(
