@@ -37,6 +37,7 @@ from matching.compare import _lowest_cutoffs, _sort_tokens
 from matching.comparisons import NULL_LABEL, Comparison
 from matching.model import MatchSettings, RuleSettings, TrainedModel
 from matching.pair_scores import SCORERS, _combos
+from matching.rules import SAME_PLACE_COMPARISONS
 from matching.scoring import DECISIONS, NON_MATCH_BY_RULE, level_weights, prior_weight
 from matching.term_frequency import tf_adjustment
 
@@ -186,7 +187,7 @@ def _rules(pairs: _Candidates, levels: Mapping[str, list[str]],
     if "name" in levels and "address" in levels and right["chain_name"]:
         chain, name, address = column("chain_name"), levels["name"], levels["address"]
         number, y = column("street_number"), right["street_number"]
-        same_place = [levels[c] for c in ("phone", "postal_code") if c in levels]
+        same_place = [levels[c] for c in SAME_PLACE_COMPARISONS if c in levels]
         for k in range(n):
             if not (chain[k] and name[k] == "exact"):
                 continue

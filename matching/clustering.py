@@ -141,15 +141,15 @@ def cluster_positions(n: int, pairs: pd.DataFrame, constraints: list[np.ndarray]
     auto = _isin(pairs["decision"], (MATCH,))
     comp = match_components(n, pairs)
     size = np.bincount(comp)
-    n_auto = np.bincount(comp[i[auto]], minlength=len(size))
     codes = [_codes(v) for v in constraints]
     conflict = np.zeros(len(size), bool)
     for c in codes:
         has = c >= 0
         distinct = pd.DataFrame({"comp": comp[has], "v": c[has]}).groupby("comp")["v"].nunique()
         conflict[distinct.index[distinct > 1].to_numpy()] = True
-    complete = n_auto >= size * (size - 1) // 2
-    repair = np.flatnonzero((size >= 3) & (~complete | conflict) | conflict)
+    rebuild = conflict.copy()
+    rebuild[incomplete_components(comp, pairs)] = True
+    repair = np.flatnonzero(rebuild)
     labels = comp.copy()
     if len(repair) == 0:
         return pd.factorize(labels)[0]

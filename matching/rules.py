@@ -15,6 +15,10 @@ from matching.model import RuleSettings
 
 RULE_COLUMNS = ["bn_root_valid", "numbered_company", "chain_name", "street_number",
                 "shared_office"]
+# comparisons whose exact agreement makes two addresses one place for the franchise rule: the
+# same phone, or the same postal code (a block face: a chain's two sites seldom share one; a
+# typo in a street number often does)
+SAME_PLACE_COMPARISONS = ("phone", "postal_code")
 CANNOT_LINK_RULES = ("different_bn", "different_numbered_company")
 # rules whose pairs give no support in clustering (a franchise pair keeps its score: the
 # rule stops the direct link, but two sites strongly tied to the same records may still join)
@@ -80,9 +84,7 @@ def apply_rules(attached: Mapping[str, np.ndarray], scored: Mapping[str, object]
         num_a, num_b, num_both = _both(attached, "street_number")
         different_place = _level(scored, "address", "else") | (
             num_both & (num_a != num_b))
-        # the same phone, or the same postal code (a block face: a chain's two sites seldom
-        # share one; a typo in a street number often does), is the same place
-        for same_place in ("phone", "postal_code"):
+        for same_place in SAME_PLACE_COMPARISONS:
             if f"{same_place}_level" in scored:
                 different_place &= ~_level(scored, same_place, "exact")
         rule[chain & same_name & different_place] = "franchise"
