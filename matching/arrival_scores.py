@@ -75,10 +75,11 @@ class _Plan:
     levels: tuple[_Level, ...]
     labels: tuple[str, ...]  # by gamma, 'null' last (gamma -1)
     weights: np.ndarray  # by gamma
-    u: np.ndarray  # by gamma
+    u: np.ndarray  # by gamma: the u a term-frequency adjustment replaces (Comparison.tf_u)
     exact_gammas: list[int]  # where the term-frequency adjustment applies (tf only)
     tf_group: tuple[str, ...] | None
     tf_combos: tuple[tuple[str, str], ...]
+    null_at_shared_office: bool
 
 
 def _plan(comp: Comparison, model: TrainedModel) -> _Plan:
@@ -93,10 +94,10 @@ def _plan(comp: Comparison, model: TrainedModel) -> _Plan:
     tf = s.term_frequency and bool(comp.exact_gammas)
     return _Plan(comp.name, tuple(s.columns), tuple(levels), (*comp.labels, NULL_LABEL),
                  level_weights(comp, model),
-                 np.array([model.u[comp.name][label] for label in comp.labels]),
+                 np.array(comp.tf_u(model.u[comp.name])),
                  list(comp.exact_gammas if tf else ()),
                  tuple(sorted(set(s.columns))) if tf else None,
-                 tuple(_combos(s.columns, s.cross)))
+                 tuple(_combos(s.columns, s.cross)), s.null_at_shared_office)
 
 
 class _Candidates:
@@ -164,6 +165,9 @@ class _Candidates:
                 for k in hit:
                     gamma[k] = level.gamma
                 todo = [k for k in todo if gamma[k] == 0]
+        if plan.null_at_shared_office:  # no evidence there (model.ComparisonSettings)
+            office = [True] * n if right["shared_office"] else self.column("shared_office")
+            gamma = [-1 if office[k] else g for k, g in enumerate(gamma)]
         return gamma
 
     def shared_value(self, plan: _Plan, k: int) -> object:

@@ -97,14 +97,14 @@ def standard_columns(records: pd.DataFrame) -> pd.DataFrame:
 
 def prepare_records(records: pd.DataFrame, franchise_min_records: int = 3,
                     franchise_min_addresses: int = 3,
-                    shared_office_min_records: int = 10,
+                    shared_office_min_names: int = 8,
                     name_tokens_per_record: int = 3) -> pd.DataFrame:
     """Add the matching-only columns to standardised records (positions 0..n-1): those of
     `standard_columns`, and name_token / chain_name / shared_office from the population's own
     statistics (matching/population.py)."""
     out = standard_columns(records)
     stats = PopulationStatistics.of(out, name_tokens_per_record, franchise_min_records,
-                                    franchise_min_addresses, shared_office_min_records)
+                                    franchise_min_addresses, shared_office_min_names)
     return stats.apply(out)
 
 
@@ -209,6 +209,10 @@ class RecordColumns:
             self._present[col] = self.values(col) != None  # noqa: E711
         return self._present[col]
 
+    def flags(self, col: str) -> np.ndarray:
+        """A flag column as booleans (missing: not set)."""
+        return np.asarray(self.values(col) == True, dtype=bool)  # noqa: E712
+
     def codes(self, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
         """Integer codes of columns a and b from one dictionary (-1 for missing)."""
         group = tuple(sorted({a, b}))
@@ -312,6 +316,8 @@ def level_columns(i: np.ndarray, j: np.ndarray, cols: RecordColumns,
             gamma[hit] = comp.gamma_of(index)
             todo &= ~hit
         gamma[null] = -1
+        if s.null_at_shared_office:  # no evidence there (model.ComparisonSettings)
+            gamma[part.either("shared_office")] = -1
         columns[f"{comp.name}_gamma"] = gamma
         if s.term_frequency and comp.exact_gammas:
             columns[f"{comp.name}_tf_count"] = part.shared_count(

@@ -50,6 +50,19 @@ class Comparison:
         return [self.gamma_of(index) for index, level in enumerate(self.settings.levels)
                 if level.scorer == "exact"]
 
+    def tf_u(self, u: dict[str, float]) -> list[float]:
+        """By gamma, the u a term-frequency adjustment replaces (Splink's rule): the plain
+        exact level's, for every exact level. A level that also asks for agreement elsewhere
+        ('the same name and the same legal form') is rarer than the name alone, but how
+        common the shared name is says the same about it: measured against its own u the
+        adjustment would count the extra agreement against the pair."""
+        plain = [lv.label for lv in self.settings.levels
+                 if lv.scorer == "exact" and not lv.same and not lv.using]
+        base = u[plain[0]] if plain else None
+        exact = set(self.exact_gammas)
+        return [base if base is not None and gamma in exact else u[label]
+                for gamma, label in enumerate(self.labels)]
+
     @property
     def starting_m(self) -> list[float]:
         """Starting m by gamma, normalised to sum to one."""
@@ -64,6 +77,8 @@ class Comparison:
         for level in self.settings.levels:
             cols.update(level.using or [])
             cols.update(level.same)
+        if self.settings.null_at_shared_office:
+            cols.add("shared_office")
         return cols
 
 

@@ -130,7 +130,7 @@ class Linker:
         rules = self.settings.rules
         self.statistics = PopulationStatistics.of(
             out, self.settings.blocking.name_tokens_per_record, rules.franchise_min_records,
-            rules.franchise_min_addresses, rules.shared_office_min_records)
+            rules.franchise_min_addresses, rules.shared_office_min_names)
         return self.statistics.apply(out)
 
     def block(self, prepared: pd.DataFrame) -> tuple[pd.DataFrame, blocking_mod.BlockingReport]:

@@ -53,6 +53,9 @@ class ComparisonSettings(_Strict):
     levels: list[LevelSettings]
     else_m: float = 0.05
     term_frequency: bool = False  # adjust the exact level by how common the shared value is
+    # null (no evidence) where either record sits at a shared office: a registered office that
+    # many firms give says nothing about where, or which, a business is
+    null_at_shared_office: bool = False
 
 
 class BlockingRuleSettings(_Strict):
@@ -89,11 +92,16 @@ class RuleSettings(_Strict):
     different_numbered_company_cannot_link: bool = True
     franchise_min_records: int = Field(3, ge=2)
     franchise_min_addresses: int = Field(3, ge=2)
-    # unlike names are never linked on a shared office alone (registered offices at law firms,
-    # accountants): where both records sit at an address held by at least
-    # shared_office_min_records records and the name level is one of unlike_name_levels, a
-    # match needs an identifier comparison at 'exact'
+    # an address where at least this many different legal names are registered is a shared
+    # office (a law firm's or accountant's registered office), not one business that several
+    # registers list
+    shared_office_min_names: int = Field(8, ge=2)
+    # unlike names are never linked on a shared office alone: where both records sit at one
+    # and the name level is one of unlike_name_levels, a match needs an identifier
+    # comparison at 'exact'
     different_names_need_identifier: bool = True
+    # a term-frequency identifier's value held by at least this many records (an office's
+    # switchboard phone) identifies no one there
     shared_office_min_records: int = Field(10, ge=2)
     unlike_name_levels: list[str] = Field(default_factory=lambda: ["else"])
     identifier_comparisons: list[str] = Field(

@@ -146,6 +146,11 @@ class PairPartition:
             has_r |= self.present(col, "r")
         return ~(has_l & has_r)
 
+    def either(self, col: str) -> np.ndarray:
+        """Rows where either record's flag `col` is set."""
+        flags = self.cols.flags(col)
+        return flags[self.i] | flags[self.j]
+
     def shared_count(self, columns: list[str], cross: bool, rows: np.ndarray) -> np.ndarray:
         """How many records hold the value the pair shares (NaN where none is shared)."""
         counts = self.cols.value_counts(columns)

@@ -3,7 +3,8 @@
 Three matching columns are not functions of one record: its rarest name words (`name_token`,
 ranked by how many records use each word), whether its name is a chain's brand
 (`chain_name`: a name without a legal form held by many records at several places) and
-whether it sits at a shared office (`shared_office`: an address held by many records).
+whether it sits at a shared office (`shared_office`: a place where many different names are
+registered: a law firm's registered office, not a business that several registers list).
 `PopulationStatistics.of` counts them once over the population; `apply` sets the columns of
 any records from those counts, the population's own or one more record's, so a record that
 arrives later is prepared exactly as if it had been there (the match state keeps them).
@@ -23,17 +24,20 @@ class PopulationStatistics:
 
     token_records: pd.Series  # name word -> records whose names use it
     name_places: pd.DataFrame  # legal name (index) -> n records, places (distinct)
-    office_records: pd.Series  # standardised address -> records at it
+    office_names: pd.Series  # place (office_key) -> distinct legal names at it
+    # (office, name_std) at the places one name short of a shared office: whether
+    # a record arriving there brings a new name
+    office_edge: pd.DataFrame
     name_tokens_per_record: int = 3
     franchise_min_records: int = 3
     franchise_min_addresses: int = 3
-    shared_office_min_records: int = 10
+    shared_office_min_names: int = 8
 
     @classmethod
     def of(cls, records: pd.DataFrame, name_tokens_per_record: int = 3,
            franchise_min_records: int = 3, franchise_min_addresses: int = 3,
-           shared_office_min_records: int = 10) -> "PopulationStatistics":
-        """Count over `records` (standardised: name_std, operating_name_std, address_std,
+           shared_office_min_names: int = 8) -> "PopulationStatistics":
+        """Count over `records` (standardised: name_std, operating_name_std, address_std, city_std,
         postal_code_std, phone_e164)."""
         token_records = _name_words(records).records_per_word()
         # places are told apart by postal code (typos in a street line must not make a chain)
@@ -43,9 +47,14 @@ class PopulationStatistics:
             subset=["name"])
         name_places = stats.groupby("name").agg(n=("name", "size"),
                                                 places=("place", "nunique"))
-        offices = records["address_std"].value_counts()
-        return cls(token_records, name_places, offices, name_tokens_per_record,
-                   franchise_min_records, franchise_min_addresses, shared_office_min_records)
+        at = pd.DataFrame({"office": office_keys(records),
+                           "name_std": records["name_std"]}).dropna().drop_duplicates()
+        offices = at["office"].value_counts()
+        edge = offices.index[offices == shared_office_min_names - 1]
+        return cls(token_records, name_places, offices,
+                   at[at["office"].isin(edge)].reset_index(drop=True),
+                   name_tokens_per_record, franchise_min_records, franchise_min_addresses,
+                   shared_office_min_names)
 
     @property
     def chain_names(self) -> pd.Index:
@@ -65,14 +74,29 @@ class PopulationStatistics:
         own = 0 if counted else 1
         out["name_token"] = _name_words(out).rarest(self.token_records,
                                                     self.name_tokens_per_record, own)
-        held = out["address_std"].map(self.office_records).fillna(0) + own
-        held = held.where(out["address_std"].notna())
-        out["shared_office"] = (held >= self.shared_office_min_records).fillna(False).to_numpy(
-            bool)
+        office = office_keys(out)
+        names = office.map(self.office_names).fillna(0).to_numpy(float)
+        if not counted:  # a name not yet registered at the place adds one
+            names = names + (~self.is_known(office, out["name_std"])
+                             & out["name_std"].notna().to_numpy(bool))
+        out["shared_office"] = office.notna().to_numpy(bool) & (
+            names >= self.shared_office_min_names)
         # a registered legal name ('... Limited') names one corporation, never a chain of them
         out["chain_name"] = (out["name_std"].isin(set(self.chain_names))
                              & out["name_legal_form"].isna()).to_numpy(bool)
         return out
+
+    def is_known(self, offices: pd.Series, names: pd.Series) -> np.ndarray:
+        """Whether each (place, name) is already counted, where it could matter: at a place
+        one name short of a shared office (elsewhere one more name changes nothing, so the
+        answer there is True)."""
+        edge = offices.isin(self.office_edge["office"]).to_numpy(bool)
+        known = ~edge
+        if edge.any():
+            counted = pd.MultiIndex.from_frame(self.office_edge)
+            pairs = pd.MultiIndex.from_arrays([offices[edge], names[edge]])
+            known[edge] = pairs.isin(counted)
+        return known
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The counts as tables (for Parquet)."""
@@ -80,8 +104,9 @@ class PopulationStatistics:
             "name_tokens": pd.DataFrame({"token": self.token_records.index.astype(str),
                                          "records": self.token_records.to_numpy(np.int64)}),
             "names": self.name_places.rename_axis("name").reset_index(),
-            "offices": pd.DataFrame({"address_std": self.office_records.index.astype(str),
-                                     "records": self.office_records.to_numpy(np.int64)}),
+            "offices": pd.DataFrame({"office": self.office_names.index.astype(str),
+                                     "names": self.office_names.to_numpy(np.int64)}),
+            "office_edge": self.office_edge.astype(str),
         }
 
     @classmethod
@@ -91,14 +116,26 @@ class PopulationStatistics:
         offices = frames["offices"]
         return cls(pd.Series(tokens["records"].to_numpy(), index=tokens["token"].to_numpy(
             object)), frames["names"].set_index("name"),
-            pd.Series(offices["records"].to_numpy(), index=offices["address_std"].to_numpy(
-                object)), **settings)
+            pd.Series(offices["names"].to_numpy(), index=offices["office"].to_numpy(
+                object)), frames["office_edge"], **settings)
 
     def settings(self) -> dict[str, int]:
         return {"name_tokens_per_record": self.name_tokens_per_record,
                 "franchise_min_records": self.franchise_min_records,
                 "franchise_min_addresses": self.franchise_min_addresses,
-                "shared_office_min_records": self.shared_office_min_records}
+                "shared_office_min_names": self.shared_office_min_names}
+
+
+def office_keys(records: pd.DataFrame) -> pd.Series:
+    """Each record's place: its address line with its postal code, or its city without one
+    (the same street line in two towns is two places); missing without an address line."""
+    where = records["postal_code_std"].fillna(records["city_std"]).fillna("")
+    return records["address_std"] + "|" + where
+
+
+def office_key(address: str | None, postal_code: str | None, city: str | None) -> str | None:
+    """office_keys of one record."""
+    return None if address is None else f"{address}|{postal_code or city or ''}"
 
 
 def _name_words(records: pd.DataFrame) -> NameWords:

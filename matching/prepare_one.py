@@ -52,7 +52,7 @@ from matching.identifiers import _ACCOUNT_RE, _BN
 from matching.legal_forms import default_table
 from matching.names import _TRADE_NAME_MARKERS, NAME_KEY_STOP_WORDS
 from matching.nanp import _regions
-from matching.population import PopulationStatistics
+from matching.population import PopulationStatistics, office_key
 from matching.text import _COMBINING, _fold_one
 
 Prepared = dict[str, object]
@@ -474,9 +474,11 @@ class _Counts:
     """A PopulationStatistics' counts as dictionaries (pandas look-ups cost microseconds)."""
 
     def __init__(self, statistics: PopulationStatistics) -> None:
-        tokens, offices = statistics.token_records, statistics.office_records
+        tokens, offices = statistics.token_records, statistics.office_names
         self.tokens = dict(zip(tokens.index, tokens.to_numpy().tolist(), strict=True))
         self.offices = dict(zip(offices.index, offices.to_numpy().tolist(), strict=True))
+        edge = statistics.office_edge
+        self.office_edge = set(zip(edge["office"], edge["name_std"], strict=True))
         self.chains = frozenset(statistics.chain_names)
 
 
@@ -572,8 +574,13 @@ def prepare_record(record: Mapping[str, object], statistics: PopulationStatistic
     own = 1  # the record counts itself
     out["name_token"] = rarest_words(names, counts.tokens, statistics.name_tokens_per_record)
     address = out["address_std"]
-    out["shared_office"] = address is not None and (
-        counts.offices.get(address, 0) + own >= statistics.shared_office_min_records)
+    office = office_key(address, out["postal_code_std"], out["city_std"])
+    names_there = counts.offices.get(office, 0)
+    if names_there == statistics.shared_office_min_names - 1 and out["name_std"] and (
+            (office, out["name_std"]) not in counts.office_edge):
+        names_there += own  # a name new at the place (PopulationStatistics.is_known)
+    out["shared_office"] = office is not None and (
+        names_there >= statistics.shared_office_min_names)
     out["chain_name"] = out["name_std"] in counts.chains and out["name_legal_form"] is None
     prepared: Prepared = {}
     for col in columns:

@@ -26,7 +26,7 @@ from matching.standardise import standardise_records
 PARTITION_ROWS = 100_000  # records a worker prepares per task
 # what PopulationStatistics.of counts
 COUNTED_COLUMNS = ["name_std", "operating_name_std", "postal_code_std", "address_std",
-                   "phone_e164"]
+                   "city_std", "phone_e164"]
 
 
 def prepare_partitions(records: pd.DataFrame, settings: MatchSettings, executor: Executor,
@@ -39,7 +39,7 @@ def prepare_partitions(records: pd.DataFrame, settings: MatchSettings, executor:
     rules = settings.rules
     statistics = PopulationStatistics.of(
         counted, settings.blocking.name_tokens_per_record, rules.franchise_min_records,
-        rules.franchise_min_addresses, rules.shared_office_min_records)
+        rules.franchise_min_addresses, rules.shared_office_min_names)
     del counted
     done = list(executor.map(with_statistics, standardised, executor.share(statistics)))
     del standardised

@@ -62,7 +62,7 @@ def score_partition(
         w = np.where(g >= 0, weights[np.maximum(g, 0)], 0.0)
         tf_col = f"{comp.name}_tf_count"
         if tf_col in gammas:
-            u_by_gamma = np.array([model.u[comp.name][label] for label in comp.labels])
+            u_by_gamma = np.array(comp.tf_u(model.u[comp.name]))
             adj = tf_adjustment(np.asarray(gammas[tf_col], float),
                                 u_by_gamma[np.maximum(g, 0)], n_records)
             out[f"{comp.name}_tf_adjustment"] = adj

@@ -37,7 +37,7 @@ from matching.pair_evidence import evidence
 from matching.population import PopulationStatistics
 
 STATE_FORMAT = "ubr-match-state"
-STATE_VERSION = 2
+STATE_VERSION = 3
 LIST_COLUMNS = ("name_token", "name_any")
 
 
