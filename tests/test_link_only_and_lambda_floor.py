@@ -83,7 +83,7 @@ def test_a_collapsed_model_is_replaced_by_the_exact_agreement_floor_and_says_so(
     n = len(records)
     # the 30 exact pairs over the share of true pairs agreeing exactly on the name (m of its
     # exact levels): Splink's deterministic estimate, with the recall the model knows
-    recall = sum(model.m["name"][level] for level in ("exact", "exact_legal"))
+    recall = sum(model.m["name"][level] for level in ("exact_both", "exact_legal", "exact"))
     assert model.exact_agreement_recall == pytest.approx(recall, abs=1e-4)
     assert model.probability_two_random_records_match == pytest.approx(
         30 / (n * (n - 1) / 2) / recall, rel=1e-3)
