@@ -127,10 +127,7 @@ class Linker:
             with using_workers(self.workers):
                 frame = standardise_records(records)
         out = standard_columns(frame)
-        rules = self.settings.rules
-        self.statistics = PopulationStatistics.of(
-            out, self.settings.blocking.name_tokens_per_record, rules.franchise_min_records,
-            rules.franchise_min_addresses, rules.shared_office_min_names)
+        self.statistics = PopulationStatistics.for_settings(out, self.settings)
         return self.statistics.apply(out)
 
     def block(self, prepared: pd.DataFrame) -> tuple[pd.DataFrame, blocking_mod.BlockingReport]:

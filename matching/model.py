@@ -92,9 +92,9 @@ class RuleSettings(_Strict):
     different_numbered_company_cannot_link: bool = True
     franchise_min_records: int = Field(3, ge=2)
     franchise_min_addresses: int = Field(3, ge=2)
-    # an address where at least this many different legal names are registered is a shared
-    # office (a law firm's or accountant's registered office), not one business that several
-    # registers list
+    # a place (address line and postal code) where at least this many different legal names
+    # are registered is a shared office (a law firm's or accountant's registered office), not
+    # one business that several registers list
     shared_office_min_names: int = Field(8, ge=2)
     # unlike names are never linked on a shared office alone: where both records sit at one
     # and the name level is one of unlike_name_levels, a match needs an identifier

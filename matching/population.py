@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matching.model import MatchSettings
 from matching.name_words import NameWords
 
 
@@ -55,6 +56,15 @@ class PopulationStatistics:
                    at[at["office"].isin(edge)].reset_index(drop=True),
                    name_tokens_per_record, franchise_min_records, franchise_min_addresses,
                    shared_office_min_names)
+
+    @classmethod
+    def for_settings(cls, records: pd.DataFrame,
+                     settings: MatchSettings) -> "PopulationStatistics":
+        """`of` with the counts' thresholds from the match settings."""
+        rules = settings.rules
+        return cls.of(records, settings.blocking.name_tokens_per_record,
+                      rules.franchise_min_records, rules.franchise_min_addresses,
+                      rules.shared_office_min_names)
 
     @property
     def chain_names(self) -> pd.Index:

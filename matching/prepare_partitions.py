@@ -36,10 +36,7 @@ def prepare_partitions(records: pd.DataFrame, settings: MatchSettings, executor:
     parts = [records.iloc[k:k + rows] for k in range(0, len(records), rows)] or [records]
     standardised = executor.keep(standardised_part, parts)
     counted = pd.concat(list(executor.map(counted_columns, standardised)), ignore_index=True)
-    rules = settings.rules
-    statistics = PopulationStatistics.of(
-        counted, settings.blocking.name_tokens_per_record, rules.franchise_min_records,
-        rules.franchise_min_addresses, rules.shared_office_min_names)
+    statistics = PopulationStatistics.for_settings(counted, settings)
     del counted
     done = list(executor.map(with_statistics, standardised, executor.share(statistics)))
     del standardised
